@@ -1,0 +1,95 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store"
+)
+
+// config is everything the till reads from its environment and flags.
+type config struct {
+	dsn        string
+	readerDSN  string
+	adminDSN   string
+	storeID    string
+	tillID     string
+	currency   string
+	taxMode    string
+	cashRound  string
+	pointsPer  string
+	loyaltyPfx string
+}
+
+// bind registers the flags every command shares, with the environment as
+// their defaults, so a flag always wins over the environment.
+func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
+	str := func(p *string, name, env, def, usage string) {
+		v := getenv(env)
+		if v == "" {
+			v = def
+		}
+		fs.StringVar(p, name, v, usage+" ($"+env+")")
+	}
+	str(&c.dsn, "dsn", "POS_DSN", "", "writer DSN of the till's database user")
+	str(&c.readerDSN, "reader-dsn", "POS_READER_DSN", "", "reader DSN for catalog and lookups")
+	str(&c.adminDSN, "admin-dsn", "POS_ADMIN_DSN", "", "DSN of the administrative user (migrate, seed, grants)")
+	str(&c.storeID, "store", "POS_STORE_ID", "store-1", "store id")
+	str(&c.tillID, "till", "POS_TILL_ID", "till-1", "till id")
+	str(&c.currency, "currency", "POS_CURRENCY", "EUR", "ISO currency code (two decimals)")
+	str(&c.taxMode, "tax-mode", "POS_TAX_MODE", "inclusive", "prices include tax (inclusive) or not (exclusive)")
+	str(&c.cashRound, "cash-rounding", "POS_CASH_ROUNDING", "0", "cash rounding step in minor units, e.g. 5 for 0.05")
+	str(&c.pointsPer, "points-per", "POS_POINTS_PER", "100", "minor units of total per loyalty point")
+	str(&c.loyaltyPfx, "loyalty-prefix", "POS_LOYALTY_PREFIX", "980", "digits that start a loyalty card")
+}
+
+// settings turns the configuration into the sale core's settings.
+func (c *config) settings(training bool) (pos.Settings, error) {
+	cur := pos.CurrencyByCode(c.currency)
+	if cur.Exponent != 2 {
+		return pos.Settings{}, fmt.Errorf("currency %s: only currencies with two decimals are supported", c.currency)
+	}
+	var mode pos.TaxMode
+	switch strings.ToLower(c.taxMode) {
+	case "inclusive", "incl":
+		mode = pos.TaxInclusive
+	case "exclusive", "excl":
+		mode = pos.TaxExclusive
+	default:
+		return pos.Settings{}, fmt.Errorf("tax mode %q: use inclusive or exclusive", c.taxMode)
+	}
+	round, err := strconv.ParseInt(c.cashRound, 10, 64)
+	if err != nil || round < 0 || round > 100 {
+		return pos.Settings{}, fmt.Errorf("cash rounding %q: a step of 0 to 100 minor units", c.cashRound)
+	}
+	points, err := strconv.ParseInt(c.pointsPer, 10, 64)
+	if err != nil || points < 0 {
+		return pos.Settings{}, fmt.Errorf("points per %q: a number of minor units", c.pointsPer)
+	}
+	rules := pos.DefaultScanRules()
+	rules.LoyaltyPrefix = c.loyaltyPfx
+	if err := rules.Validate(); err != nil {
+		return pos.Settings{}, err
+	}
+	return pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
+		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules}, nil
+}
+
+// storeConfig is how the till's own user reaches the database.
+func (c *config) storeConfig() (store.Config, error) {
+	if c.dsn == "" {
+		return store.Config{}, fmt.Errorf("%w: set POS_DSN (or --dsn) to the till's database", errUsage)
+	}
+	return store.Config{WriterDSN: c.dsn, ReaderDSN: c.readerDSN, CallTimeout: 15 * time.Second}, nil
+}
+
+func (c *config) requireAdmin() error {
+	if c.adminDSN == "" {
+		return fmt.Errorf("%w: set POS_ADMIN_DSN (or --admin-dsn) to an administrative user's DSN", errUsage)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package pos
+
+import (
+	"context"
+	"time"
+)
+
+// Catalog reads the items a till sells. The till keeps them in memory and
+// asks only for what changed since its last refresh.
+type Catalog interface {
+	// Items returns the items updated at or after since (all of them for the
+	// zero time), ordered by UpdatedAt.
+	Items(ctx context.Context, since time.Time) ([]Item, error)
+}
+
+// Customers finds loyalty customers.
+type Customers interface {
+	// FindCustomers matches a phone number, email, name or loyalty card.
+	FindCustomers(ctx context.Context, query string, limit int) ([]Customer, error)
+	// CustomerByCard returns the customer whose loyalty card this is.
+	CustomerByCard(ctx context.Context, card string) (Customer, error)
+}
+
+// Cashiers signs cashiers in.
+type Cashiers interface {
+	// SignIn checks a cashier's PIN. Wrong PINs are counted and audited;
+	// after MaxPINAttempts in a row sign-in is locked for PINLockout.
+	SignIn(ctx context.Context, tillID, number, pin string) (Cashier, error)
+}
+
+// MaxPINAttempts wrong PINs in a row lock a cashier's sign-in for PINLockout.
+const (
+	MaxPINAttempts = 3
+	PINLockout     = 2 * time.Minute
+)
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	StoreID   string
+	TillID    string
+	CashierID int64 // 0: nobody signed in
+	Action    string // e.g. "void_line", "void_sale", "sign_in_failed"
+	SaleKey   string
+	Detail    string
+}
+
+// AuditLog appends to the audit log.
+type AuditLog interface {
+	Audit(ctx context.Context, e AuditEntry) error
+}

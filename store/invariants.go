@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/till-pos/till/pos"
+)
+
+// StockSnapshot reads every item's stock (tests and posbench take one
+// before a run, to check the invariants after it).
+func StockSnapshot(ctx context.Context, q *sql.DB) (map[pos.ItemID]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT item_id, stock_quantity FROM inventory`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[pos.ItemID]int64{}
+	for rows.Next() {
+		var id pos.ItemID
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+// CheckInvariants checks the sale protocol's promises on the database
+// (DESIGN §4) and returns every violation found:
+//   - no stock is negative;
+//   - for every item, initial stock − current stock = units in sales that
+//     were not released (training sales never touch stock);
+//   - one sale per idempotency key (also a unique index);
+//   - a completed sale's approved payments add up to its total plus cash
+//     rounding, and its lines add up to its total.
+func CheckInvariants(ctx context.Context, q *sql.DB, initial map[pos.ItemID]int64) ([]string, error) {
+	var bad []string
+	current, err := StockSnapshot(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	sold := map[pos.ItemID]int64{}
+	rows, err := q.QueryContext(ctx, `SELECT ti.item_id, SUM(ti.quantity)
+		FROM transaction_items ti JOIN transactions t ON t.transaction_id = ti.transaction_id
+		WHERE t.payment_status IN ('pending','completed') AND NOT t.training
+		GROUP BY ti.item_id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id pos.ItemID
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		sold[id] = n
+	}
+	rows.Close()
+	for id, now := range current {
+		if now < 0 {
+			bad = append(bad, fmt.Sprintf("item %d has negative stock %d", id, now))
+		}
+		if start, ok := initial[id]; ok && start-now != sold[id] {
+			bad = append(bad, fmt.Sprintf("item %d: stock went from %d to %d but %d were sold", id, start, now, sold[id]))
+		}
+	}
+	checks := []struct{ what, query string }{
+		{"sale keys used more than once", `SELECT COUNT(*) FROM (SELECT idempotency_key FROM transactions
+			GROUP BY idempotency_key HAVING COUNT(*) > 1) d`},
+		{"completed sales whose payments do not add up to total + rounding", `SELECT COUNT(*) FROM transactions t
+			WHERE t.payment_status = 'completed' AND t.total_amount + t.cash_rounding <>
+			(SELECT COALESCE(SUM(p.amount), 0) FROM payments p WHERE p.transaction_id = t.transaction_id AND p.status = 'approved')`},
+		{"sales whose lines do not add up to the total", `SELECT COUNT(*) FROM transactions t
+			WHERE t.total_amount <> (SELECT COALESCE(SUM(i.line_total), 0) FROM transaction_items i
+			WHERE i.transaction_id = t.transaction_id)`},
+		{"released sales still holding approved card payments", `SELECT COUNT(*) FROM transactions t
+			JOIN payments p ON p.transaction_id = t.transaction_id
+			WHERE t.payment_status IN ('failed','voided') AND p.status = 'approved'`},
+	}
+	for _, c := range checks {
+		var n int
+		if err := q.QueryRowContext(ctx, c.query).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.what, err)
+		}
+		if n > 0 {
+			bad = append(bad, fmt.Sprintf("%d %s", n, c.what))
+		}
+	}
+	return bad, nil
+}

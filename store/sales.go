@@ -1,0 +1,590 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/till-pos/till/pos"
+)
+
+// The sale protocol's transactions. Each takes a constant number of round
+// trips whatever the basket size: lines go in one multi-row INSERT and stock
+// comes off in one conditional UPDATE over the sale's items in id order.
+
+var _ pos.SaleStore = (*DB)(nil)
+
+// errExists stops a transaction whose sale key is already recorded.
+var errExists = errors.New("sale key already recorded")
+
+// Reserve records the sale as pending and takes its stock.
+func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
+	sale.Status = pos.SalePending
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		return db.insertSale(ctx, tx, &sale)
+	})
+	return db.settle(ctx, sale, err, "reserve the sale")
+}
+
+// SellCash records a cash sale, completed, in one transaction.
+func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
+	sale.Status = pos.SaleCompleted
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		if err := db.insertSale(ctx, tx, &sale); err != nil {
+			return err
+		}
+		if err := db.insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
+			return err
+		}
+		return db.finishSale(ctx, tx, sale.ID, sale.CustomerID, sale.TillID, sale.PointsEarned)
+	})
+	return db.settle(ctx, sale, err, "record the sale")
+}
+
+// settle turns the outcome of an insertSale transaction into the answer:
+// the stored sale, or for a key already recorded the first sale under it.
+func (db *DB) settle(ctx context.Context, sale pos.Sale, err error, doing string) (pos.Sale, error) {
+	if errors.Is(err, errExists) {
+		first, err := db.Sale(ctx, sale.Key)
+		if err != nil {
+			return pos.Sale{}, err
+		}
+		if first.Totals.Total != sale.Totals.Total || len(first.Lines) != len(sale.Lines) {
+			return pos.Sale{}, pos.Errorf(pos.EConflict, "this sale key was already used for a different sale")
+		}
+		return first, nil
+	}
+	if err != nil {
+		return pos.Sale{}, mapError(err, doing)
+	}
+	return sale, nil
+}
+
+// insertSale writes the transactions row, takes the stock and writes the
+// lines: four statements. The unique key makes a repeat fail first, before
+// any stock moves.
+func (db *DB) insertSale(ctx context.Context, tx *sql.Tx, sale *pos.Sale) error {
+	now := db.now().UTC()
+	if sale.CreatedAt.IsZero() {
+		sale.CreatedAt = now
+	}
+	var completedAt any
+	if sale.Status == pos.SaleCompleted {
+		sale.CompletedAt = now
+		completedAt = now
+	}
+	var customer any
+	if sale.CustomerID != 0 {
+		customer = sale.CustomerID
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO transactions
+		(idempotency_key, store_id, till_id, cashier_id, customer_id, training, currency,
+		 subtotal, tax, total_amount, cash_rounding, points_earned, payment_status,
+		 transaction_date, completed_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sale.Key, sale.StoreID, sale.TillID, sale.CashierID, customer, sale.Training, sale.Currency,
+		dec(sale.Totals.Subtotal), dec(sale.Totals.Tax), dec(sale.Totals.Total), dec(sale.CashRounding),
+		sale.PointsEarned, string(sale.Status), sale.CreatedAt.UTC(), completedAt, now)
+	if mysqlCode(err) == errDupEntry {
+		return errExists
+	}
+	if err != nil {
+		return err
+	}
+	if sale.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if !sale.Training {
+		if err := takeStock(ctx, tx, sale.Lines); err != nil {
+			return err
+		}
+	}
+	return insertLines(ctx, tx, sale.ID, sale.Lines, sale.Totals.Lines)
+}
+
+
+// stockNeed sums a sale's quantities per item, sorted by item id so every
+// transaction locks inventory rows in the same order (no deadlocks between
+// tills selling the same items).
+type stockNeed struct {
+	item pos.ItemID
+	qty  int64
+}
+
+func needs(lines []pos.Line) []stockNeed {
+	byItem := map[pos.ItemID]int64{}
+	for _, l := range lines {
+		byItem[l.ItemID] += l.Quantity
+	}
+	out := make([]stockNeed, 0, len(byItem))
+	for id, q := range byItem {
+		out = append(out, stockNeed{id, q})
+	}
+	slices.SortFunc(out, func(a, b stockNeed) int { return int(a.item - b.item) })
+	return out
+}
+
+// takeStock decrements stock with one conditional UPDATE. If fewer rows
+// change than the sale has items, one more query finds out which items are
+// short (or unknown, or inactive) and the transaction is rolled back.
+func takeStock(ctx context.Context, tx *sql.Tx, lines []pos.Line) error {
+	need := needs(lines)
+	var caseSQL strings.Builder
+	caseArgs := make([]any, 0, 2*len(need))
+	ids := make([]any, 0, len(need))
+	caseSQL.WriteString("CASE item_id")
+	for _, n := range need {
+		caseSQL.WriteString(" WHEN ? THEN ?")
+		caseArgs = append(caseArgs, int64(n.item), n.qty)
+		ids = append(ids, int64(n.item))
+	}
+	caseSQL.WriteString(" END")
+	in := placeholders(len(need))
+	args := slices.Concat(caseArgs, ids, caseArgs)
+	res, err := tx.ExecContext(ctx, `UPDATE inventory
+		SET stock_quantity = stock_quantity - `+caseSQL.String()+`
+		WHERE item_id IN (`+in+`) AND active AND stock_quantity >= `+caseSQL.String()+`
+		ORDER BY item_id`, args...)
+	if err != nil {
+		return err
+	}
+	changed, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if changed == int64(len(need)) {
+		return nil
+	}
+	return shortages(ctx, tx, need, ids, in)
+}
+
+func shortages(ctx context.Context, tx *sql.Tx, need []stockNeed, ids []any, in string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT item_id, item_name, stock_quantity, active
+		FROM inventory WHERE item_id IN (`+in+`)`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	type state struct {
+		name   string
+		stock  int64
+		active bool
+	}
+	found := map[pos.ItemID]state{}
+	for rows.Next() {
+		var id pos.ItemID
+		var st state
+		if err := rows.Scan(&id, &st.name, &st.stock, &st.active); err != nil {
+			return err
+		}
+		found[id] = st
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var short []pos.Shortage
+	for _, n := range need {
+		st, ok := found[n.item]
+		switch {
+		case !ok:
+			return pos.Errorf(pos.ENotFound, "item %d is not in the catalog", n.item)
+		case !st.active:
+			return pos.Errorf(pos.EInvalid, "%s is no longer for sale (inactive item)", st.name)
+		case st.stock < n.qty:
+			short = append(short, pos.Shortage{ItemID: n.item, Name: st.name, Wanted: n.qty, Available: st.stock})
+		}
+	}
+	if len(short) == 0 {
+		return pos.Errorf(pos.EConflict, "stock changed while the sale was recorded; try again")
+	}
+	return pos.OutOfStockError(short)
+}
+
+func insertLines(ctx context.Context, tx *sql.Tx, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
+	if len(totals) != len(lines) {
+		return pos.Errorf(pos.EInvalid, "the sale's totals do not match its lines")
+	}
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	args := make([]any, 0, 14*len(lines))
+	for i, l := range lines {
+		t := totals[i]
+		args = append(args, saleID, i+1, int64(l.ItemID), l.Code, l.Name, l.Weighed, l.Quantity,
+			dec(l.UnitPrice), l.PriceOverridden, dec(l.Discount), l.TaxRate,
+			dec(t.Net), dec(t.Tax), dec(t.Gross))
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO transaction_items
+		(transaction_id, line_no, item_id, code, item_name, weighed, quantity, unit_price,
+		 price_overridden, discount, tax_rate_bp, net_amount, tax_amount, line_total)
+		VALUES `+repeatJoin(row, len(lines)), args...)
+	return err
+}
+
+func (db *DB) insertPayments(ctx context.Context, tx execer, saleID int64, ps []pos.Payment) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	now := db.now().UTC()
+	args := make([]any, 0, 15*len(ps))
+	for _, p := range ps {
+		args = append(args, saleID, p.AttemptKey, string(p.Method), string(p.Status), dec(p.Amount),
+			dec(p.Tendered), dec(p.Change), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4,
+			p.AuthCode, truncate(p.Message, 255), now, now)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO payments
+		(transaction_id, attempt_key, method, status, amount, tendered, change_given, provider,
+		 provider_ref, card_brand, card_last4, auth_code, message, created_at, updated_at)
+		VALUES `+repeatJoin(row, len(ps)), args...)
+	return err
+}
+
+// finishSale accrues loyalty points and enqueues the receipt for upload, in
+// the transaction that completes the sale.
+func (db *DB) finishSale(ctx context.Context, tx *sql.Tx, saleID, customerID int64, tillID string, points int64) error {
+	if customerID != 0 && points > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE customers SET loyalty_points = loyalty_points + ?
+			WHERE customer_id = ?`, points, customerID); err != nil {
+			return err
+		}
+	}
+	now := db.now().UTC()
+	_, err := tx.ExecContext(ctx, `INSERT INTO receipt_outbox
+		(transaction_id, till_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
+		saleID, tillID, now, now)
+	return err
+}
+
+// saleHead is the transactions row as the protocol's later steps need it.
+type saleHead struct {
+	id         int64
+	status     pos.SaleStatus
+	total      pos.Money
+	customerID sql.NullInt64
+	training   bool
+	tillID     string
+	committed  pos.Money // approved, pending and unknown payments
+	approved   pos.Money
+	cardsOpen  int // approved card payments (must be refunded before a release)
+}
+
+func lockHead(ctx context.Context, tx *sql.Tx, key string) (saleHead, error) {
+	var h saleHead
+	err := tx.QueryRowContext(ctx, `SELECT t.transaction_id, t.payment_status, t.total_amount,
+			t.customer_id, t.training, t.till_id,
+			COALESCE(SUM(CASE WHEN p.status IN ('approved','pending','unknown') THEN p.amount END), 0),
+			COALESCE(SUM(CASE WHEN p.status = 'approved' THEN p.amount END), 0),
+			COUNT(CASE WHEN p.status = 'approved' AND p.method = 'card' THEN 1 END)
+		FROM transactions t LEFT JOIN payments p ON p.transaction_id = t.transaction_id
+		WHERE t.idempotency_key = ?
+		GROUP BY t.transaction_id
+		FOR UPDATE`, key).Scan(&h.id, &h.status, money{&h.total}, &h.customerID, &h.training,
+		&h.tillID, money{&h.committed}, money{&h.approved}, &h.cardsOpen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, pos.Errorf(pos.ENotFound, "no sale with key %s", key)
+	}
+	return h, err
+}
+
+// StartPayment writes the pending attempt row before the gateway is called.
+func (db *DB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
+	p.Status = pos.PaymentPending
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		h, err := lockHead(ctx, tx, p.SaleKey)
+		if err != nil {
+			return err
+		}
+		if h.status != pos.SalePending {
+			return pos.Errorf(pos.EConflict, "the sale is %s; no more payments can be taken", h.status)
+		}
+		if h.committed+p.Amount > h.total {
+			return pos.Errorf(pos.EConflict, "that is more than is left to pay")
+		}
+		err = db.insertPayments(ctx, tx, h.id, []pos.Payment{p})
+		if mysqlCode(err) == errDupEntry {
+			return errExists
+		}
+		return err
+	})
+	if errors.Is(err, errExists) {
+		return db.payment(ctx, p.AttemptKey)
+	}
+	return p, mapError(err, "record the card payment attempt")
+}
+
+// FinishPayment records an attempt's outcome. Repeating it with the same
+// outcome is harmless; a different outcome for a final attempt is refused.
+func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	from := "'pending','unknown'"
+	if p.Status == pos.PaymentRefunded {
+		from = "'approved'"
+	}
+	res, err := db.writer.ExecContext(ctx, `UPDATE payments SET status = ?, provider = ?,
+			provider_ref = ?, card_brand = ?, card_last4 = ?, auth_code = ?, message = ?, updated_at = ?
+		WHERE attempt_key = ? AND status IN (`+from+`)`,
+		string(p.Status), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4, p.AuthCode,
+		truncate(p.Message, 255), db.now().UTC(), p.AttemptKey)
+	if err != nil {
+		return p, mapError(err, "record the card payment")
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return p, nil
+	}
+	stored, err := db.payment(ctx, p.AttemptKey)
+	if err != nil {
+		return p, err
+	}
+	if stored.Status != p.Status {
+		return stored, pos.Errorf(pos.EConflict, "the payment is already %s", stored.Status)
+	}
+	return stored, nil
+}
+
+// Complete records the final cash payments and completes the sale.
+func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, rounding pos.Money, points int64) (pos.Sale, error) {
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		h, err := lockHead(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		switch h.status {
+		case pos.SaleCompleted:
+			return errExists // completed before: answer with the first result
+		case pos.SalePending:
+		default:
+			return pos.Errorf(pos.EConflict, "the sale was %s and cannot be completed", h.status)
+		}
+		var cashSum pos.Money
+		for _, p := range cash {
+			cashSum += p.Amount
+		}
+		if h.approved+cashSum != h.total+rounding {
+			return pos.Errorf(pos.EInvalid, "payments of %s do not cover the total of %s",
+				dec(h.approved+cashSum), dec(h.total+rounding))
+		}
+		if err := db.insertPayments(ctx, tx, h.id, cash); err != nil {
+			return err
+		}
+		if h.training || !h.customerID.Valid {
+			points = 0
+		}
+		now := db.now().UTC()
+		if _, err := tx.ExecContext(ctx, `UPDATE transactions SET payment_status = 'completed',
+				cash_rounding = ?, points_earned = ?, completed_at = ?, updated_at = ?
+			WHERE transaction_id = ?`, dec(rounding), points, now, now, h.id); err != nil {
+			return err
+		}
+		return db.finishSale(ctx, tx, h.id, h.customerID.Int64, h.tillID, points)
+	})
+	if err != nil && !errors.Is(err, errExists) {
+		return pos.Sale{}, mapError(err, "complete the sale")
+	}
+	return db.Sale(ctx, key)
+}
+
+// Release gives a pending sale's stock back and marks it failed or voided.
+func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (pos.Sale, error) {
+	if status != pos.SaleFailed && status != pos.SaleVoided {
+		return pos.Sale{}, pos.Errorf(pos.EInvalid, "a sale is released as failed or voided")
+	}
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		h, err := lockHead(ctx, tx, key)
+		if err != nil {
+			return err
+		}
+		switch h.status {
+		case pos.SaleFailed, pos.SaleVoided:
+			return errExists // released before
+		case pos.SaleCompleted:
+			return pos.Errorf(pos.EConflict, "a completed sale cannot be voided; make a return instead")
+		}
+		if h.cardsOpen > 0 {
+			return pos.Errorf(pos.EConflict, "the sale has a card payment that must be refunded first")
+		}
+		if h.committed > h.approved {
+			return pos.Errorf(pos.EConflict, "a card payment is still in progress")
+		}
+		if !h.training {
+			if _, err := tx.ExecContext(ctx, `UPDATE inventory i
+				JOIN (SELECT item_id, SUM(quantity) AS qty FROM transaction_items
+				      WHERE transaction_id = ? GROUP BY item_id) s ON s.item_id = i.item_id
+				SET i.stock_quantity = i.stock_quantity + s.qty`, h.id); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE transactions SET payment_status = ?, updated_at = ?
+			WHERE transaction_id = ?`, string(status), db.now().UTC(), h.id)
+		return err
+	})
+	if err != nil && !errors.Is(err, errExists) {
+		return pos.Sale{}, mapError(err, "release the sale")
+	}
+	return db.Sale(ctx, key)
+}
+
+// Sale loads a sale with its lines and payments (three queries).
+func (db *DB) Sale(ctx context.Context, key string) (pos.Sale, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	s, err := db.loadSale(ctx, db.writer, key)
+	return s, mapError(err, "load the sale")
+}
+
+func (db *DB) loadSale(ctx context.Context, q execer, key string) (pos.Sale, error) {
+	var s pos.Sale
+	var customer sql.NullInt64
+	var completed sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT transaction_id, idempotency_key, store_id, till_id,
+			cashier_id, customer_id, training, currency, subtotal, tax, total_amount, cash_rounding,
+			points_earned, payment_status, transaction_date, completed_at
+		FROM transactions WHERE idempotency_key = ?`, key).Scan(&s.ID, &s.Key, &s.StoreID, &s.TillID,
+		&s.CashierID, &customer, &s.Training, &s.Currency, money{&s.Totals.Subtotal}, money{&s.Totals.Tax},
+		money{&s.Totals.Total}, money{&s.CashRounding}, &s.PointsEarned, &s.Status, &s.CreatedAt, &completed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, pos.Errorf(pos.ENotFound, "no sale with key %s", key)
+	}
+	if err != nil {
+		return s, err
+	}
+	s.CustomerID, s.CompletedAt = customer.Int64, completed.Time
+	if err := loadLines(ctx, q, &s); err != nil {
+		return s, err
+	}
+	rows, err := q.QueryContext(ctx, paymentColumns+` WHERE transaction_id = ? ORDER BY payment_id`, s.ID)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPayment(rows)
+		if err != nil {
+			return s, err
+		}
+		s.Payments = append(s.Payments, p)
+	}
+	return s, rows.Err()
+}
+
+func loadLines(ctx context.Context, q execer, s *pos.Sale) error {
+	rows, err := q.QueryContext(ctx, `SELECT item_id, code, item_name, weighed, quantity, unit_price,
+			price_overridden, discount, tax_rate_bp, net_amount, tax_amount, line_total
+		FROM transaction_items WHERE transaction_id = ? ORDER BY line_no`, s.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l pos.Line
+		var t pos.LineTotals
+		if err := rows.Scan(&l.ItemID, &l.Code, &l.Name, &l.Weighed, &l.Quantity, money{&l.UnitPrice},
+			&l.PriceOverridden, money{&l.Discount}, &l.TaxRate, money{&t.Net}, money{&t.Tax}, money{&t.Gross}); err != nil {
+			return err
+		}
+		s.Lines = append(s.Lines, l)
+		s.Totals.Lines = append(s.Totals.Lines, t)
+		s.Totals.Discount += l.Discount
+		if l.Weighed {
+			s.Totals.Items++
+		} else {
+			s.Totals.Items += l.Quantity
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	s.Totals.Bands = bands(s.Lines, s.Totals.Lines)
+	return nil
+}
+
+func bands(lines []pos.Line, totals []pos.LineTotals) []pos.TaxBand {
+	var out []pos.TaxBand
+	for i, l := range lines {
+		j := slices.IndexFunc(out, func(b pos.TaxBand) bool { return b.Rate == l.TaxRate })
+		if j < 0 {
+			out = append(out, pos.TaxBand{Rate: l.TaxRate})
+			j = len(out) - 1
+		}
+		out[j].Net += totals[i].Net
+		out[j].Tax += totals[i].Tax
+		out[j].Gross += totals[i].Gross
+	}
+	slices.SortFunc(out, func(a, b pos.TaxBand) int { return a.Rate - b.Rate })
+	return out
+}
+
+const paymentColumns = `SELECT p.attempt_key, (SELECT idempotency_key FROM transactions t
+		WHERE t.transaction_id = p.transaction_id), p.method, p.status, p.amount, p.tendered,
+		p.change_given, p.provider, p.provider_ref, p.card_brand, p.card_last4, p.auth_code,
+		p.message, p.created_at
+	FROM payments p`
+
+func scanPayment(r interface{ Scan(...any) error }) (pos.Payment, error) {
+	var p pos.Payment
+	err := r.Scan(&p.AttemptKey, &p.SaleKey, &p.Method, &p.Status, money{&p.Amount}, money{&p.Tendered},
+		money{&p.Change}, &p.Provider, &p.ProviderRef, &p.CardBrand, &p.CardLast4, &p.AuthCode,
+		&p.Message, &p.CreatedAt)
+	return p, err
+}
+
+func (db *DB) payment(ctx context.Context, attemptKey string) (pos.Payment, error) {
+	p, err := scanPayment(db.writer.QueryRowContext(ctx, paymentColumns+` WHERE p.attempt_key = ?`, attemptKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, pos.Errorf(pos.ENotFound, "no payment attempt %s", attemptKey)
+	}
+	return p, mapError(err, "load the payment")
+}
+
+// PendingSales lists a till's sales still pending since before a time.
+func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time) ([]pos.Sale, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	rows, err := db.writer.QueryContext(ctx, `SELECT idempotency_key FROM transactions
+		WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?
+		ORDER BY transaction_id`, tillID, before.UTC())
+	if err != nil {
+		return nil, mapError(err, "list pending sales")
+	}
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, mapError(err, "list pending sales")
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, mapError(err, "list pending sales")
+	}
+	sales := make([]pos.Sale, 0, len(keys))
+	for _, k := range keys {
+		s, err := db.loadSale(ctx, db.writer, k)
+		if err != nil {
+			return nil, mapError(err, "load a pending sale")
+		}
+		sales = append(sales, s)
+	}
+	return sales, nil
+}
+
+func placeholders(n int) string { return repeatJoin("?", n) }
+
+func repeatJoin(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(s+", ", n-1) + s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("%.*s", n, s)
+}
