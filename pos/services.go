@@ -38,7 +38,7 @@ const (
 type AuditEntry struct {
 	StoreID   string
 	TillID    string
-	CashierID int64 // 0: nobody signed in
+	CashierID int64  // 0: nobody signed in
 	Action    string // e.g. "void_line", "void_sale", "sign_in_failed"
 	SaleKey   string
 	Detail    string
