@@ -1,0 +1,28 @@
+GO ?= go
+
+.PHONY: demo test vet build bench fuzz
+
+# Training mode: a local MySQL (POS_DSN if it answers, else a private
+# MariaDB the till starts and stops), migrated and seeded, nothing charged.
+demo:
+	bash .ci/ensure-packages mariadb
+	$(GO) run ./cmd/till demo
+
+# Everything, against a real MariaDB (reused on 127.0.0.1:3306 or started
+# privately for the run).
+test: vet
+	bash .ci/ensure-packages all
+	bash .ci/with-mysql $(GO) test -race -count=1 -timeout 30m ./...
+
+vet:
+	$(GO) vet ./...
+
+build:
+	$(GO) build -o till ./cmd/till
+
+bench:
+	bash .ci/with-mysql $(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test ./pos -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	$(GO) test ./pos -run '^$$' -fuzz FuzzCurrencyParse -fuzztime 30s

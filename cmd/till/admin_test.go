@@ -1,0 +1,214 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/storetest"
+)
+
+// runTill runs the till's main with an environment of our own.
+func runTill(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb, func(k string) string { return env[k] })
+	return out.String(), errb.String(), code
+}
+
+func TestMigrateSeedGrantsOnAnEmptyDatabase(t *testing.T) {
+	d := storetest.NewEmptyDatabase(t)
+	env := map[string]string{"POS_ADMIN_DSN": d.DSN}
+
+	out, errs, code := runTill(t, env, "migrate")
+	if code != 0 || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate: exit %d, %q %q", code, out, errs)
+	}
+	if out, _, code := runTill(t, env, "migrate"); code != 0 || !strings.Contains(out, "up to date") {
+		t.Errorf("second migrate: exit %d, %q", code, out)
+	}
+	for i := range 2 { // seeding twice changes nothing
+		out, errs, code = runTill(t, env, "seed")
+		if code != 0 {
+			t.Fatalf("seed %d: exit %d, %s", i, code, errs)
+		}
+	}
+	for _, want := range []string{"101 / 1111", "103 / 9999", "(manager)", "loyalty cards:", "3*"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("trainer sheet lacks %q:\n%s", want, out)
+		}
+	}
+	counts := map[string]int{"inventory": 500, "customers": 50, "cashiers": 3}
+	for table, least := range counts {
+		var n int
+		if err := d.Admin.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n < least || (table != "inventory" && n != least) {
+			t.Errorf("%s: got %d rows, want %d", table, n, least)
+		}
+	}
+}
+
+func TestGrantsPrintIAM(t *testing.T) {
+	out, errs, code := runTill(t, nil, "grants", "--database", "till", "--iam", "--region", "eu-west-1",
+		"--account", "123456789012", "--cluster-resource-id", "cluster-ABC")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'", "REQUIRE SSL",
+		"GRANT SELECT, UPDATE (stock_quantity) ON `till`.`inventory` TO 'pos_till'@'%'",
+		`"Action": "rds-db:connect"`,
+		`"Resource": "arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-ABC/pos_till"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, never := range []string{"DELETE", "DROP", "ALTER TABLE", "CREATE TABLE", "GRANT OPTION", "ALL PRIVILEGES"} {
+		if strings.Contains(out, never) {
+			t.Errorf("output grants %s:\n%s", never, out)
+		}
+	}
+}
+
+// TestTillUserCanSellAndNothingMore runs the whole sale flow as the user
+// `till grants --apply` creates, then tries what the till must never do.
+func TestTillUserCanSellAndNothingMore(t *testing.T) {
+	d := storetest.NewDatabase(t)
+	user := "pos_till_" + randomHex(4)
+	password := randomHex(12)
+	env := map[string]string{"POS_ADMIN_DSN": d.DSN, "POS_TILL_PASSWORD": password}
+	if _, errs, code := runTill(t, env, "seed"); code != 0 {
+		t.Fatalf("seed: %s", errs)
+	}
+	if out, errs, code := runTill(t, env, "grants", "--apply", "--user", user, "--host", "%"); code != 0 {
+		t.Fatalf("grants --apply: exit %d %s %s", code, out, errs)
+	}
+	t.Cleanup(func() { d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
+
+	cfg, err := mysql.ParseDSN(d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, password
+	tillDSN := cfg.FormatDSN()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{WriterDSN: tillDSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	// What the till does: sign in, read the catalog, find a customer, sell
+	// for cash, sell by card, void a reserved sale, audit.
+	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, PointsPer: 100, Scan: pos.DefaultScanRules()}
+	cashier, err := db.SignIn(ctx, "t1", "101", "1111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SignIn(ctx, "t1", "101", "0000"); pos.ErrorCode(err) != pos.EInvalid {
+		t.Errorf("wrong PIN: got %v, want invalid", err)
+	}
+	items, err := db.Items(ctx, time.Time{})
+	if err != nil || len(items) < 500 {
+		t.Fatalf("catalog: %d items, %v", len(items), err)
+	}
+	customers, err := db.FindCustomers(ctx, "a", 5)
+	if err != nil || len(customers) == 0 {
+		t.Fatalf("customers: %v %v", customers, err)
+	}
+	co := &pos.Checkout{Sales: db, Gateway: &simpay.Gateway{}, Settings: settings}
+	sell := func(card bool) pos.Sale {
+		t.Helper()
+		b := &pos.Basket{Key: pos.NewKey(), Customer: &customers[0]}
+		for _, it := range items[20:] {
+			if it.Weighed || !it.Active || it.Code[0] == '2' {
+				continue
+			}
+			if len(b.Lines) == 3 {
+				break
+			}
+			l, err := pos.NewLine(it, pos.Scan{Quantity: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Add(l)
+		}
+		sale, err := co.Draft(b, cashier.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !card {
+			done, err := co.SellCash(ctx, sale, sale.Totals.Total)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return done
+		}
+		if sale, err = co.Reserve(ctx, sale); err != nil {
+			t.Fatal(err)
+		}
+		p, err := co.PayCard(ctx, sale, sale.Totals.Total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sale.Payments = append(sale.Payments, p)
+		return sale
+	}
+	cash := sell(false)
+	carded := sell(true)
+	if _, err := co.Release(ctx, carded.Key, pos.SaleVoided); err != nil {
+		t.Fatalf("void after a card payment (refund + release): %v", err)
+	}
+	if err := db.Audit(ctx, pos.AuditEntry{StoreID: "s1", TillID: "t1", CashierID: cashier.ID, Action: "void_sale", SaleKey: carded.Key}); err != nil {
+		t.Fatal(err)
+	}
+
+	// What it must never do.
+	forbidden := []string{
+		"DELETE FROM transactions WHERE transaction_id = " + itoa(cash.ID),
+		"DELETE FROM audit_log",
+		"UPDATE transactions SET payment_status = 'voided' WHERE transaction_id = " + itoa(cash.ID),
+		"UPDATE transactions SET total_amount = 0 WHERE transaction_id = " + itoa(cash.ID),
+		"UPDATE inventory SET price = 0.01",
+		"UPDATE audit_log SET detail = ''",
+		"DROP TABLE transactions",
+		"ALTER TABLE inventory ADD COLUMN x INT",
+		"CREATE TABLE x (id INT)",
+		"GRANT SELECT ON " + d.Name + ".inventory TO '" + user + "'@'%'",
+		"CREATE USER 'intruder'@'%'",
+		"SELECT * FROM goose_db_version",
+	}
+	for _, stmt := range forbidden {
+		if _, err := db.Writer().ExecContext(ctx, stmt); err == nil {
+			t.Errorf("the till user could run %q", stmt)
+		}
+	}
+	var status string
+	if err := d.Admin.QueryRow(`SELECT payment_status FROM transactions WHERE transaction_id = ?`, cash.ID).Scan(&status); err != nil || status != "completed" {
+		t.Errorf("the completed sale is now %q (%v)", status, err)
+	}
+	bad, err := store.CheckInvariants(ctx, d.Admin, nil)
+	if err != nil || len(bad) > 0 {
+		t.Errorf("invariants: %v %v", bad, err)
+	}
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
