@@ -106,7 +106,6 @@ func (db *DB) insertSale(ctx context.Context, tx *sql.Tx, sale *pos.Sale) error 
 	return insertLines(ctx, tx, sale.ID, sale.Lines, sale.Totals.Lines)
 }
 
-
 // stockNeed sums a sale's quantities per item, sorted by item id so every
 // transaction locks inventory rows in the same order (no deadlocks between
 // tills selling the same items).
