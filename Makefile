@@ -12,7 +12,8 @@ demo:
 # privately for the run).
 test: vet
 	bash .ci/ensure-packages all
-	bash .ci/with-mysql $(GO) test -race -count=1 -timeout 30m ./...
+	bash .ci/ensure-tools
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" bash .ci/with-mysql $(GO) test -race -count=1 -timeout 30m ./...
 
 vet:
 	$(GO) vet ./...
