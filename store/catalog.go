@@ -200,6 +200,7 @@ func (db *DB) Audit(ctx context.Context, e pos.AuditEntry) error {
 	return mapError(err, "write the audit log")
 }
 
-// auditQuietly audits where a failure to audit must not change the answer
-// (the sign-in result stands; the error is in the returned answer's log).
+// auditQuietly audits where a failure to audit must not change the answer:
+// a cashier's sign-in result stands even if its audit line could not be
+// written (the database being down shows in the sign-in's own error).
 func (db *DB) auditQuietly(ctx context.Context, e pos.AuditEntry) { _ = db.Audit(ctx, e) }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"strings"
@@ -20,15 +21,20 @@ func newFlags(env *environment, name string) (*flag.FlagSet, *config) {
 	return fs, cfg
 }
 
+// openAdmin connects as the administrative user of POS_ADMIN_DSN.
+func openAdmin(ctx context.Context, cfg *config) (*sql.DB, error) {
+	if err := cfg.requireAdmin(); err != nil {
+		return nil, err
+	}
+	return store.OpenAdmin(ctx, cfg.adminDSN)
+}
+
 func runMigrate(ctx context.Context, env *environment, args []string) error {
 	fs, cfg := newFlags(env, "migrate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := cfg.requireAdmin(); err != nil {
-		return err
-	}
-	admin, err := store.OpenAdmin(ctx, cfg.adminDSN)
+	admin, err := openAdmin(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -51,14 +57,11 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := cfg.requireAdmin(); err != nil {
-		return err
-	}
 	settings, err := cfg.settings(false)
 	if err != nil {
 		return err
 	}
-	admin, err := store.OpenAdmin(ctx, cfg.adminDSN)
+	admin, err := openAdmin(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -134,10 +137,7 @@ func runGrants(ctx context.Context, env *environment, args []string) error {
 	}
 	opts := store.GrantOptions{Database: *database, User: *user, Host: *host, Password: *password, IAM: *iam}
 	if *apply {
-		if err := cfg.requireAdmin(); err != nil {
-			return err
-		}
-		admin, err := store.OpenAdmin(ctx, cfg.adminDSN)
+		admin, err := openAdmin(ctx, cfg)
 		if err != nil {
 			return err
 		}
