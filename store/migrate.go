@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
 	"github.com/till-pos/till/migrations"
+	"github.com/till-pos/till/pos"
 )
 
 // Migrate applies every pending migration. It runs as the administrative
@@ -40,4 +42,26 @@ func OpenAdmin(ctx context.Context, dsn string) (*sql.DB, error) {
 		return nil, mapError(err, "connect as the administrative user")
 	}
 	return pool, nil
+}
+
+// EnsureDatabase creates the database named in an administrative DSN if
+// the server does not have it yet, so `till migrate` works on an empty
+// server.
+func EnsureDatabase(ctx context.Context, dsn string) error {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return pos.WrapError(pos.EInvalid, err, "the database address (DSN) is not valid")
+	}
+	name := cfg.DBName
+	if !identifier(name) {
+		return fmt.Errorf("name the database in POS_ADMIN_DSN (letters, digits and _), e.g. root@tcp(127.0.0.1:3306)/till")
+	}
+	cfg.DBName = ""
+	server, err := OpenAdmin(ctx, cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer server.Close()
+	_, err = server.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+	return mapError(err, "create the database")
 }

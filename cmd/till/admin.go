@@ -34,6 +34,12 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := cfg.requireAdmin(); err != nil {
+		return err
+	}
+	if err := store.EnsureDatabase(ctx, cfg.adminDSN); err != nil {
+		return err
+	}
 	admin, err := openAdmin(ctx, cfg)
 	if err != nil {
 		return err

@@ -59,6 +59,23 @@ func TestMigrateSeedGrantsOnAnEmptyDatabase(t *testing.T) {
 	}
 }
 
+func TestMigrateCreatesTheDatabase(t *testing.T) {
+	server := storetest.NewEmptyDatabase(t) // for its server and clean-up
+	cfg, err := mysql.ParseDSN(server.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DBName = server.Name + "_new"
+	t.Cleanup(func() { server.Admin.Exec("DROP DATABASE IF EXISTS " + cfg.DBName) })
+	if out, errs, code := runTill(t, map[string]string{"POS_ADMIN_DSN": cfg.FormatDSN()}, "migrate"); code != 0 {
+		t.Fatalf("migrate on a server without the database: exit %d %q %q", code, out, errs)
+	}
+	var n int
+	if err := server.Admin.QueryRow(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?`, cfg.DBName).Scan(&n); err != nil || n < 8 {
+		t.Errorf("tables in the new database: got %d (%v), want at least 8", n, err)
+	}
+}
+
 func TestGrantsPrintIAM(t *testing.T) {
 	out, errs, code := runTill(t, nil, "grants", "--database", "till", "--iam", "--region", "eu-west-1",
 		"--account", "123456789012", "--cluster-resource-id", "cluster-ABC")
