@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/till-pos/till/pos"
+)
+
+// basketScreen is the home screen. Its scan field has the keyboard whenever
+// no dialog needs it: every printable key goes into the field and Enter
+// adds what was typed or scanned, so a scan works at any moment.
+type basketScreen struct {
+	scan field
+	// qty is the quantity being typed for the selected line (F2); the scan
+	// field comes back when it is applied or cancelled.
+	qty     field
+	onQty   bool
+	release int // retries of voiding a recorded sale
+}
+
+func newBasket() *basketScreen {
+	return &basketScreen{scan: field{max: 64}, qty: field{max: 6, accept: digitsOnly}}
+}
+
+func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.PasteMsg:
+		// A scanner in paste mode, or a list of codes: one scan a line.
+		var cmds []tea.Cmd
+		for _, l := range strings.FieldsFunc(msg.Content, func(r rune) bool { return r == '\n' || r == '\r' }) {
+			cmds = append(cmds, m.scan(l))
+		}
+		return tea.Batch(cmds...)
+	case releasedMsg:
+		return m.released(msg, &b.release)
+	case retryMsg:
+		if msg.op == "release" && msg.saleKey == m.sale.basket.Key {
+			return m.release()
+		}
+	case tea.KeyPressMsg:
+		if b.onQty {
+			return b.quantityKey(m, msg)
+		}
+		return b.key(m, msg)
+	}
+	return nil
+}
+
+func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	km := m.km
+	switch {
+	case key.Matches(msg, km.Enter):
+		if b.scan.empty() {
+			return nil
+		}
+		return m.scan(b.scan.take())
+	case key.Matches(msg, km.Esc):
+		b.scan.reset()
+	case key.Matches(msg, km.Up):
+		m.sale.selected = max(m.sale.selected-1, 0)
+	case key.Matches(msg, km.Down):
+		m.sale.selected = min(m.sale.selected+1, max(len(m.sale.basket.Lines)-1, 0))
+	case key.Matches(msg, km.Quantity):
+		if err := m.editable(); err != nil {
+			return m.reject(pos.ErrorMessage(err))
+		}
+		if len(m.sale.basket.Lines) == 0 {
+			return m.reject("no line selected")
+		}
+		b.onQty = true
+		b.qty.reset()
+	case key.Matches(msg, km.Search):
+		m.goTo(screenSearch)
+	case key.Matches(msg, km.Customer):
+		m.goTo(screenCustomer)
+	case key.Matches(msg, km.Pay):
+		if len(m.sale.basket.Lines) == 0 {
+			return m.reject("the basket is empty: scan an item first")
+		}
+		m.goTo(screenTender)
+	case key.Matches(msg, km.VoidLine):
+		return m.voidLine()
+	case key.Matches(msg, km.VoidSale):
+		return m.voidSale()
+	case key.Matches(msg, km.SignOut):
+		return m.signOut()
+	default:
+		b.scan.key(msg)
+	}
+	return nil
+}
+
+func (b *basketScreen) quantityKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.km.Enter):
+		b.onQty = false
+		return m.setQuantity(b.qty.take())
+	case key.Matches(msg, m.km.Esc):
+		b.onQty = false
+		b.qty.reset()
+	default:
+		b.qty.key(msg)
+	}
+	return nil
+}
+
+func (b *basketScreen) bindings(m *Model) []key.Binding {
+	if b.onQty {
+		return []key.Binding{with(m.km.Enter, "set quantity"), with(m.km.Esc, "cancel")}
+	}
+	return []key.Binding{m.km.Pay, m.km.Quantity, m.km.Search, m.km.Customer, m.km.VoidLine,
+		m.km.VoidSale, m.km.SignOut, with(m.km.Up, "line"), m.km.Quit}
+}
+
+func (b *basketScreen) view(m *Model, w, h int) string {
+	prompt := m.st.Prompt.Render("Scan › ") + m.st.Field.Render(b.scan.render(true))
+	if b.onQty && len(m.sale.basket.Lines) > 0 {
+		l := m.sale.basket.Lines[m.sale.selected]
+		prompt = m.st.Prompt.Render("Quantity of "+ansi.Truncate(l.Name, 30, "…")+" (now "+m.quantity(l)+") › ") +
+			m.st.Field.Render(b.qty.render(true))
+	}
+	return m.basketBody(w, h-1) + "\n" + ansi.Truncate(prompt, w, "…")
+}
+
+// panelWidth is the width of the customer and totals column.
+const panelWidth = 26
+
+// basketBody draws the lines table beside the customer and totals panels;
+// other screens reuse it so the basket stays in view.
+func (m *Model) basketBody(w, h int) string {
+	pw := panelWidth
+	if w < 60 {
+		pw = 0 // too narrow for two columns: totals go under the lines
+	}
+	side := ""
+	if pw > 0 {
+		side = m.customerPanel(pw) + "\n" + m.totalsPanel(pw)
+	}
+	lh := h
+	if pw == 0 {
+		side = m.totalsPanel(w)
+		lh = h - lipgloss.Height(side)
+	}
+	table := m.linesTable(w-pw-1, max(lh, 2))
+	if pw == 0 {
+		return table + "\n" + side
+	}
+	return lipgloss.JoinHorizontal(lipgloss.Top, fit(table, w-pw-1, h), " ", side)
+}
+
+// linesTable shows the lines around the selected one: only what fits is
+// rendered, so a long basket costs no more to draw than a short one.
+func (m *Model) linesTable(w, h int) string {
+	const qtyW, unitW, totW = 8, 10, 10
+	nameW := max(w-qtyW-unitW-totW-5, 8)
+	row := func(mark, name, qty, unit, total string) string {
+		return mark + " " + pad(ansi.Truncate(name, nameW, "…"), nameW) + " " +
+			lpad(qty, qtyW) + " " + lpad(unit, unitW) + " " + lpad(total, totW)
+	}
+	lines := m.sale.basket.Lines
+	out := make([]string, 0, h)
+	out = append(out, m.st.Label.Render(row(" ", "Item", "Qty", "Price", "Amount")))
+	if len(lines) == 0 {
+		out = append(out, "", m.st.Muted.Render("  Scan or type a code, then Enter. 3*code for three."),
+			m.st.Muted.Render("  "+m.km.Search.Help().Key+" finds an item by name."))
+		return strings.Join(out, "\n")
+	}
+	rows := h - 1
+	first := 0
+	if len(lines) > rows {
+		first = min(max(m.sale.selected-rows/2, 0), len(lines)-rows)
+		rows-- // one row says how many are hidden
+	}
+	for i := first; i < len(lines) && i < first+rows; i++ {
+		l := lines[i]
+		unit := m.money(l.UnitPrice)
+		if l.Weighed {
+			unit += "/kg"
+		}
+		amount := ""
+		if i < len(m.sale.totals.Lines) {
+			amount = m.money(m.sale.totals.Lines[i].Gross)
+		}
+		if i == m.sale.selected {
+			out = append(out, m.st.Selected.Render(pad(row("›", l.Name, m.quantity(l), unit, amount), w)))
+			continue
+		}
+		out = append(out, row(" ", l.Name, m.quantity(l), unit, amount))
+	}
+	if len(lines) > rows+1 || first > 0 {
+		out = append(out, m.st.Muted.Render(fmt.Sprintf("  %d lines · %d–%d shown · ↑↓ to move",
+			len(lines), first+1, min(first+rows, len(lines)))))
+	}
+	return strings.Join(out, "\n")
+}
+
+func (m *Model) customerPanel(w int) string {
+	var body string
+	if c := m.sale.basket.Customer; c != nil {
+		body = m.st.Value.Render(ansi.Truncate(c.Name, w-4, "…")) + "\n" +
+			m.st.Label.Render(ansi.Truncate("card "+c.LoyaltyCard, w-4, "…")) + "\n" +
+			m.st.Label.Render(fmt.Sprintf("%d points", c.LoyaltyPoints))
+	} else {
+		body = m.st.Muted.Render("no customer") + "\n" + m.st.Muted.Render(ansi.Truncate("scan a loyalty card", w-4, "…")) +
+			"\n" + m.st.Muted.Render(ansi.Truncate("or "+m.km.Customer.Help().Key+" to look up", w-4, "…"))
+	}
+	return m.st.Panel.Width(w).Render(m.st.Title.Render("Customer") + "\n" + body)
+}
+
+func (m *Model) totalsPanel(w int) string {
+	t := m.sale.totals
+	iw := w - 4
+	kv := func(k, v string, st lipgloss.Style) string {
+		return m.st.Label.Render(k) + st.Render(lpad(v, iw-lipgloss.Width(k)))
+	}
+	rows := []string{
+		kv("Items", fmt.Sprint(t.Items), m.st.Value),
+		kv("Subtotal", m.money(t.Subtotal), m.st.Value),
+		kv("Tax", m.money(t.Tax), m.st.Value),
+		kv("TOTAL", m.money(t.Total), m.st.Total),
+	}
+	if paid := m.cardPaid() + m.cashGiven(); paid > 0 {
+		rows = append(rows, kv("Paid", m.money(paid), m.st.Value), kv("Due", m.money(max(m.owed(), 0)), m.st.Total))
+	}
+	return m.st.Panel.Width(w).Render(strings.Join(rows, "\n"))
+}
+
+// lpad right-aligns s in width w.
+func lpad(s string, w int) string {
+	if d := w - lipgloss.Width(s); d > 0 {
+		return strings.Repeat(" ", d) + s
+	}
+	return s
+}

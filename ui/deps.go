@@ -1,0 +1,56 @@
+// Package ui is the cashier's screen: a Bubble Tea program whose root model
+// routes messages to one model per screen (sign-in, basket, customer lookup,
+// tender, payment in progress, sale done).
+//
+// The ui talks to the rest of the till only through pos types and
+// interfaces, and only inside tea.Cmd functions, so the screen never blocks
+// on the network: every call returns a typed message carrying the id of what
+// it answers, and stale answers are dropped.
+package ui
+
+import (
+	"context"
+	"time"
+
+	"github.com/till-pos/till/pos"
+)
+
+// ReceiptSink prints or saves a finished sale's receipt. The receipts issue
+// plugs in here; nil means receipts are not set up on this till, and the
+// done screen says so.
+type ReceiptSink interface {
+	Print(ctx context.Context, sale pos.Sale) error
+	// Save stores the receipt and returns where (a path or an address).
+	Save(ctx context.Context, sale pos.Sale) (string, error)
+}
+
+// CardSimulator lets a trainer choose what the next simulated card payment
+// does. It is nil on a real till, and its keys are then not shown.
+type CardSimulator interface {
+	NextDecline()
+	NextTimeout()
+}
+
+// Deps is everything the screen needs from the outside world, wired in
+// cmd/till.
+type Deps struct {
+	// Checkout runs the sale protocol; its Settings are the till's settings
+	// and its Gateway (nil: cash only) takes card payments.
+	Checkout  *pos.Checkout
+	Catalog   pos.Catalog
+	Customers pos.Customers
+	Cashiers  pos.Cashiers
+	Audit     pos.AuditLog
+	Receipts  ReceiptSink   // nil: receipts are not set up
+	CardSim   CardSimulator // nil: a real card reader
+	// CardNote says which card reader is in use, e.g. "simulated card
+	// reader"; shown in the header so nobody mistakes it for a real one.
+	CardNote string
+	// Hint is shown on the sign-in screen (training: the demo PINs).
+	Hint []string
+	// RefreshEvery is how often the catalog cache asks for changed items;
+	// 0 means 30 seconds.
+	RefreshEvery time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}

@@ -1,0 +1,435 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/till-pos/till/pos"
+)
+
+// The fakes below stand in for the store and the card reader, in memory,
+// so the screens are tested without a database. The whole till against
+// MySQL is tested end to end in cmd/till.
+
+var errDown = pos.Errorf(pos.EUnavailable, "the database is unreachable")
+
+type fakeDB struct {
+	mu      sync.Mutex
+	down    bool
+	items   []pos.Item
+	custs   []pos.Customer
+	sales   map[string]pos.Sale
+	audits  []pos.AuditEntry
+	nextID  int64
+	signIns int
+}
+
+func (f *fakeDB) setDown(d bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = d
+}
+
+func (f *fakeDB) check() error {
+	if f.down {
+		return errDown
+	}
+	return nil
+}
+
+func (f *fakeDB) Items(ctx context.Context, since time.Time) ([]pos.Item, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	var out []pos.Item
+	for _, it := range f.items {
+		if !it.UpdatedAt.Before(since) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeDB) FindCustomers(ctx context.Context, q string, limit int) ([]pos.Customer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	var out []pos.Customer
+	for _, c := range f.custs {
+		if strings.Contains(strings.ToLower(c.Name), strings.ToLower(q)) || c.Phone == q || c.LoyaltyCard == q {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeDB) CustomerByCard(ctx context.Context, card string) (pos.Customer, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return pos.Customer{}, err
+	}
+	for _, c := range f.custs {
+		if c.LoyaltyCard == card {
+			return c, nil
+		}
+	}
+	return pos.Customer{}, pos.Errorf(pos.ENotFound, "unknown loyalty card %s", card)
+}
+
+func (f *fakeDB) SignIn(ctx context.Context, till, number, pin string) (pos.Cashier, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signIns++
+	if err := f.check(); err != nil {
+		return pos.Cashier{}, err
+	}
+	if number == "101" && pin == "1111" {
+		return pos.Cashier{ID: 1, Number: "101", Name: "Ann Example"}, nil
+	}
+	return pos.Cashier{}, pos.Errorf(pos.EInvalid, "wrong cashier number or PIN")
+}
+
+func (f *fakeDB) Audit(ctx context.Context, e pos.AuditEntry) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return err
+	}
+	f.audits = append(f.audits, e)
+	return nil
+}
+
+func (f *fakeDB) auditActions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, a := range f.audits {
+		out = append(out, a.Action)
+	}
+	return out
+}
+
+func (f *fakeDB) insert(s pos.Sale) (pos.Sale, error) {
+	if err := f.check(); err != nil {
+		return pos.Sale{}, err
+	}
+	if f.sales == nil {
+		f.sales = map[string]pos.Sale{}
+	}
+	if old, ok := f.sales[s.Key]; ok {
+		return old, nil
+	}
+	f.nextID++
+	s.ID = f.nextID
+	f.sales[s.Key] = s
+	return s, nil
+}
+
+func (f *fakeDB) Reserve(ctx context.Context, s pos.Sale) (pos.Sale, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s.Status = pos.SalePending
+	return f.insert(s)
+}
+
+func (f *fakeDB) SellCash(ctx context.Context, s pos.Sale) (pos.Sale, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.insert(s)
+}
+
+func (f *fakeDB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
+	if err := ctx.Err(); err != nil {
+		return p, pos.WrapError(pos.EUnavailable, err, "cancelled")
+	}
+	return p, nil
+}
+
+func (f *fakeDB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s := f.sales[p.SaleKey]
+	for i, q := range s.Payments {
+		if q.AttemptKey == p.AttemptKey {
+			s.Payments[i] = p
+			f.sales[p.SaleKey] = s
+			return p, nil
+		}
+	}
+	s.Payments = append(s.Payments, p)
+	f.sales[p.SaleKey] = s
+	return p, nil
+}
+
+func (f *fakeDB) Complete(ctx context.Context, key string, cash []pos.Payment, rounding pos.Money, points int64) (pos.Sale, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return pos.Sale{}, err
+	}
+	s, ok := f.sales[key]
+	if !ok {
+		return pos.Sale{}, pos.Errorf(pos.ENotFound, "no sale %s", key)
+	}
+	if s.Status == pos.SaleCompleted {
+		return s, nil
+	}
+	s.Payments = append(s.Payments, cash...)
+	s.CashRounding, s.PointsEarned, s.Status = rounding, points, pos.SaleCompleted
+	if s.Paid() != s.Totals.Total+rounding {
+		return pos.Sale{}, pos.Errorf(pos.EInvalid, "payments of %d do not cover %d", s.Paid(), s.Totals.Total+rounding)
+	}
+	f.sales[key] = s
+	return s, nil
+}
+
+func (f *fakeDB) Release(ctx context.Context, key string, st pos.SaleStatus) (pos.Sale, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return pos.Sale{}, err
+	}
+	s, ok := f.sales[key]
+	if !ok {
+		return pos.Sale{}, pos.Errorf(pos.ENotFound, "no sale %s", key)
+	}
+	s.Status = st
+	f.sales[key] = s
+	return s, nil
+}
+
+func (f *fakeDB) Sale(ctx context.Context, key string) (pos.Sale, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.check(); err != nil {
+		return pos.Sale{}, err
+	}
+	s, ok := f.sales[key]
+	if !ok {
+		return pos.Sale{}, pos.Errorf(pos.ENotFound, "no sale %s", key)
+	}
+	return s, nil
+}
+
+func (f *fakeDB) PendingSales(ctx context.Context, till string, before time.Time) ([]pos.Sale, error) {
+	return nil, nil
+}
+
+func (f *fakeDB) completed() []pos.Sale {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []pos.Sale
+	for _, s := range f.sales {
+		if s.Status == pos.SaleCompleted {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// fakeReader is a card reader that approves unless told otherwise, and can
+// hold a charge until its context is cancelled.
+type fakeReader struct {
+	mu   sync.Mutex
+	next []pos.PaymentStatus
+	hold bool
+}
+
+func (r *fakeReader) NextDecline() { r.then(pos.PaymentDeclined) }
+func (r *fakeReader) NextTimeout() { r.then(pos.PaymentUnknown) }
+
+func (r *fakeReader) then(s pos.PaymentStatus) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next = append(r.next, s)
+}
+
+func (r *fakeReader) Charge(ctx context.Context, req pos.ChargeRequest) (pos.ChargeResult, error) {
+	r.mu.Lock()
+	st, hold := pos.PaymentApproved, r.hold
+	if len(r.next) > 0 {
+		st, r.next = r.next[0], r.next[1:]
+	}
+	r.mu.Unlock()
+	if hold {
+		<-ctx.Done()
+		return pos.ChargeResult{Status: pos.PaymentCancelled, Message: "cancelled at the till"}, nil
+	}
+	switch st {
+	case pos.PaymentDeclined:
+		return pos.ChargeResult{Status: st, Message: "insufficient funds"}, nil
+	case pos.PaymentUnknown:
+		return pos.ChargeResult{}, pos.Errorf(pos.EUnavailable, "the reader did not answer")
+	}
+	return pos.ChargeResult{Status: pos.PaymentApproved, Provider: "fake", CardBrand: "visa", CardLast4: "4242"}, nil
+}
+
+func (r *fakeReader) Lookup(ctx context.Context, p pos.Payment) (pos.ChargeResult, error) {
+	return pos.ChargeResult{Status: pos.PaymentFailed, Message: "never reached the reader"}, nil
+}
+
+func (r *fakeReader) Refund(ctx context.Context, p pos.Payment) (pos.ChargeResult, error) {
+	return pos.ChargeResult{Status: pos.PaymentRefunded}, nil
+}
+
+// Test items. Codes are the catalog keys ScanRules.Parse produces.
+var (
+	milk   = pos.Item{ID: 1, Code: "4006381333931", Name: "Whole milk 1l", Price: 129, TaxRate: 700, Active: true}
+	bread  = pos.Item{ID: 2, Code: "5901234123457", Name: "Sourdough bread", Price: 349, TaxRate: 700, Active: true}
+	apples = pos.Item{ID: 3, Code: "2300001", Name: "Apples loose", Price: 299, TaxRate: 700, Weighed: true, Active: true}
+	old    = pos.Item{ID: 4, Code: "96385074", Name: "Discontinued soap", Price: 199, TaxRate: 2000, Active: false}
+	ann    = pos.Customer{ID: 7, Name: "Ann Shopper", Phone: "0123456", LoyaltyCard: loyaltyCard, LoyaltyPoints: 120}
+)
+
+// loyaltyCard is a valid EAN-13 starting with the default prefix 980.
+var loyaltyCard = func() string {
+	d := "980000000001"
+	return d + fmt.Sprint(pos.GTINCheckDigit(d))
+}()
+
+// applesLabel is a scale label: prefix 23 (weight), item 00001, 482 g.
+var applesLabel = func() string {
+	code, err := pos.VariableMeasureCode(pos.DefaultScanRules().VariableMeasure[3], "00001", 482)
+	if err != nil {
+		panic(err)
+	}
+	return code
+}()
+
+type rig struct {
+	m       *Model
+	db      *fakeDB
+	reader  *fakeReader
+	pending []chan tea.Msg // commands still running: timers, a held card
+}
+
+// newRig builds a till on the fakes, signed in unless signIn is false,
+// with the catalog loaded.
+func newRig(t testing.TB, signedIn bool) *rig {
+	t.Helper()
+	db := &fakeDB{items: []pos.Item{milk, bread, apples, old}, custs: []pos.Customer{ann}}
+	reader := &fakeReader{}
+	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, TaxMode: pos.TaxInclusive,
+		PointsPer: 100, Scan: pos.DefaultScanRules()}
+	deps := Deps{Checkout: &pos.Checkout{Sales: db, Gateway: reader, Settings: set}, Catalog: db,
+		Customers: db, Cashiers: db, Audit: db, CardSim: reader,
+		Now: func() time.Time { return time.Date(2026, 3, 4, 12, 30, 0, 0, time.UTC) }}
+	m := New(context.Background(), deps, NewStyles(false))
+	r := &rig{m: m, db: db, reader: reader}
+	r.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	r.run(m.Init())
+	if signedIn {
+		r.typeText("101")
+		r.key("tab")
+		r.typeText("1111")
+		r.key("enter")
+	}
+	return r
+}
+
+// send delivers a message and runs the commands it returns, as the
+// program would. The fakes answer at once; a command that has not answered
+// within a moment (a timer, a held card) is kept aside, and drain or fire
+// deliver it later.
+func (r *rig) send(msg tea.Msg) {
+	_, cmd := r.m.Update(msg)
+	r.run(cmd)
+}
+
+func (r *rig) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		r.deliver(msg)
+	case <-time.After(20 * time.Millisecond):
+		r.pending = append(r.pending, ch)
+	}
+}
+
+// drain delivers the kept commands that answer within d (spinner ticks
+// re-arm themselves, so it runs for d at most).
+func (r *rig) drain(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		pending := r.pending
+		r.pending = nil
+		for _, ch := range pending {
+			select {
+			case msg := <-ch:
+				r.deliver(msg)
+			default:
+				r.pending = append(r.pending, ch)
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (r *rig) deliver(msg tea.Msg) {
+	switch msg := msg.(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			r.run(c)
+		}
+	case tea.RawMsg, tea.QuitMsg:
+	default:
+		if isSequence(msg) {
+			return
+		}
+		r.send(msg)
+	}
+}
+
+// isSequence spots tea.Sequence's unexported message (quit after audit).
+func isSequence(msg tea.Msg) bool { return fmt.Sprintf("%T", msg) == "tea.sequenceMsg" }
+
+// key presses a named key ("enter", "f5", "up") or types one character.
+func (r *rig) key(name string) {
+	r.send(keyPress(name))
+}
+
+func keyPress(name string) tea.KeyPressMsg {
+	codes := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab,
+		"up": tea.KeyUp, "down": tea.KeyDown, "backspace": tea.KeyBackspace,
+		"f1": tea.KeyF1, "f2": tea.KeyF2, "f3": tea.KeyF3, "f4": tea.KeyF4, "f5": tea.KeyF5,
+		"f6": tea.KeyF6, "f7": tea.KeyF7, "f8": tea.KeyF8, "f9": tea.KeyF9, "f10": tea.KeyF10}
+	if name == "ctrl+c" {
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	if c, ok := codes[name]; ok {
+		return tea.KeyPressMsg{Code: c}
+	}
+	rs := []rune(name)
+	return tea.KeyPressMsg{Code: rs[0], Text: name}
+}
+
+func (r *rig) typeText(s string) {
+	for _, c := range s {
+		r.send(tea.KeyPressMsg{Code: c, Text: string(c)})
+	}
+}
+
+func (r *rig) scan(code string) {
+	r.typeText(code)
+	r.key("enter")
+}
+
+// screen is the plain text of the frame.
+func (r *rig) screen() string { return ansi.Strip(r.m.View().Content) }

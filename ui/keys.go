@@ -1,0 +1,66 @@
+package ui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap holds every key binding of the till, in one place. The basket
+// field takes printable characters (codes, "N*", receipt keys), so every
+// command is on a function key, an arrow or a control key.
+type KeyMap struct {
+	Quit, Up, Down, Enter, Esc, Tab key.Binding
+	// basket
+	Quantity, Search, Customer, Pay, VoidLine, VoidSale, SignOut key.Binding
+	// tender
+	Cash, Exact, Note1, Note2, Card key.Binding
+	// training: what the next simulated card payment does
+	SimDecline, SimTimeout key.Binding
+	// done
+	Print, Save, NextSale key.Binding
+	// dialogs
+	Detach, Yes, No key.Binding
+}
+
+// NewKeyMap returns the till's key bindings.
+func NewKeyMap() KeyMap {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Quit:  b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Up:    b([]string{"up"}, "↑", "up"),
+		Down:  b([]string{"down"}, "↓", "down"),
+		Enter: b([]string{"enter"}, "enter", "add"),
+		Esc:   b([]string{"esc"}, "esc", "back"),
+		Tab:   b([]string{"tab", "shift+tab"}, "tab", "next field"),
+
+		Quantity: b([]string{"f2"}, "F2", "quantity"),
+		Search:   b([]string{"f3"}, "F3", "find item"),
+		Customer: b([]string{"f4"}, "F4", "customer"),
+		Pay:      b([]string{"f5"}, "F5", "pay"),
+		VoidLine: b([]string{"f8"}, "F8", "void line"),
+		VoidSale: b([]string{"f9"}, "F9", "void sale"),
+		SignOut:  b([]string{"f10"}, "F10", "sign out"),
+
+		Cash:  b([]string{"enter"}, "enter", "cash typed"),
+		Exact: b([]string{"f2"}, "F2", "exact cash"),
+		Note1: b([]string{"f3"}, "F3", "note"),
+		Note2: b([]string{"f4"}, "F4", "note"),
+		Card:  b([]string{"f5"}, "F5", "card"),
+
+		SimDecline: b([]string{"f6"}, "F6", "next card declines"),
+		SimTimeout: b([]string{"f7"}, "F7", "next card times out"),
+
+		Print:    b([]string{"f2"}, "F2", "print receipt"),
+		Save:     b([]string{"f3"}, "F3", "save receipt"),
+		NextSale: b([]string{"enter"}, "enter/scan", "next sale"),
+
+		Detach: b([]string{"f8"}, "F8", "detach customer"),
+		Yes:    b([]string{"y", "Y"}, "y", "yes"),
+		No:     b([]string{"n", "N", "esc"}, "n", "no"),
+	}
+}
+
+// with returns a copy of b with another help text, e.g. a note's amount.
+func with(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}

@@ -1,0 +1,289 @@
+package ui
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/till-pos/till/pos"
+)
+
+// saleState is the sale being built and paid at this till. It lives in
+// memory until it is recorded, and survives the database being down.
+type saleState struct {
+	basket   pos.Basket
+	selected int        // index of the selected line
+	totals   pos.Totals // recomputed after every change to the lines
+	// recorded is the sale as the store holds it after Reserve (ID set);
+	// its Payments are the approved card payments.
+	recorded pos.Sale
+	reserved bool
+	// locked is set once the sale may exist in the database (a Reserve or
+	// SellCash was sent): from then on its lines and customer cannot change,
+	// or the same key would name two different sales.
+	locked bool
+	// reserveSent is set once a Reserve was sent: the sale is finished
+	// with Complete from then on (SellCash would find the key taken).
+	reserveSent bool
+	// cash is the cash handed over so far, recorded when the sale completes.
+	cash []pos.Money
+}
+
+// newSale opens an empty basket under a new idempotency key.
+func (m *Model) newSale() {
+	m.sale = saleState{basket: pos.Basket{Key: pos.NewKey()}}
+}
+
+// inProgress reports whether there is anything in the sale to lose.
+func (m *Model) inProgress() bool { return len(m.sale.basket.Lines) > 0 || m.sale.locked }
+
+func (m *Model) recompute() {
+	t, err := pos.ComputeTotals(m.sale.basket.Lines, m.set.TaxMode)
+	if err != nil {
+		// Basket.Add and SetQuantity validated the lines; this is a bug.
+		slog.Error("basket totals", "err", err)
+	}
+	m.sale.totals = t
+	m.sale.selected = min(max(m.sale.selected, 0), max(len(m.sale.basket.Lines)-1, 0))
+}
+
+// editable refuses a change to a sale that is already recorded.
+func (m *Model) editable() error {
+	if m.sale.locked {
+		return pos.Errorf(pos.EConflict, "the sale is recorded: pay the rest or void it (%s)", m.km.VoidSale.Help().Key)
+	}
+	return nil
+}
+
+// scan handles one entry of the basket field: an item becomes a line from
+// the catalog cache at once, a loyalty card attaches its customer.
+func (m *Model) scan(input string) tea.Cmd {
+	if !m.cat.loaded {
+		m.pendingScans = append(m.pendingScans, input)
+		m.setStatus(fmt.Sprintf("catalog still loading: %d scan(s) kept, added as soon as it arrives", len(m.pendingScans)), false)
+		return nil
+	}
+	sc, err := m.set.Scan.Parse(input)
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	switch sc.Kind {
+	case pos.ScanLoyaltyCard:
+		return m.lookupCard(sc.Code)
+	case pos.ScanReceipt:
+		return m.reject("that is a receipt: returns and reprints are not on this till yet")
+	}
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	item, ok := m.cat.lookup(sc.Code)
+	if !ok {
+		return m.reject(fmt.Sprintf("unknown code %s (%s): not in the catalog", sc.Code, sc.Format))
+	}
+	return m.addLine(item, sc)
+}
+
+func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
+	line, err := pos.NewLine(item, sc)
+	if err == nil {
+		err = m.sale.basket.Add(line)
+	}
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	m.sale.selected = len(m.sale.basket.Lines) - 1
+	m.recompute()
+	m.setStatus("added "+line.Name+" "+m.quantity(line), false)
+	return nil
+}
+
+// lookupCard asks the customer store whose loyalty card this is.
+func (m *Model) lookupCard(card string) tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	if m.deps.Customers == nil {
+		return m.reject("loyalty cards are not set up on this till")
+	}
+	m.setStatus("looking up loyalty card "+card+"…", false)
+	ctx, cs, key := m.ctx, m.deps.Customers, m.sale.basket.Key
+	return func() tea.Msg {
+		c, err := cs.CustomerByCard(ctx, card)
+		return cardCustomerMsg{saleKey: key, card: card, customer: c, err: err}
+	}
+}
+
+func (m *Model) cardCustomer(msg cardCustomerMsg) tea.Cmd {
+	if msg.saleKey != m.sale.basket.Key {
+		return nil // the sale it was scanned into is over
+	}
+	if msg.err != nil {
+		return m.fail("loyalty card "+msg.card, msg.err)
+	}
+	m.noteDB(nil)
+	return m.attach(msg.customer)
+}
+
+func (m *Model) attach(c pos.Customer) tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	m.sale.basket.Customer = &c
+	m.setStatus(fmt.Sprintf("customer %s attached (%d points)", c.Name, c.LoyaltyPoints), false)
+	return nil
+}
+
+func (m *Model) detach() tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	if m.sale.basket.Customer == nil {
+		return m.reject("no customer is attached")
+	}
+	m.setStatus("customer "+m.sale.basket.Customer.Name+" detached", false)
+	m.sale.basket.Customer = nil
+	return nil
+}
+
+// setQuantity changes the selected line's piece count.
+func (m *Model) setQuantity(input string) tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	i := m.sale.selected
+	if i >= len(m.sale.basket.Lines) {
+		return m.reject("no line selected")
+	}
+	l := m.sale.basket.Lines[i]
+	if l.Weighed {
+		return m.reject(l.Name + " is weighed: its weight comes from the scale label")
+	}
+	q, err := parseQuantity(input)
+	if err == nil {
+		err = m.sale.basket.SetQuantity(i, q)
+	}
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	m.recompute()
+	m.setStatus(fmt.Sprintf("%s: quantity %d", l.Name, q), false)
+	return m.audit("change_quantity", fmt.Sprintf("%s %s: %d -> %d", l.Code, l.Name, l.Quantity, q))
+}
+
+// parseQuantity reads a quantity typed by the cashier.
+func parseQuantity(s string) (int64, error) {
+	if s == "" {
+		return 0, pos.Errorf(pos.EInvalid, "type a quantity")
+	}
+	if len(s) > 4 {
+		return 0, pos.Errorf(pos.EInvalid, "quantity %.8s… is more than the maximum of %d", s, pos.MaxQuantity)
+	}
+	q, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err != nil || s[0] == '+' || s[0] == '-':
+		return 0, pos.Errorf(pos.EInvalid, "%q is not a whole number", s)
+	case q < 1:
+		return 0, pos.Errorf(pos.EInvalid, "quantity must be at least 1 (void the line with %s)", "F8")
+	}
+	return q, nil
+}
+
+// voidLine removes the selected line and audits it.
+func (m *Model) voidLine() tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	l, err := m.sale.basket.Void(m.sale.selected)
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	m.recompute()
+	m.setStatus("voided "+l.Name+" "+m.quantity(l), false)
+	amount, _ := l.Amount()
+	return m.audit("void_line", fmt.Sprintf("%s %s %s %s", l.Code, l.Name, m.quantity(l), m.money(amount)))
+}
+
+// voidSale asks, then voids the whole sale: a recorded one is released in
+// the database (refunding any card payment), an unrecorded one is dropped.
+func (m *Model) voidSale() tea.Cmd {
+	if !m.inProgress() {
+		return m.reject("the sale is empty")
+	}
+	m.ask(fmt.Sprintf("Void the whole sale (%d lines, %s)? y/n", len(m.sale.basket.Lines),
+		m.money(m.sale.totals.Total)), func() tea.Cmd {
+		if m.sale.locked {
+			m.goTo(screenTender)
+			m.setStatus("voiding the sale…", false)
+			return m.release()
+		}
+		cmd := m.audit("void_sale", m.saleSummary())
+		m.newSale()
+		m.goTo(screenBasket)
+		m.setStatus("sale voided", false)
+		return cmd
+	})
+	return nil
+}
+
+// release voids a recorded sale in the database, retrying while it is down.
+func (m *Model) release() tea.Cmd {
+	ctx, co, key := m.ctx, m.deps.Checkout, m.sale.basket.Key
+	return func() tea.Msg {
+		_, err := co.Release(ctx, key, pos.SaleVoided)
+		if pos.ErrorCode(err) == pos.ENotFound {
+			err = nil // never recorded: nothing to give back
+		}
+		return releasedMsg{saleKey: key, err: err}
+	}
+}
+
+func (m *Model) released(msg releasedMsg, try *int) tea.Cmd {
+	if msg.saleKey != m.sale.basket.Key {
+		return nil
+	}
+	if msg.err != nil {
+		m.noteDB(msg.err)
+		if pos.ErrorCode(msg.err) == pos.EUnavailable {
+			*try++
+			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(msg.err)+"), retrying", true)
+			return retryAfter(*try, retryMsg{op: "release", saleKey: msg.saleKey})
+		}
+		return m.fail("void sale", msg.err)
+	}
+	*try = 0
+	m.noteDB(nil)
+	cmd := m.audit("void_sale", m.saleSummary())
+	m.newSale()
+	m.goTo(screenBasket)
+	m.setStatus("sale voided", false)
+	return cmd
+}
+
+func retryAfter(try int, msg retryMsg) tea.Cmd {
+	return tea.Tick(backoff(try-1), func(time.Time) tea.Msg { return msg })
+}
+
+// saleSummary describes the sale for the audit log.
+func (m *Model) saleSummary() string {
+	return fmt.Sprintf("%d lines, total %s", len(m.sale.basket.Lines), m.money(m.sale.totals.Total))
+}
+
+// quantity writes a line's quantity: "3" or "0.482 kg".
+func (m *Model) quantity(l pos.Line) string {
+	if l.Weighed {
+		return fmt.Sprintf("%d.%03d kg", l.Quantity/1000, l.Quantity%1000)
+	}
+	return strconv.FormatInt(l.Quantity, 10)
+}
+
+// draft is the sale as it would be recorded now.
+func (m *Model) draft() (pos.Sale, error) {
+	var id int64
+	if m.cashier != nil {
+		id = m.cashier.ID
+	}
+	return m.deps.Checkout.Draft(&m.sale.basket, id)
+}
