@@ -8,6 +8,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -29,7 +32,38 @@ type Config struct {
 	CallTimeout time.Duration
 	// MaxOpen caps each pool.
 	MaxOpen int
+	// RetryFor is how long a sale's transaction keeps retrying through a
+	// lost connection or a read-only writer before the cashier is told to
+	// try again; zero takes 8 s. Never longer than the call's deadline.
+	RetryFor time.Duration
+
+	// CAFile is a PEM bundle (for Aurora, the RDS CA bundle). When set,
+	// every connection uses TLS and verifies the server's certificate
+	// against it and the host name in the DSN.
+	CAFile string
+	// Insecure allows a host that is not this machine without verified
+	// TLS (a lab network). It never allows a cleartext password without TLS.
+	Insecure bool
+	// IAMRegion turns on IAM database authentication: each new physical
+	// connection signs in with a fresh token built from the AWS default
+	// credential chain for this region. It needs TLS (CAFile).
+	IAMRegion string
+	// Password, if set, is asked for the password of every new physical
+	// connection (IAM sets it to a token builder; tests inject rotating
+	// secrets). It wins over a password in the DSN.
+	Password PasswordFunc
+	// Dial, if set, opens the network connections (tests put a fault
+	// injector here; production leaves it nil).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Logger receives retries and the driver's own messages; nil discards
+	// them (the terminal is the cashier's, never the log's).
+	Logger *slog.Logger
 }
+
+// PasswordFunc returns the password for a new connection to addr
+// ("host:port") as user. It is called once per physical connection, so a
+// short-lived token is always fresh when it is used and never stored.
+type PasswordFunc func(ctx context.Context, addr, user string) (string, error)
 
 const (
 	defaultDialTimeout = 3 * time.Second
@@ -48,10 +82,20 @@ type DB struct {
 	callTimeout time.Duration
 	now         func() time.Time
 	retry       retryPolicy
+	log         *slog.Logger
 }
 
 // Open connects the pools described by cfg and checks the writer answers.
+// Settings that would send a password or token in the clear, or reach a
+// remote host without verified TLS, are refused before anything is dialled.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.IAMRegion != "" && cfg.Password == nil {
+		pw, err := IAMPassword(ctx, cfg.IAMRegion)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Password = pw
+	}
 	writer, err := openPool(cfg.WriterDSN, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("writer: %w", err)
@@ -66,6 +110,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db := New(writer, reader)
 	if cfg.CallTimeout > 0 {
 		db.callTimeout = cfg.CallTimeout
+	}
+	if cfg.Logger != nil {
+		db.log = cfg.Logger
+	}
+	if cfg.RetryFor > 0 {
+		db.retry.window = cfg.RetryFor
 	}
 	pctx, cancel := context.WithTimeout(ctx, db.callTimeout)
 	defer cancel()
@@ -82,7 +132,7 @@ func New(writer, reader *sql.DB) *DB {
 		reader = writer
 	}
 	return &DB{writer: writer, reader: reader, callTimeout: defaultCallTimeout,
-		now: time.Now, retry: defaultRetry}
+		now: time.Now, retry: defaultRetry, log: slog.New(slog.DiscardHandler)}
 }
 
 // SetClock replaces the clock (tests).
@@ -102,8 +152,10 @@ func (db *DB) Close() error {
 
 // DriverConfig parses a DSN and applies the settings every till connection
 // needs: timeouts, parsed times in UTC, interpolated parameters (one round
-// trip per statement instead of prepare, execute, close) and rejectReadOnly
-// (a connection to a writer demoted by a failover is dropped, not used).
+// trip per statement instead of prepare, execute, close), rejectReadOnly (a
+// connection to a writer demoted by a failover is dropped, not used), TLS
+// from cfg.CAFile, a fresh password per connection from cfg.Password, and
+// the transport rules of checkTransport. Nothing is dialled.
 func DriverConfig(dsn string, cfg Config) (*mysql.Config, error) {
 	mc, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -121,6 +173,37 @@ func DriverConfig(dsn string, cfg Config) (*mysql.Config, error) {
 	}
 	if _, ok := mc.Params["time_zone"]; !ok {
 		mc.Params["time_zone"] = "'+00:00'"
+	}
+	mc.Logger = driverLogger{orDiscard(cfg.Logger)}
+	mc.DialFunc = cfg.Dial
+	if cfg.IAMRegion != "" {
+		if mc.Passwd != "" {
+			return nil, pos.Errorf(pos.EInvalid, "with IAM sign-in the database address (DSN) must not carry a password")
+		}
+		// Aurora takes the token through the cleartext plugin, which is
+		// why checkTransport insists on TLS.
+		mc.AllowCleartextPasswords = true
+	}
+	if err := applyTLS(mc, cfg); err != nil {
+		return nil, err
+	}
+	if err := checkTransport(mc, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Password != nil {
+		addr, user := withPort(mc.Net, mc.Addr), mc.User
+		password := cfg.Password
+		err := mc.Apply(mysql.BeforeConnect(func(ctx context.Context, c *mysql.Config) error {
+			pw, err := password(ctx, addr, user)
+			if err != nil {
+				return pos.WrapError(pos.EUnavailable, err, "could not get a database sign-in token")
+			}
+			c.Passwd = pw
+			return nil
+		}))
+		if err != nil {
+			return nil, pos.WrapError(pos.EInvalid, err, "the database settings are not valid")
+		}
 	}
 	return mc, nil
 }
@@ -153,6 +236,21 @@ func orDefault(vals ...time.Duration) time.Duration {
 		}
 	}
 	return 0
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// driverLogger sends go-sql-driver's messages (a connection that broke
+// under it, say) to the till's log instead of standard error.
+type driverLogger struct{ log *slog.Logger }
+
+func (l driverLogger) Print(v ...any) {
+	l.log.Warn("mysql driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
 }
 
 // call gives ctx the store's call deadline unless it has an earlier one.

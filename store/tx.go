@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -21,52 +24,120 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// retryPolicy bounds withTx's retries. A transaction the server rolled
+// back (deadlock, lock wait) is tried a few times; a lost connection or a
+// failover is ridden through for a while, because a failover takes
+// seconds, not attempts.
 type retryPolicy struct {
-	attempts int
+	attempts int           // for rollbacks by the server
+	window   time.Duration // for lost connections and a read-only writer
 	base     time.Duration
 	max      time.Duration
 }
 
-var defaultRetry = retryPolicy{attempts: 5, base: 20 * time.Millisecond, max: 500 * time.Millisecond}
+var defaultRetry = retryPolicy{attempts: 5, window: 8 * time.Second, base: 25 * time.Millisecond, max: time.Second}
 
-// withTx runs fn in a writer transaction and commits. It retries the whole
-// transaction, a bounded number of times with jittered backoff, when the
-// server rolled it back (deadlock, lock wait timeout), the connection was
-// lost, or the server turned read-only under a failover. fn must therefore
-// have no effect outside the database and be idempotent by key: every
-// caller here guards its first write with the sale's or payment's unique
-// key, so a retry after an unknown COMMIT outcome finds the first result.
+// backoff is the jittered pause before attempt n+1 (n counts from 1).
+func (p retryPolicy) backoff(n int) time.Duration {
+	d := min(p.base<<min(n-1, 20), p.max)
+	return d/2 + rand.N(d/2+1)
+}
+
+// failure is what withTx does about an error.
+type failure int
+
+const (
+	// giveUp: the error is the answer (a refused change, a bug, a
+	// cancelled call).
+	giveUp failure = iota
+	// retryTx: the server rolled the transaction back or never got it
+	// (deadlock, lock wait, read-only writer, connection lost before
+	// COMMIT was sent): run it again.
+	retryTx
+	// resolveByKey: COMMIT was sent and no answer came back, so it may or
+	// may not have committed. Running the closure again resolves it: its
+	// first write is guarded by the sale's or payment's unique key, so it
+	// finds the first result if there is one (errExists) and writes it
+	// once if there is not.
+	resolveByKey
+)
+
+func (f failure) String() string {
+	return [...]string{"give up", "retry the transaction", "resolve by key"}[f]
+}
+
+// errOutcomeUnknown marks a transaction whose COMMIT got no answer and
+// that could not be resolved before the call's time ran out.
+var errOutcomeUnknown = errors.New("commit outcome unknown")
+
+// withTx runs fn in a writer transaction and commits, retrying what
+// classify says may be retried: a bounded number of times (rollbacks) or
+// for a bounded time (lost connections, failover), with jittered backoff,
+// never past the call's deadline. fn must therefore have no effect outside
+// the database and be idempotent by key: every caller here guards its
+// first write with the sale's or payment's unique key, so a retry after an
+// unknown COMMIT outcome finds the first result.
 func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = db.tryTx(ctx, fn)
-		if err == nil || !retryable(err) || attempt+1 >= db.retry.attempts {
+	start := time.Now()
+	for attempt := 1; ; attempt++ {
+		commitSent, err := db.tryTx(ctx, fn)
+		if err == nil {
+			if attempt > 1 {
+				db.log.Info("database transaction recovered", "attempts", attempt, "after", time.Since(start))
+			}
+			return nil
+		}
+		kind := classify(err, commitSent)
+		pause := db.retry.backoff(attempt)
+		more := time.Since(start)+pause < db.retry.window
+		if serverRolledBack(err) {
+			more = attempt < db.retry.attempts
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < pause {
+			more = false
+		}
+		if kind == giveUp || !more || ctx.Err() != nil {
+			if kind != giveUp {
+				db.log.Warn("database transaction failed", "kind", kind.String(), "attempts", attempt,
+					"after", time.Since(start), "err", err)
+			}
+			// A COMMIT that got no answer, or was cut off by the call's
+			// deadline, may have committed: say so, so the caller knows
+			// that trying again with the same key is what resolves it.
+			if commitSent && (kind == resolveByKey || ctx.Err() != nil) {
+				return fmt.Errorf("%w: %w", errOutcomeUnknown, err)
+			}
 			return err
 		}
-		backoff := min(db.retry.base<<attempt, db.retry.max)
-		backoff = backoff/2 + rand.N(backoff/2+1)
+		db.log.Warn("database transaction retried", "kind", kind.String(), "attempt", attempt,
+			"backoff", pause, "err", err)
 		select {
 		case <-ctx.Done():
+			if kind == resolveByKey {
+				return fmt.Errorf("%w: %w", errOutcomeUnknown, errors.Join(err, ctx.Err()))
+			}
 			return errors.Join(err, ctx.Err())
-		case <-time.After(backoff):
+		case <-time.After(pause):
 		}
 	}
 }
 
-func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+// tryTx runs one attempt and reports whether COMMIT may have reached the
+// server.
+func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (commitSent bool, err error) {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !retryable(err) {
-			return errors.Join(err, rbErr)
+			return false, errors.Join(err, rbErr)
 		}
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 // MySQL server error numbers the store reacts to.
@@ -93,19 +164,51 @@ func mysqlCode(err error) uint16 {
 	return 0
 }
 
-// retryable reports whether the whole transaction may simply run again.
-func retryable(err error) bool {
+// classify says what withTx does about err; commitSent says the error
+// came from COMMIT, whose packet may have reached the server.
+func classify(err error, commitSent bool) failure {
+	switch {
+	case err == nil:
+		return giveUp
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return giveUp // the caller's time is up; the caller resolves by key later
+	case serverRolledBack(err):
+		return retryTx
+	case !connectionLost(err):
+		return giveUp
+	case commitSent && !errors.Is(err, driver.ErrBadConn):
+		// ErrBadConn means the driver wrote nothing (or found the
+		// connection dead first); any other loss during COMMIT may have
+		// come after the server committed.
+		return resolveByKey
+	}
+	return retryTx
+}
+
+// serverRolledBack reports errors after which the server has undone the
+// transaction (or refused to start it) and the connection is still good:
+// only these count against the attempt limit.
+func serverRolledBack(err error) bool {
 	switch mysqlCode(err) {
 	case errDeadlock, errLockWaitTimeout, errReadOnly, errReadOnlyTx, errInnoReadOnly:
 		return true
 	}
-	return connectionLost(err)
+	return false
 }
 
+// retryable reports whether the whole transaction may simply run again
+// (before any COMMIT was sent).
+func retryable(err error) bool {
+	return classify(err, false) == retryTx
+}
+
+// connectionLost reports an error of the connection rather than of the
+// statement: bad or invalid connection, a network error or timeout.
 func connectionLost(err error) bool {
 	var ne net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone)
+		errors.As(err, &ne) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 // mapError turns a driver error into a pos error a cashier can read; what
@@ -117,8 +220,12 @@ func mapError(err error, doing string) error {
 		return nil
 	case errors.As(err, &pe):
 		return err
+	case errors.Is(err, errOutcomeUnknown):
+		return pos.WrapError(pos.EUnavailable, err, "reconnecting to the database: the connection dropped "+
+			"while saving; try again and the till will find what was saved (%s)", doing)
 	case errors.Is(err, context.DeadlineExceeded):
-		return pos.WrapError(pos.EUnavailable, err, "the database did not answer in time (%s)", doing)
+		return pos.WrapError(pos.EUnavailable, err, "reconnecting to the database: it did not answer in time; "+
+			"try again in a moment (%s)", doing)
 	case errors.Is(err, context.Canceled):
 		return pos.WrapError(pos.EUnavailable, err, "cancelled (%s)", doing)
 	case errors.Is(err, sql.ErrNoRows):
@@ -130,14 +237,20 @@ func mapError(err error, doing string) error {
 	case errDeadlock, errLockWaitTimeout:
 		return pos.WrapError(pos.EUnavailable, err, "the database is busy; try again (%s)", doing)
 	case errReadOnly, errReadOnlyTx, errInnoReadOnly:
-		return pos.WrapError(pos.EUnavailable, err, "the database is switching over; try again (%s)", doing)
+		return pos.WrapError(pos.EUnavailable, err, "reconnecting: the database is switching over; try again in a moment (%s)", doing)
 	case errSignal, errCheckMySQL, errCheckMariaDB:
 		return pos.WrapError(pos.EConflict, err, "the database refused the change (%s)", doing)
-	case errAccessDenied, errTableAccess, errColumnAccess:
+	case errAccessDenied:
+		return pos.WrapError(pos.EInternal, err, "the database refused the till's sign-in: check its user, "+
+			"password or IAM policy (%s)", doing)
+	case errTableAccess, errColumnAccess:
 		return pos.WrapError(pos.EInternal, err, "the till's database user may not do this (%s)", doing)
 	}
+	if msg, ok := tlsProblem(err); ok {
+		return pos.WrapError(pos.EInternal, err, "%s (%s)", msg, doing)
+	}
 	if connectionLost(err) {
-		return pos.WrapError(pos.EUnavailable, err, "the database is unavailable (%s)", doing)
+		return pos.WrapError(pos.EUnavailable, err, "the database is unavailable; reconnecting — try again in a moment (%s)", doing)
 	}
 	return pos.WrapError(pos.EInternal, err, "database error (%s)", doing)
 }

@@ -23,6 +23,10 @@ type config struct {
 	cashRound  string
 	pointsPer  string
 	loyaltyPfx string
+	// How the till reaches Aurora in production (store.Config).
+	dbCA        string
+	dbIAMRegion string
+	dbInsecure  bool
 }
 
 // bind registers the flags every command shares, with the environment as
@@ -45,6 +49,11 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.cashRound, "cash-rounding", "POS_CASH_ROUNDING", "0", "cash rounding step in minor units, e.g. 5 for 0.05")
 	str(&c.pointsPer, "points-per", "POS_POINTS_PER", "100", "minor units of total per loyalty point")
 	str(&c.loyaltyPfx, "loyalty-prefix", "POS_LOYALTY_PREFIX", "980", "digits that start a loyalty card")
+	str(&c.dbCA, "db-ca", "POS_DB_CA", "", "PEM CA bundle (the RDS CA bundle): verified TLS to the database")
+	str(&c.dbIAMRegion, "db-iam-region", "POS_DB_IAM_REGION", "", "AWS region: sign in to the database with IAM tokens (needs --db-ca)")
+	insecure, _ := strconv.ParseBool(getenv("POS_DB_INSECURE"))
+	fs.BoolVar(&c.dbInsecure, "db-insecure", insecure,
+		"allow a database host that is not this machine without verified TLS, on a trusted lab network ($POS_DB_INSECURE)")
 }
 
 // settings turns the configuration into the sale core's settings.
@@ -84,7 +93,8 @@ func (c *config) storeConfig() (store.Config, error) {
 	if c.dsn == "" {
 		return store.Config{}, fmt.Errorf("%w: set POS_DSN (or --dsn) to the till's database", errUsage)
 	}
-	return store.Config{WriterDSN: c.dsn, ReaderDSN: c.readerDSN, CallTimeout: 15 * time.Second}, nil
+	return store.Config{WriterDSN: c.dsn, ReaderDSN: c.readerDSN, CallTimeout: 15 * time.Second,
+		CAFile: c.dbCA, IAMRegion: c.dbIAMRegion, Insecure: c.dbInsecure}, nil
 }
 
 func (c *config) requireAdmin() error {
