@@ -1,0 +1,489 @@
+// Package receipts turns a completed sale into a PDF receipt for an 80 mm
+// roll, prints it, saves it into the till's local archive, and uploads it to
+// S3 through the durable outbox the sale's completing transaction writes.
+package receipts
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/boombuler/barcode/code128"
+	"github.com/jung-kurt/gofpdf"
+	"github.com/till-pos/till/pos"
+)
+
+// Store is the receipt's header: who sold it.
+type Store struct {
+	Name    string
+	Address string // one line; "|" or a newline breaks it
+	TaxID   string // e.g. a VAT registration number
+}
+
+// Customer is the loyalty part of a receipt.
+type Customer struct {
+	Name         string
+	PointsEarned int64
+	// Balance is the customer's points right after this sale.
+	Balance int64
+}
+
+// Receipt is everything printed on one receipt. Render needs nothing else.
+type Receipt struct {
+	Sale     pos.Sale
+	Store    Store
+	Currency pos.Currency // zero: the one named by Sale.Currency
+	Cashier  string       // the cashier's name
+	Customer *Customer    // nil: no customer on the sale
+	// Copy marks a reprint: COPY at the top and the bottom.
+	Copy bool
+	// Training prints TRAINING — NOT A RECEIPT across the receipt (so does
+	// Sale.Training).
+	Training bool
+	// Location is the store's time zone for dates; nil is the machine's.
+	Location *time.Location
+}
+
+// Paper and type. An 80 mm roll prints about 72 mm; the page is as long as
+// the content (up to maxPage, then another page follows).
+const (
+	paperWidth = 80.0
+	margin     = 4.0
+	textWidth  = paperWidth - 2*margin
+	bodyPt     = 8.5
+	lineH      = 3.8
+	titlePt    = 13
+	titleH     = 6.5
+	ruleH      = 2.5
+	barH       = 13.0
+	maxPage    = 1500.0 // mm; PDF viewers balk at pages much over 5 m
+	// minModule is the narrowest bar (mm) a scanner reliably reads.
+	minModule   = 0.17
+	trainingMsg = "TRAINING — NOT A RECEIPT"
+)
+
+type rowKind int
+
+const (
+	rowText    rowKind = iota // left text, optional right-aligned text
+	rowTitle                  // large, bold, centred
+	rowCenter                 // centred
+	rowBanner                 // bold, centred, boxed
+	rowRule                   // a dashed line
+	rowBarcode                // the sale key as Code128
+	rowGap                    // half a line of space
+)
+
+// row is one printed line, in the PDF's code page already.
+type row struct {
+	kind        rowKind
+	left, right string
+	bold        bool
+	indent      bool
+}
+
+func (r row) height() float64 {
+	switch r.kind {
+	case rowTitle:
+		return titleH
+	case rowBanner:
+		return lineH + 2
+	case rowRule:
+		return ruleH
+	case rowBarcode:
+		return barH + 1
+	case rowGap:
+		return lineH / 2
+	}
+	return lineH
+}
+
+// Render draws the receipt as a PDF. It is a pure function of r: the same
+// receipt renders to the same bytes (the PDF dates are the sale's), so what
+// is printed, saved and uploaded is one document.
+func Render(r Receipt) ([]byte, error) {
+	s := r.Sale
+	if s.Status != pos.SaleCompleted {
+		return nil, pos.Errorf(pos.EConflict, "sale %d is %s: only a completed sale has a receipt", s.ID, s.Status)
+	}
+	if len(s.Totals.Lines) != len(s.Lines) {
+		return nil, pos.Errorf(pos.EInternal, "sale %d: the line totals do not match its lines", s.ID)
+	}
+	pdf := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: paperWidth, Ht: 100}})
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCellMargin(0)
+	when := s.CompletedAt
+	if when.IsZero() {
+		when = s.CreatedAt
+	}
+	pdf.SetCreationDate(when)
+	pdf.SetModificationDate(when)
+	pdf.SetTitle(fmt.Sprintf("Receipt %d", s.ID), true)
+	pdf.SetProducer("till", true)
+	pdf.SetFont("Helvetica", "", bodyPt)
+	l := layout{pdf: pdf, cp: pdf.UnicodeTranslatorFromDescriptor(""), cur: r.Currency}
+	if l.cur.Code == "" {
+		l.cur = pos.CurrencyByCode(s.Currency)
+	}
+	rows := l.build(r)
+	if err := pdf.Error(); err != nil {
+		return nil, pos.WrapError(pos.EInternal, err, "lay out receipt %d", s.ID)
+	}
+	training := r.Training || s.Training
+	for _, page := range paginate(rows) {
+		h := 2 * margin
+		for _, rw := range page {
+			h += rw.height()
+		}
+		pdf.AddPageFormat("P", gofpdf.SizeType{Wd: paperWidth, Ht: h})
+		y := margin
+		for _, rw := range page {
+			l.draw(rw, y, s.Key)
+			y += rw.height()
+		}
+		if training {
+			l.watermark(h)
+		}
+	}
+	var buf bytes.Buffer
+	if err := pdf.Output(&buf); err != nil {
+		return nil, pos.WrapError(pos.EInternal, err, "render receipt %d", s.ID)
+	}
+	return buf.Bytes(), nil
+}
+
+// paginate cuts rows into pages of at most maxPage millimetres.
+func paginate(rows []row) [][]row {
+	var pages [][]row
+	start, h := 0, 2*margin
+	for i, rw := range rows {
+		if h+rw.height() > maxPage && i > start {
+			pages = append(pages, rows[start:i])
+			start, h = i, 2*margin
+		}
+		h += rw.height()
+	}
+	return append(pages, rows[start:])
+}
+
+// layout turns a receipt into rows, wrapping long text to the paper.
+type layout struct {
+	pdf *gofpdf.Fpdf
+	cp  func(string) string // UTF-8 to the core fonts' cp1252 (has € and £)
+	cur pos.Currency
+	out []row
+}
+
+func (l *layout) money(m pos.Money) string { return l.cur.Format(m) }
+
+// text adds left (wrapped) with right on its first line.
+func (l *layout) text(left, right string, bold bool) {
+	l.add(row{kind: rowText, left: left, right: right, bold: bold})
+}
+
+func (l *layout) sub(left, right string) {
+	l.add(row{kind: rowText, left: left, right: right, indent: true})
+}
+
+func (l *layout) add(r row) {
+	r.left, r.right = l.cp(r.left), l.cp(r.right)
+	if r.kind != rowText && r.kind != rowCenter && r.kind != rowTitle {
+		l.out = append(l.out, r)
+		return
+	}
+	style := ""
+	if r.bold || r.kind == rowTitle {
+		style = "B"
+	}
+	size := bodyPt
+	if r.kind == rowTitle {
+		size = titlePt
+	}
+	l.pdf.SetFont("Helvetica", style, size)
+	width := textWidth
+	if r.indent {
+		width -= 3
+	}
+	if r.right != "" {
+		width -= l.pdf.GetStringWidth(r.right) + 2
+	}
+	lines := l.pdf.SplitLines([]byte(r.left), width)
+	if len(lines) == 0 {
+		lines = [][]byte{nil}
+	}
+	for i, s := range lines {
+		next := r
+		next.left = string(s)
+		if i > 0 {
+			next.right = ""
+		}
+		l.out = append(l.out, next)
+	}
+}
+
+func (l *layout) build(r Receipt) []row {
+	s := r.Sale
+	loc := r.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	training := r.Training || s.Training
+	banners := func() {
+		if training {
+			l.add(row{kind: rowBanner, left: trainingMsg})
+		}
+		if r.Copy {
+			l.add(row{kind: rowBanner, left: "COPY"})
+		}
+	}
+
+	l.add(row{kind: rowTitle, left: cmpOr(r.Store.Name, s.StoreID)})
+	for _, part := range strings.FieldsFunc(r.Store.Address, func(c rune) bool { return c == '|' || c == '\n' }) {
+		l.add(row{kind: rowCenter, left: strings.TrimSpace(part)})
+	}
+	if r.Store.TaxID != "" {
+		l.add(row{kind: rowCenter, left: "Tax ID " + r.Store.TaxID})
+	}
+	l.add(row{kind: rowGap})
+	banners()
+	when := s.CompletedAt
+	if when.IsZero() {
+		when = s.CreatedAt
+	}
+	l.text(fmt.Sprintf("Sale %d", s.ID), when.In(loc).Format("2006-01-02 15:04"), true)
+	l.text("Till "+s.TillID, "Cashier "+cmpOr(r.Cashier, "#"+strconv.FormatInt(s.CashierID, 10)), false)
+	l.add(row{kind: rowRule})
+
+	for i, line := range s.Lines {
+		l.line(line, s.Totals.Lines[i])
+	}
+	l.add(row{kind: rowRule})
+
+	t := s.Totals
+	l.text(items(t.Items), "", false)
+	if t.Discount > 0 {
+		l.text("Discounts", "-"+l.money(t.Discount), false)
+	}
+	l.text("Subtotal before tax", l.money(t.Subtotal), false)
+	for _, b := range t.Bands {
+		l.text(fmt.Sprintf("Tax %s on %s", rate(b.Rate), l.money(b.Net)), l.money(b.Tax), false)
+	}
+	l.add(row{kind: rowTitle, left: "TOTAL", right: l.money(t.Total)})
+	if s.CashRounding != 0 {
+		l.text("Cash rounding", l.money(s.CashRounding), false)
+		l.text("To pay", l.money(t.Total+s.CashRounding), true)
+	}
+	l.add(row{kind: rowGap})
+	for _, p := range s.Payments {
+		l.payment(p)
+	}
+	if change := s.Change(); change > 0 {
+		l.text("Change", l.money(change), true)
+	}
+	if c := r.Customer; c != nil {
+		l.add(row{kind: rowRule})
+		l.text("Customer "+c.Name, "", false)
+		l.text("Points earned", strconv.FormatInt(c.PointsEarned, 10), false)
+		l.text("Points balance", strconv.FormatInt(c.Balance, 10), false)
+	}
+	l.add(row{kind: rowRule})
+	l.add(row{kind: rowBarcode})
+	l.add(row{kind: rowCenter, left: s.Key})
+	l.add(row{kind: rowGap})
+	banners()
+	l.add(row{kind: rowCenter, left: "Thank you"})
+	return l.out
+}
+
+func (l *layout) line(line pos.Line, t pos.LineTotals) {
+	amount, err := line.Amount()
+	if err != nil {
+		amount = t.Gross
+	}
+	l.text(line.Name, l.money(amount+line.Discount), false)
+	var detail string
+	switch {
+	case line.Weighed:
+		detail = fmt.Sprintf("%s kg x %s/kg", grams(line.Quantity), l.money(line.UnitPrice))
+	case line.Quantity != 1:
+		detail = fmt.Sprintf("%d x %s", line.Quantity, l.money(line.UnitPrice))
+	}
+	if line.PriceOverridden {
+		detail = strings.TrimSpace(detail + " (price changed)")
+	}
+	if detail != "" {
+		l.sub(detail, "")
+	}
+	if line.Discount > 0 {
+		l.sub("Discount", "-"+l.money(line.Discount))
+	}
+}
+
+// payment prints an approved tender; attempts that took no money are not
+// on the receipt. Only the brand, last 4 digits and authorisation code of a
+// card are known to the till, and only they are printed.
+func (l *layout) payment(p pos.Payment) {
+	if p.Status != pos.PaymentApproved {
+		return
+	}
+	switch p.Method {
+	case pos.MethodCash:
+		given := p.Tendered
+		if given == 0 {
+			given = p.Amount
+		}
+		l.text("Cash", l.money(given), false)
+	case pos.MethodCard:
+		label := "Card"
+		if p.CardBrand != "" {
+			label += " " + strings.ToUpper(p.CardBrand)
+		}
+		if p.CardLast4 != "" {
+			label += " ****" + p.CardLast4
+		}
+		l.text(label, l.money(p.Amount), false)
+		if p.AuthCode != "" {
+			l.sub("Auth code "+p.AuthCode, "")
+		}
+	default:
+		l.text(string(p.Method), l.money(p.Amount), false)
+	}
+}
+
+func (l *layout) draw(r row, y float64, saleKey string) {
+	pdf := l.pdf
+	x := margin
+	switch r.kind {
+	case rowRule:
+		pdf.SetDashPattern([]float64{0.8, 0.6}, 0)
+		pdf.SetLineWidth(0.2)
+		pdf.Line(margin, y+ruleH/2, paperWidth-margin, y+ruleH/2)
+		pdf.SetDashPattern(nil, 0)
+		return
+	case rowGap:
+		return
+	case rowBarcode:
+		l.barcode(saleKey, y)
+		return
+	case rowBanner:
+		pdf.SetFont("Helvetica", "B", bodyPt+1)
+		pdf.SetLineWidth(0.4)
+		pdf.SetXY(x, y+0.5)
+		pdf.CellFormat(textWidth, lineH+1, r.left, "1", 0, "C", false, 0, "")
+		return
+	case rowTitle:
+		pdf.SetFont("Helvetica", "B", titlePt)
+		pdf.SetXY(x, y)
+		align := "C"
+		if r.right != "" {
+			align = "L"
+		}
+		pdf.CellFormat(textWidth, titleH, r.left, "", 0, align, false, 0, "")
+		if r.right != "" {
+			pdf.SetXY(x, y)
+			pdf.CellFormat(textWidth, titleH, r.right, "", 0, "R", false, 0, "")
+		}
+		return
+	case rowCenter:
+		pdf.SetFont("Helvetica", "", bodyPt)
+		pdf.SetXY(x, y)
+		pdf.CellFormat(textWidth, lineH, r.left, "", 0, "C", false, 0, "")
+		return
+	}
+	style := ""
+	if r.bold {
+		style = "B"
+	}
+	pdf.SetFont("Helvetica", style, bodyPt)
+	if r.indent {
+		x += 3
+	}
+	pdf.SetXY(x, y)
+	pdf.CellFormat(paperWidth-margin-x, lineH, r.left, "", 0, "L", false, 0, "")
+	if r.right != "" {
+		pdf.SetXY(margin, y)
+		pdf.CellFormat(textWidth, lineH, r.right, "", 0, "R", false, 0, "")
+	}
+}
+
+// barcode draws the sale key as Code128, as wide as the paper allows. The
+// key goes without its dashes (32 characters, which the basket field reads
+// as a receipt just like the 36-character form), to keep the bars wide
+// enough for a scanner.
+func (l *layout) barcode(key string, y float64) {
+	bc, err := code128.Encode(strings.ReplaceAll(key, "-", ""))
+	if err != nil {
+		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", key, err))
+		return
+	}
+	modules := bc.Bounds().Dx()
+	// Ten modules of quiet zone on each side, inside the margins.
+	module := min(textWidth/float64(modules+20), 0.5)
+	if module < minModule {
+		module = minModule
+	}
+	x := (paperWidth - module*float64(modules)) / 2
+	l.pdf.SetFillColor(0, 0, 0)
+	for i := 0; i < modules; {
+		if !black(bc, i) {
+			i++
+			continue
+		}
+		j := i
+		for j < modules && black(bc, j) {
+			j++
+		}
+		l.pdf.Rect(x+float64(i)*module, y+0.5, float64(j-i)*module, barH, "F")
+		i = j
+	}
+}
+
+func black(bc image.Image, x int) bool {
+	r, _, _, _ := bc.At(x, 0).RGBA()
+	return r == 0
+}
+
+// watermark writes TRAINING — NOT A RECEIPT diagonally across the page, so
+// no part of a training receipt can pass for a real one.
+func (l *layout) watermark(h float64) {
+	pdf := l.pdf
+	pdf.SetFont("Helvetica", "B", 15)
+	pdf.SetTextColor(170, 170, 170)
+	msg := l.cp(trainingMsg)
+	w := pdf.GetStringWidth(msg)
+	for cy := 30.0; cy < h; cy += 60 {
+		pdf.TransformBegin()
+		pdf.TransformRotate(35, paperWidth/2, cy)
+		pdf.Text(paperWidth/2-w/2, cy, msg)
+		pdf.TransformEnd()
+	}
+	pdf.SetTextColor(0, 0, 0)
+}
+
+func items(n int64) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", n)
+}
+
+// rate writes basis points as a percentage: 2000 → "20%", 550 → "5.5%".
+func rate(bp int) string {
+	s := fmt.Sprintf("%d.%02d", bp/100, bp%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+// grams writes a weight in kilograms with three decimals: 545 → "0.545".
+func grams(g int64) string { return fmt.Sprintf("%d.%03d", g/1000, g%1000) }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,273 @@
+package receipts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/till-pos/till/pos"
+)
+
+// Records loads what a receipt prints besides the sale's own rows. The
+// store implements it.
+type Records interface {
+	// Sale loads a sale by key as the database has it.
+	Sale(ctx context.Context, key string) (pos.Sale, error)
+	// ReceiptParties loads the sale's cashier and customer (a zero Customer
+	// when there is none); the customer's LoyaltyPoints is the balance
+	// right after the sale.
+	ReceiptParties(ctx context.Context, sale pos.Sale) (pos.Cashier, pos.Customer, error)
+}
+
+// Service prints and saves receipts. The cashier screen's done step calls
+// Print or Save; `till receipts reprint` calls PrintCopy or SaveCopy.
+type Service struct {
+	Records  Records
+	Store    Store
+	Currency pos.Currency
+	Location *time.Location // the store's time zone; nil is the machine's
+	// Dir is the local archive (POS_RECEIPT_DIR): <Dir>/<YYYY-MM-DD>/<n>-<key>.pdf.
+	Dir string
+	// PrintCommand is the printer's command line, e.g. ["lp", "-d", "front"];
+	// the PDF goes to its standard input, or where an argument is "{}" it is
+	// replaced by the saved file's path. Empty: no printer on this till.
+	PrintCommand []string
+	// PrintTimeout bounds the print command; 0 is 30 seconds.
+	PrintTimeout time.Duration
+}
+
+// Receipt assembles the receipt of a sale. It reloads the sale from the
+// database so the receipt is exactly what was recorded (and byte for byte
+// what the outbox worker uploads). If the database cannot answer just now,
+// the receipt is made from the sale as given, with the cashier's and
+// customer's numbers instead of their names: a customer always gets a
+// receipt.
+func (s *Service) Receipt(ctx context.Context, sale pos.Sale, copy bool) Receipt {
+	r, err := s.load(ctx, sale, copy)
+	if err != nil {
+		return withoutNames(Receipt{Sale: sale, Store: s.Store, Currency: s.Currency, Copy: copy, Location: s.Location})
+	}
+	return r
+}
+
+// load is Receipt with every part from the database, or an error.
+func (s *Service) load(ctx context.Context, sale pos.Sale, copy bool) (Receipt, error) {
+	if s.Records == nil {
+		return Receipt{}, pos.Errorf(pos.EInternal, "receipts have no database")
+	}
+	stored, err := s.Records.Sale(ctx, sale.Key)
+	if err != nil {
+		return Receipt{}, err
+	}
+	cashier, customer, err := s.Records.ReceiptParties(ctx, stored)
+	if err != nil {
+		return Receipt{}, err
+	}
+	r := Receipt{Sale: stored, Store: s.Store, Currency: s.Currency, Copy: copy, Location: s.Location,
+		Cashier: cashier.Name}
+	if stored.CustomerID != 0 {
+		r.Customer = &Customer{Name: customer.Name, PointsEarned: stored.PointsEarned, Balance: customer.LoyaltyPoints}
+	}
+	return r, nil
+}
+
+func withoutNames(r Receipt) Receipt {
+	if r.Sale.CustomerID != 0 {
+		r.Customer = &Customer{Name: "#" + strconv.FormatInt(r.Sale.CustomerID, 10), PointsEarned: r.Sale.PointsEarned}
+	}
+	return r
+}
+
+// Print prints a sale's receipt and saves it. A printer error is returned
+// (for the cashier), and the receipt is still saved.
+func (s *Service) Print(ctx context.Context, sale pos.Sale) error {
+	return s.print(ctx, sale, false)
+}
+
+// Save saves a sale's receipt into the archive and returns its path.
+// Saving the same sale again returns the first file's path: the original
+// never changes, so there is nothing new to write.
+func (s *Service) Save(ctx context.Context, sale pos.Sale) (string, error) {
+	pdf, err := Render(s.Receipt(ctx, sale, false))
+	if err != nil {
+		return "", err
+	}
+	return s.save(sale, pdf, false)
+}
+
+// PrintCopy prints a reprint marked COPY (and saves it beside the original).
+func (s *Service) PrintCopy(ctx context.Context, sale pos.Sale) error {
+	return s.print(ctx, sale, true)
+}
+
+// SaveCopy saves a reprint marked COPY as a new file, never over another.
+func (s *Service) SaveCopy(ctx context.Context, sale pos.Sale) (string, error) {
+	pdf, err := Render(s.Receipt(ctx, sale, true))
+	if err != nil {
+		return "", err
+	}
+	return s.save(sale, pdf, true)
+}
+
+// CanPrint reports whether a printer is set up.
+func (s *Service) CanPrint() bool { return len(s.PrintCommand) > 0 }
+
+func (s *Service) print(ctx context.Context, sale pos.Sale, copy bool) error {
+	pdf, err := Render(s.Receipt(ctx, sale, copy))
+	if err != nil {
+		return err
+	}
+	var path string
+	var saveErr error
+	if s.Dir != "" {
+		path, saveErr = s.save(sale, pdf, copy)
+	}
+	if len(s.PrintCommand) == 0 {
+		err := pos.Errorf(pos.EUnavailable, "no printer is set up on this till (POS_PRINTER)%s", savedAt(path))
+		return errors.Join(err, saveErr)
+	}
+	return errors.Join(s.run(ctx, pdf, path), saveErr)
+}
+
+func savedAt(path string) string {
+	if path == "" {
+		return ""
+	}
+	return "; the receipt is saved at " + path
+}
+
+// run sends the PDF to the print command.
+func (s *Service) run(ctx context.Context, pdf []byte, path string) error {
+	timeout := s.PrintTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	args := make([]string, len(s.PrintCommand))
+	stdin := true
+	for i, a := range s.PrintCommand {
+		if a == "{}" {
+			if path == "" {
+				return pos.Errorf(pos.EUnavailable, "the printer takes a file and the receipt could not be saved")
+			}
+			a, stdin = path, false
+		}
+		args[i] = a
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	if stdin {
+		cmd.Stdin = bytes.NewReader(pdf)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(out.String())
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return pos.WrapError(pos.EUnavailable, err, "the printer did not take the receipt (%s)%s", msg, savedAt(path))
+	}
+	return nil
+}
+
+// save writes the PDF into <Dir>/<date>/ atomically and never over another
+// file: it is written to a temporary file, synced, and then linked to its
+// name (a link fails if the name exists, where a rename would replace it).
+func (s *Service) save(sale pos.Sale, pdf []byte, copy bool) (string, error) {
+	if s.Dir == "" {
+		return "", pos.Errorf(pos.EUnavailable, "no receipt folder is set up on this till (POS_RECEIPT_DIR)")
+	}
+	loc := s.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	when := sale.CompletedAt
+	if when.IsZero() {
+		when = sale.CreatedAt
+	}
+	dir := filepath.Join(s.Dir, when.In(loc).Format("2006-01-02"))
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", diskError(err, dir)
+	}
+	base := fmt.Sprintf("%d-%s", sale.ID, sale.Key)
+	tmp, err := os.CreateTemp(dir, ".receipt-*.tmp")
+	if err != nil {
+		return "", diskError(err, dir)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(pdf)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", diskError(err, dir)
+	}
+	for n := 1; n <= 1000; n++ {
+		name := base + ".pdf"
+		switch {
+		case copy && n == 1:
+			name = base + "-copy.pdf"
+		case copy:
+			name = fmt.Sprintf("%s-copy-%d.pdf", base, n)
+		case n > 1:
+			return filepath.Join(dir, name), nil // the original is already saved
+		}
+		path := filepath.Join(dir, name)
+		err := publish(tmp.Name(), path)
+		if err == nil {
+			syncDir(dir)
+			return path, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", diskError(err, dir)
+		}
+	}
+	return "", pos.Errorf(pos.EConflict, "too many copies of receipt %d in %s", sale.ID, dir)
+}
+
+// publish gives the temporary file its name unless that name exists. A
+// file system without hard links falls back to a check and a rename.
+func publish(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil || errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(path); serr == nil {
+		return fs.ErrExist
+	}
+	return os.Rename(tmp, path)
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// diskError says plainly what went wrong with the receipt folder.
+func diskError(err error, dir string) error {
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return pos.WrapError(pos.EUnavailable, err, "the receipt disk is full (%s): free some space", dir)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return pos.WrapError(pos.EUnavailable, err, "the till may not write receipts into %s", dir)
+	}
+	return pos.WrapError(pos.EUnavailable, err, "the receipt could not be saved in %s", dir)
+}

@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/till-pos/till/pos"
+)
+
+// The receipt outbox. finishSale writes a pending row in the transaction
+// that completes a sale; the till's receipt worker claims due rows, uploads
+// the receipt and marks the row, or records the failure and when to try
+// again. The till's user may only change the outbox's status, attempts,
+// next_attempt_at, last_error, object_key and uploaded_at (TillGrants).
+//
+// There is no lease column: a claim moves next_attempt_at forward by the
+// lease, so the row is not due again while one worker uploads it, and comes
+// back by itself if that worker dies. Two workers that still upload the
+// same receipt (a drain stealing a lease) do no harm: the upload is a
+// conditional write that never overwrites.
+
+// PendingReceipts lists the sale keys whose receipts wait for upload, oldest
+// first: only those due now when dueOnly, else all of them. tillID "" means
+// every till; limit ≤ 0 means no limit.
+func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, limit int) ([]string, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	query := `SELECT t.idempotency_key FROM receipt_outbox o
+		JOIN transactions t ON t.transaction_id = o.transaction_id
+		WHERE o.status = 'pending'`
+	var args []any
+	if dueOnly {
+		query += ` AND o.next_attempt_at <= ?`
+		args = append(args, db.now().UTC())
+	}
+	if tillID != "" {
+		query += ` AND o.till_id = ?`
+		args = append(args, tillID)
+	}
+	query += ` ORDER BY o.next_attempt_at, o.outbox_id`
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := db.writer.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapError(err, "list receipts to upload")
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, mapError(err, "list receipts to upload")
+		}
+		keys = append(keys, k)
+	}
+	return keys, mapError(rows.Err(), "list receipts to upload")
+}
+
+// ClaimReceipt leases a pending receipt for upload: it is not due again for
+// lease. It reports false when the receipt is already uploaded, or (unless
+// evenIfNotDue) is not due because another worker holds it or it is backing
+// off.
+func (db *DB) ClaimReceipt(ctx context.Context, saleKey string, lease time.Duration, evenIfNotDue bool) (bool, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	now := db.now().UTC()
+	query := `UPDATE receipt_outbox SET next_attempt_at = ?
+		WHERE transaction_id = (SELECT transaction_id FROM transactions WHERE idempotency_key = ?)
+		AND status = 'pending'`
+	args := []any{now.Add(lease), saleKey}
+	if !evenIfNotDue {
+		query += ` AND next_attempt_at <= ?`
+		args = append(args, now)
+	}
+	res, err := db.writer.ExecContext(ctx, query, args...)
+	if err != nil {
+		return false, mapError(err, "claim a receipt for upload")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, mapError(err, "claim a receipt for upload")
+}
+
+// ReceiptUploaded marks a receipt as archived under objectKey.
+func (db *DB) ReceiptUploaded(ctx context.Context, saleKey, objectKey string) error {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	_, err := db.writer.ExecContext(ctx, `UPDATE receipt_outbox SET status = 'uploaded',
+			object_key = ?, uploaded_at = ?, last_error = ''
+		WHERE transaction_id = (SELECT transaction_id FROM transactions WHERE idempotency_key = ?)`,
+		truncate(objectKey, 512), db.now().UTC(), saleKey)
+	return mapError(err, "mark a receipt uploaded")
+}
+
+// ReceiptFailed records a failed upload: one more attempt, the reason, and
+// the next try after backoff(attempts so far). It returns the attempts.
+func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff func(attempts int) time.Duration) (int, error) {
+	var attempts int
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT o.outbox_id, o.attempts FROM receipt_outbox o
+			JOIN transactions t ON t.transaction_id = o.transaction_id
+			WHERE t.idempotency_key = ? AND o.status = 'pending' FOR UPDATE`, saleKey).Scan(&id, &attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			return pos.Errorf(pos.ENotFound, "no pending receipt for sale %s", saleKey)
+		}
+		if err != nil {
+			return err
+		}
+		attempts++
+		_, err = tx.ExecContext(ctx, `UPDATE receipt_outbox SET attempts = ?, last_error = ?,
+				next_attempt_at = ? WHERE outbox_id = ?`,
+			attempts, truncate(reason, 255), db.now().UTC().Add(backoff(attempts)), id)
+		return err
+	})
+	return attempts, mapError(err, "record a failed receipt upload")
+}
+
+// ReceiptParties loads the cashier and customer a sale's receipt names. The
+// customer's LoyaltyPoints is the balance right after this sale: today's
+// balance less what sales completed later earned (completing a sale is the
+// only thing that adds points). A sale without a customer returns a zero
+// Customer.
+func (db *DB) ReceiptParties(ctx context.Context, sale pos.Sale) (pos.Cashier, pos.Customer, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	var c pos.Cashier
+	err := db.reader.QueryRowContext(ctx, `SELECT cashier_id, number, name, manager FROM cashiers
+		WHERE cashier_id = ?`, sale.CashierID).Scan(&c.ID, &c.Number, &c.Name, &c.Manager)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, pos.Customer{}, pos.Errorf(pos.ENotFound, "no cashier %d", sale.CashierID)
+	}
+	if err != nil || sale.CustomerID == 0 {
+		return c, pos.Customer{}, mapError(err, "load the receipt's cashier")
+	}
+	var cu pos.Customer
+	var email, phone, card sql.NullString
+	// Read from the writer: the balance must include the sale just completed.
+	err = db.writer.QueryRowContext(ctx, `SELECT c.customer_id, c.name, c.email, c.phone, c.loyalty_card,
+			c.loyalty_points - COALESCE((SELECT SUM(t.points_earned) FROM transactions t
+				WHERE t.customer_id = c.customer_id AND t.payment_status = 'completed'
+				AND t.completed_at > (SELECT completed_at FROM transactions WHERE transaction_id = ?)), 0)
+		FROM customers c WHERE c.customer_id = ?`, sale.ID, sale.CustomerID).Scan(
+		&cu.ID, &cu.Name, &email, &phone, &card, &cu.LoyaltyPoints)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, cu, pos.Errorf(pos.ENotFound, "no customer %d", sale.CustomerID)
+	}
+	cu.Email, cu.Phone, cu.LoyaltyCard = email.String, phone.String, card.String
+	return c, cu, mapError(err, "load the receipt's customer")
+}
+
+// SaleKeyByNumber finds a sale's key from the number printed on its
+// receipt (the transaction id).
+func (db *DB) SaleKeyByNumber(ctx context.Context, number int64) (string, error) {
+	ctx, cancel := db.call(ctx)
+	defer cancel()
+	var key string
+	err := db.reader.QueryRowContext(ctx, `SELECT idempotency_key FROM transactions
+		WHERE transaction_id = ?`, number).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", pos.Errorf(pos.ENotFound, "no sale number %d", number)
+	}
+	return key, mapError(err, "find the sale")
+}
