@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/store"
+)
+
+// oursTills runs the till's own protocol through pos.Checkout over
+// store.DB: cash in one transaction (SellCash); card as Reserve (one short
+// transaction), PayCard (attempt row, the reader outside any transaction,
+// the answer), Complete (one short transaction). The store retries
+// deadlocks and lock waits itself; the driver-level counts see them.
+func oursTills(db *store.DB, cfg config, b *benchDB) flowTills {
+	gw := &simpay.Gateway{Delay: cfg.CardTime}
+	shop := shopper{cfg: cfg, items: b.items[flowOurs], customers: b.customers}
+	ft := flowTills{connIDs: make([]int64, cfg.Tills)}
+	for i := range cfg.Tills {
+		co := &pos.Checkout{Sales: db, Gateway: gw, Settings: benchSettings(i)}
+		ft.tills = append(ft.tills, func(ctx context.Context, rng *rand.Rand) served {
+			return sellAll(ctx, shop.basket(rng), func(ctx context.Context, bk basket) attempt {
+				return sellOurs(ctx, co, b.cashier, bk)
+			})
+		})
+	}
+	return ft
+}
+
+// benchSettings is till i of the bench store: prices include tax, one
+// loyalty point per 1.00, no cash rounding.
+func benchSettings(i int) pos.Settings {
+	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR,
+		TaxMode: pos.TaxInclusive, PointsPer: 100, Scan: pos.DefaultScanRules()}
+}
+
+func sellOurs(ctx context.Context, co *pos.Checkout, cashier int64, b basket) attempt {
+	bk := &pos.Basket{Key: pos.NewKey(), Lines: b.lines}
+	if b.customer != 0 {
+		bk.Customer = &pos.Customer{ID: b.customer}
+	}
+	sale, err := co.Draft(bk, cashier)
+	if err != nil {
+		return attempt{err: err}
+	}
+	if !b.card {
+		_, err = co.SellCash(ctx, sale, sale.Totals.Total)
+		return oursOutcome(err)
+	}
+	if sale, err = co.Reserve(ctx, sale); err != nil {
+		return oursOutcome(err)
+	}
+	p, err := co.PayCard(ctx, sale, sale.Totals.Total)
+	if err != nil {
+		// Only the hard stop gets here (the simulated reader approves):
+		// give the stock back as the till would.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, rerr := co.Release(rctx, sale.Key, pos.SaleFailed); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return attempt{err: err}
+	}
+	sale.Payments = append(sale.Payments, p)
+	_, err = co.Complete(ctx, sale)
+	return oursOutcome(err)
+}
+
+func oursOutcome(err error) attempt {
+	if err == nil {
+		return attempt{sold: true}
+	}
+	var pe *pos.Error
+	if errors.As(err, &pe) && pe.Code == pos.EOutOfStock {
+		a := attempt{}
+		for _, s := range pe.Short {
+			a.short = append(a.short, s.ItemID)
+		}
+		return a
+	}
+	return attempt{err: err}
+}
