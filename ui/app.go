@@ -160,9 +160,9 @@ func (m *Model) quit() tea.Cmd {
 	case m.sale.locked:
 		m.setStatus("the sale is recorded: finish paying or void it ("+m.km.VoidSale.Help().Key+") before quitting", true)
 		return bell
-	case len(m.sale.basket.Lines) > 0 && m.active != screenDone:
-		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%d lines, %s)? y/n",
-			len(m.sale.basket.Lines), m.money(m.sale.totals.Total)), func() tea.Cmd {
+	case m.inProgress():
+		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
+			plural(len(m.sale.basket.Lines), "line"), m.money(m.sale.totals.Total)), func() tea.Cmd {
 			return tea.Sequence(m.audit("void_sale", "abandoned at quit: "+m.saleSummary()), tea.Quit)
 		})
 		return nil
@@ -241,7 +241,8 @@ func (m *Model) View() tea.View {
 	w, h := max(m.width, 20), max(m.height, 8)
 	top := []string{m.header(w)}
 	if m.dbDown != "" {
-		top = append(top, m.st.Banner.Render(pad(" ⚠ DATABASE UNREACHABLE — scanning from the cache; nothing is lost, sales are recorded when it is back", w)))
+		top = append(top, m.st.Banner.Render(pad(ansi.Truncate(
+			" ⚠ DATABASE UNREACHABLE · scanning from the cache · nothing is lost · "+m.dbDown, w, "…"), w)))
 	}
 	bottom := []string{m.statusLine(w), m.helpView(w)}
 	bodyH := h - len(top) - lipgloss.Height(strings.Join(bottom, "\n"))

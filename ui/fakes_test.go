@@ -289,7 +289,7 @@ var (
 	milk   = pos.Item{ID: 1, Code: "4006381333931", Name: "Whole milk 1l", Price: 129, TaxRate: 700, Active: true}
 	bread  = pos.Item{ID: 2, Code: "5901234123457", Name: "Sourdough bread", Price: 349, TaxRate: 700, Active: true}
 	apples = pos.Item{ID: 3, Code: "2300001", Name: "Apples loose", Price: 299, TaxRate: 700, Weighed: true, Active: true}
-	old    = pos.Item{ID: 4, Code: "96385074", Name: "Discontinued soap", Price: 199, TaxRate: 2000, Active: false}
+	old    = pos.Item{ID: 4, Code: "0000096385074", Name: "Discontinued soap", Price: 199, TaxRate: 2000, Active: false}
 	ann    = pos.Customer{ID: 7, Name: "Ann Shopper", Phone: "0123456", LoyaltyCard: loyaltyCard, LoyaltyPoints: 120}
 )
 
@@ -433,3 +433,5 @@ func (r *rig) scan(code string) {
 
 // screen is the plain text of the frame.
 func (r *rig) screen() string { return ansi.Strip(r.m.View().Content) }
+
+func tea_WindowSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

@@ -73,19 +73,23 @@ func (p *paymentScreen) charge(m *Model) tea.Cmd {
 		p.phase = "waiting for the card…"
 	}
 	co, attempt, amount, reserved, rec := m.deps.Checkout, p.attempt, p.amount, m.sale.reserved, m.sale.recorded
+	if !reserved {
+		// Reserve first, as its own step, so the screen can tell the cashier
+		// whether it waits for the database or for the card.
+		return func() tea.Msg {
+			defer cancel()
+			s, err := co.Reserve(ctx, draft)
+			msg := cardMsg{attempt: attempt, saleKey: draft.Key, err: err}
+			if err == nil {
+				msg.reserved = &s
+			}
+			return msg
+		}
+	}
 	return func() tea.Msg {
 		defer cancel()
-		msg := cardMsg{attempt: attempt, saleKey: draft.Key}
-		if !reserved {
-			s, err := co.Reserve(ctx, draft)
-			if err != nil {
-				msg.err = err
-				return msg
-			}
-			msg.reserved, rec = &s, s
-		}
-		msg.payment, msg.err = co.PayCard(ctx, rec, amount)
-		return msg
+		pay, err := co.PayCard(ctx, rec, amount)
+		return cardMsg{attempt: attempt, saleKey: draft.Key, payment: pay, err: err}
 	}
 }
 
@@ -144,6 +148,12 @@ func (p *paymentScreen) answered(m *Model, msg cardMsg) tea.Cmd {
 		m.noteDB(err) // the database answered the reservation, or did not
 	}
 	switch {
+	case msg.reserved != nil && err == nil && p.cancelling:
+		m.goTo(screenTender)
+		m.setStatus("card payment cancelled: nothing was charged", false)
+		return nil
+	case msg.reserved != nil && err == nil:
+		return p.charge(m) // reserved: now the card
 	case err == nil:
 		return p.approved(m, pay)
 	case !m.sale.reserved && p.cancelling:

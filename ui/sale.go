@@ -38,7 +38,9 @@ func (m *Model) newSale() {
 }
 
 // inProgress reports whether there is anything in the sale to lose.
-func (m *Model) inProgress() bool { return len(m.sale.basket.Lines) > 0 || m.sale.locked }
+func (m *Model) inProgress() bool {
+	return len(m.sale.basket.Lines) > 0 || m.sale.locked || m.sale.basket.Customer != nil
+}
 
 func (m *Model) recompute() {
 	t, err := pos.ComputeTotals(m.sale.basket.Lines, m.set.TaxMode)
@@ -212,7 +214,7 @@ func (m *Model) voidSale() tea.Cmd {
 	if !m.inProgress() {
 		return m.reject("the sale is empty")
 	}
-	m.ask(fmt.Sprintf("Void the whole sale (%d lines, %s)? y/n", len(m.sale.basket.Lines),
+	m.ask(fmt.Sprintf("Void the whole sale (%s, %s)? y/n", plural(len(m.sale.basket.Lines), "line"),
 		m.money(m.sale.totals.Total)), func() tea.Cmd {
 		if m.sale.locked {
 			m.goTo(screenTender)
@@ -268,7 +270,7 @@ func retryAfter(try int, msg retryMsg) tea.Cmd {
 
 // saleSummary describes the sale for the audit log.
 func (m *Model) saleSummary() string {
-	return fmt.Sprintf("%d lines, total %s", len(m.sale.basket.Lines), m.money(m.sale.totals.Total))
+	return fmt.Sprintf("%s, total %s", plural(len(m.sale.basket.Lines), "line"), m.money(m.sale.totals.Total))
 }
 
 // quantity writes a line's quantity: "3" or "0.482 kg".

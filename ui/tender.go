@@ -124,7 +124,11 @@ func (t *tenderScreen) bindings(m *Model) []key.Binding {
 	if m.deps.CardSim != nil {
 		out = append(out, m.km.SimDecline, m.km.SimTimeout)
 	}
-	return append(out, m.km.VoidSale, m.km.Esc)
+	out = append(out, m.km.VoidSale)
+	if !m.sale.locked {
+		out = append(out, with(m.km.Esc, "back to basket"))
+	}
+	return out
 }
 
 func (t *tenderScreen) view(m *Model, w, h int) string {

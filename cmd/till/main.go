@@ -46,6 +46,7 @@ type environment struct {
 
 func commands() []command {
 	return []command{
+		{"demo", "training mode: a local MariaDB/MySQL, seeded, TRAINING on screen", runDemo},
 		{"migrate", "apply the database schema (POS_ADMIN_DSN)", runMigrate},
 		{"seed", "load the demo store: items, customers, cashiers (POS_ADMIN_DSN)", runSeed},
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
@@ -64,7 +65,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			return report(env, c.run(ctx, env, args))
 		}
 	}
-	if name == "" || name == "help" || name == "-h" || name == "--help" {
+	if name == "" || len(name) > 1 && name[0] == '-' && name != "-h" && name != "--help" {
+		// No subcommand (flags only): the cashier screen.
+		if name != "" {
+			args = append([]string{name}, args...)
+		}
+		return report(env, runScreen(ctx, env, args))
+	}
+	if name == "help" || name == "-h" || name == "--help" {
 		usage(env)
 		return 0
 	}

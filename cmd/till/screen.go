@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/ui"
+)
+
+// runScreen is `till` with no subcommand: the cashier screen on POS_DSN.
+func runScreen(ctx context.Context, env *environment, args []string) error {
+	fs, cfg := newFlags(env, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	settings, err := cfg.settings(false)
+	if err != nil {
+		return err
+	}
+	sc, err := cfg.storeConfig()
+	if err != nil {
+		return err
+	}
+	return openScreen(ctx, env, screenSetup{settings: settings, store: sc})
+}
+
+// screenSetup is what differs between the real till and training.
+type screenSetup struct {
+	settings pos.Settings
+	store    store.Config
+	hint     []string // shown on the sign-in screen
+}
+
+// cardDelay is how long the simulated customer takes to tap: long enough
+// to see the spinner and to press esc.
+const cardDelay = 1500 * time.Millisecond
+
+// openScreen wires the store and the card gateway into the ui and runs it
+// until the cashier quits or ctx is cancelled.
+func openScreen(ctx context.Context, env *environment, s screenSetup) error {
+	logPath, closeLog, err := openLog(env)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	slog.Info("till starting", "store", s.settings.StoreID, "till", s.settings.TillID, "training", s.settings.Training)
+
+	db, err := store.Open(ctx, s.store)
+	if err != nil {
+		return fmt.Errorf("open the database: %w", err)
+	}
+	defer db.Close()
+
+	// The Stripe gateway plugs in here when its issue lands; until then
+	// every till takes cards through the simulated reader, and says so in
+	// its header.
+	gw := &simpay.Gateway{Delay: cardDelay}
+	deps := ui.Deps{
+		Checkout:  &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings},
+		Catalog:   db,
+		Customers: db,
+		Cashiers:  db,
+		Audit:     db,
+		CardNote:  "card: simulated (Stripe not set up)",
+		Hint:      s.hint,
+	}
+	if s.settings.Training {
+		deps.CardSim = simCard{gw}
+		deps.CardNote = "card: simulated"
+	}
+	m := ui.New(ctx, deps, ui.NewStyles(env.getenv("NO_COLOR") == ""))
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFilter(m.Filter))
+	_, err = p.Run()
+	slog.Info("till stopped", "err", err)
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		err = nil // stopped by a signal: the terminal is restored, nothing to report
+	}
+	if err != nil {
+		return fmt.Errorf("the screen stopped: %w (log: %s)", err, logPath)
+	}
+	return nil
+}
+
+// simCard lets the trainer's keys steer the simulated reader.
+type simCard struct{ g *simpay.Gateway }
+
+func (s simCard) NextDecline() { s.g.Then(simpay.Decline) }
+func (s simCard) NextTimeout() { s.g.Then(simpay.Timeout) }
+
+// openLog points log/slog at a file: the terminal belongs to the screen.
+// POS_LOG names the file; by default it is till.log in the state directory.
+func openLog(env *environment) (string, func(), error) {
+	path := env.getenv("POS_LOG")
+	if path == "" {
+		dir, err := stateDir(env.getenv)
+		if err != nil {
+			return "", nil, err
+		}
+		path = filepath.Join(dir, "till.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", nil, fmt.Errorf("log directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", nil, fmt.Errorf("open the log: %w", err)
+	}
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	return path, func() {
+		slog.SetDefault(prev)
+		f.Close()
+	}, nil
+}
+
+// stateDir is where the till keeps its log and the training server:
+// $XDG_STATE_HOME/till, or ~/.local/state/till.
+func stateDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "till"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("no state directory: set XDG_STATE_HOME or HOME: %w", err)
+		}
+	}
+	return filepath.Join(home, ".local", "state", "till"), nil
+}
+
