@@ -138,4 +138,3 @@ func stateDir(getenv func(string) string) (string, error) {
 	}
 	return filepath.Join(home, ".local", "state", "till"), nil
 }
-
