@@ -158,8 +158,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintln(stderr, "posbench:", err)
 		return 2
 	}
-	progress := stderr
-	rep, err := bench(ctx, cfg, progress)
+	return execute(ctx, cfg, stdout, stderr)
+}
+
+// execute runs the bench and prints the results: exit 0, or 1 when the
+// bench could not run or an invariant check failed.
+func execute(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	rep, err := bench(ctx, cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "posbench:", err)
 		return 1

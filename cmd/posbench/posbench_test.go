@@ -1,0 +1,323 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/store"
+)
+
+// serverDSN is the test server (POS_TEST_DSN, else the local MariaDB). A
+// server that does not answer skips the test on a developer's machine and
+// fails it under CI=true.
+func serverDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv("POS_TEST_DSN")
+	if dsn == "" {
+		dsn = "root@tcp(127.0.0.1:3306)/"
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		tb.Fatalf("POS_TEST_DSN: %v", err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(ctx); err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("no MySQL server at %s (CI=true: database tests never skip): %v", dsn, err)
+		}
+		tb.Skipf("no MySQL server at %s; set POS_TEST_DSN: %v", dsn, err)
+	}
+	return dsn
+}
+
+// smallConfig is a short run with little stock, so hot items run out and
+// the out-of-stock path is taken.
+func smallConfig(tb testing.TB) config {
+	tb.Helper()
+	cfg, err := parseConfig([]string{"-dsn", serverDSN(tb), "-tills", "4", "-duration", "1500ms",
+		"-drain", "10s", "-items", "40", "-hot-items", "3", "-hot", "0.5", "-stock", "40",
+		"-card", "0.5", "-card-time", "50ms", "-customers", "20"}, io.Discard, os.Getenv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cfg
+}
+
+func TestEveryFlowKeepsTheInvariants(t *testing.T) {
+	cfg := smallConfig(t)
+	rep, err := bench(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Errorf("got ok=false, want true: %+v", rep.Flows)
+	}
+	if got := len(rep.Flows); got != 3 {
+		t.Fatalf("got %d flows, want 3", got)
+	}
+	for _, f := range rep.Flows {
+		t.Run(f.Flow, func(t *testing.T) {
+			t.Logf("%+v", f)
+			if !f.InvariantsOK || len(f.Violations) > 0 {
+				t.Errorf("got violations %q, want none", f.Violations)
+			}
+			if f.Sales == 0 {
+				t.Errorf("got 0 sales, want some")
+			}
+			if f.Failed != 0 {
+				t.Errorf("got %d failed (%q), want 0", f.Failed, f.Errors)
+			}
+			if f.RoundTripsPerSale <= 0 {
+				t.Errorf("got %.1f round trips per sale, want > 0", f.RoundTripsPerSale)
+			}
+			if f.Flow != flowLimit && f.OutOfStock == 0 {
+				t.Errorf("got 0 out-of-stock rejections, want some (stock %d is meant to run out)", cfg.Stock)
+			}
+			if f.Flow == flowLimit && f.RoundTripsPerSale != 3 {
+				t.Errorf("limit: got %.1f round trips per commit, want 3 (BEGIN, UPDATE, COMMIT)", f.RoundTripsPerSale)
+			}
+		})
+	}
+	for _, k := range []string{"ours/seed", "ours/limit"} {
+		if rep.Ratios[k] <= 0 {
+			t.Errorf("ratio %s: got %v, want > 0", k, rep.Ratios[k])
+		}
+	}
+}
+
+// TestInvariantCheckCatchesABrokenFlow runs the seed flow with a defect
+// (the first line's stock taken twice): the run must fail.
+func TestInvariantCheckCatchesABrokenFlow(t *testing.T) {
+	tests := []struct {
+		name   string
+		broken bool
+		want   int
+	}{
+		{"sound seed flow passes", false, 0},
+		{"seed flow taking stock twice fails", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := smallConfig(t)
+			cfg.Flows = []string{flowSeed}
+			cfg.Duration = time.Second
+			cfg.Stock = 10000 // the defect, not a shortage, is what the check must see
+			cfg.breakSeed = tt.broken
+			var stdout, stderr bytes.Buffer
+			got := execute(context.Background(), cfg, &stdout, &stderr)
+			if got != tt.want {
+				t.Fatalf("got exit %d, want %d\nstdout:\n%s\nstderr:\n%s", got, tt.want, &stdout, &stderr)
+			}
+			caught := strings.Contains(stdout.String(), "INVARIANT VIOLATED") &&
+				strings.Contains(stdout.String(), "were sold")
+			if caught != tt.broken {
+				t.Errorf("got violation reported=%v, want %v\n%s", caught, tt.broken, &stdout)
+			}
+		})
+	}
+}
+
+func TestJSONOutputParses(t *testing.T) {
+	dsn := serverDSN(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-json", "-tills", "2", "-duration", "1s", "-items", "30",
+		"-card-time", "20ms", "-customers", "10"}, &stdout, &stderr,
+		func(k string) string {
+			if k == "POS_BENCH_DSN" {
+				return dsn
+			}
+			return ""
+		})
+	if code != 0 {
+		t.Fatalf("got exit %d, want 0\n%s", code, &stderr)
+	}
+	var rep report
+	dec := json.NewDecoder(&stdout)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&rep); err != nil {
+		t.Fatalf("decode: %v\n%s", err, stdout.String())
+	}
+	var flows []string
+	for _, f := range rep.Flows {
+		flows = append(flows, f.Flow)
+	}
+	if !slices.Equal(flows, allFlows) {
+		t.Errorf("got flows %v, want %v", flows, allFlows)
+	}
+	if !rep.OK || rep.Settings.Tills != 2 || rep.Settings.Duration != "1s" {
+		t.Errorf("got ok=%v tills=%d duration=%q, want true, 2, 1s", rep.OK, rep.Settings.Tills, rep.Settings.Duration)
+	}
+	if _, ok := rep.Ratios["ours/limit"]; !ok {
+		t.Errorf("got ratios %v, want ours/limit", rep.Ratios)
+	}
+}
+
+// TestHardStopCutsAndRollsBack makes every seed sale hold its locks past
+// the drain: the tills are cut on the server, their transactions roll
+// back, and the books still balance.
+func TestHardStopCutsAndRollsBack(t *testing.T) {
+	cfg := smallConfig(t)
+	cfg.Flows = []string{flowSeed}
+	cfg.Duration, cfg.Drain = 500*time.Millisecond, 0
+	cfg.CardShare, cfg.CardTime = 1, 20*time.Second
+	cfg.Stock = 10000
+	began := time.Now()
+	rep, err := bench(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 15*time.Second {
+		t.Errorf("got a run of %s, want it cut well before the 20 s card time", took)
+	}
+	f := rep.Flows[0]
+	if f.Cut != int64(cfg.Tills) || f.Sales != 0 {
+		t.Errorf("got %d cut and %d sales, want %d cut and 0 sales", f.Cut, f.Sales, cfg.Tills)
+	}
+	if !rep.OK {
+		t.Errorf("got violations %q, want none", f.Violations)
+	}
+}
+
+// TestRoundTripsMatchTheServer checks the wire counter against the
+// server's own per-session count of statements, over one connection.
+func TestRoundTripsMatchTheServer(t *testing.T) {
+	cfg := smallConfig(t)
+	cfg.Flows = []string{flowOurs, flowSeed}
+	cfg.CardTime = 0
+	ctx := context.Background()
+	b, err := createDB(ctx, cfg)
+	if b != nil {
+		t.Cleanup(func() {
+			if err := b.close(false); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := store.DriverConfig(b.dsn, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wire := &wireCounts{}
+	pool, err := openCounting(mc, 1, wire) // one session: its counter sees everything
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	questions := func() int64 {
+		t.Helper()
+		var name string
+		var n int64
+		if err := pool.QueryRowContext(ctx, `SHOW SESSION STATUS LIKE 'Questions'`).Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	co := &pos.Checkout{Sales: store.New(pool, nil), Gateway: &simpay.Gateway{}, Settings: benchSettings(0)}
+	seed := &seedTill{cfg: cfg, settings: benchSettings(0), cashier: b.cashier}
+	shopOurs := shopper{cfg: cfg, items: b.items[flowOurs], customers: b.customers}
+	shopSeed := shopper{cfg: cfg, items: b.items[flowSeed], customers: b.customers}
+	rng := rand.New(rand.NewPCG(1, 2))
+	flows := []struct {
+		name string
+		sell func(basket) attempt
+	}{
+		{"ours", func(bk basket) attempt { return sellOurs(ctx, co, b.cashier, bk) }},
+		{"seed", func(bk basket) attempt {
+			conn, err := pool.Conn(ctx) // the pool's one connection
+			if err != nil {
+				return attempt{err: err}
+			}
+			defer conn.Close()
+			seed.conn = conn
+			return seed.sell(ctx, rng, bk)
+		}},
+	}
+	for _, f := range flows {
+		shop := map[string]shopper{"ours": shopOurs, "seed": shopSeed}[f.name]
+		for _, card := range []bool{false, true} {
+			name := f.name + map[bool]string{false: " cash", true: " card"}[card]
+			t.Run(name, func(t *testing.T) {
+				bk := shop.basket(rng)
+				bk.card = card
+				q0 := questions()
+				w0 := wire.snapshot()
+				if a := f.sell(bk); !a.sold {
+					t.Fatalf("got %+v, want a sale", a)
+				}
+				// Both counts include the second SHOW and not the first.
+				want := questions() - q0
+				got := wire.snapshot().minus(w0).RoundTrips
+				if got != want {
+					t.Errorf("got %d round trips on the wire, want %d (the server's Questions)", got, want)
+				}
+				t.Logf("%s, %d lines: %d round trips", name, len(bk.lines), got-1)
+			})
+		}
+	}
+}
+
+func TestConfigRejectsNonsense(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-tills", "0"}, "-tills"},
+		{[]string{"-hot", "1.5"}, "-hot"},
+		{[]string{"-min-lines", "5", "-max-lines", "2"}, "-min-lines"},
+		{[]string{"-items", "5", "-max-lines", "10"}, "-max-lines"},
+		{[]string{"-flows", "ours,fast"}, "unknown flow"},
+		{[]string{"-flows", "seed,seed"}, "named twice"},
+		{[]string{"-card", "-1"}, "-card"},
+		{[]string{"extra"}, "unexpected"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, err := parseConfig(tt.args, io.Discard, func(string) string { return "" })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		out := make([]time.Duration, len(n))
+		for i, v := range n {
+			out[i] = time.Duration(v) * time.Millisecond
+		}
+		return out
+	}
+	tests := []struct {
+		in   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{nil, 50, 0},
+		{ms(7), 99, 7 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 50, 5 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 95, 10 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 90, 9 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := percentile(tt.in, tt.p); got != tt.want {
+			t.Errorf("percentile(%v, %g): got %v, want %v", tt.in, tt.p, got, tt.want)
+		}
+	}
+}
