@@ -1,0 +1,4 @@
+package receipts
+
+// DiskError is diskError, for the tests of the receipts_test package.
+var DiskError = diskError
