@@ -68,6 +68,13 @@ type Model struct {
 
 	active  screenID
 	screens map[screenID]screen
+	// helpMemo keeps the last footer: it changes far less often than the
+	// frame is drawn, and measuring it is the costliest part of a frame.
+	helpMemo struct{ key, out string }
+	bodyMemo struct {
+		key bodyKey
+		out string
+	}
 }
 
 // status is the line under the body: what just happened.
@@ -294,6 +301,14 @@ func (m *Model) helpView(w int) string {
 	if m.confirm != nil {
 		keys = []key.Binding{m.km.Yes, m.km.No}
 	}
+	var sig strings.Builder // the cache key: width and every key's text
+	fmt.Fprint(&sig, w)
+	for _, b := range keys {
+		sig.WriteString("\x00" + b.Help().Key + "\x01" + b.Help().Desc)
+	}
+	if m.helpMemo.key == sig.String() {
+		return m.helpMemo.out
+	}
 	m.help.SetWidth(0)
 	var lines []string
 	var line []key.Binding
@@ -307,7 +322,8 @@ func (m *Model) helpView(w int) string {
 	if len(line) > 0 {
 		lines = append(lines, m.help.ShortHelpView(line))
 	}
-	return strings.Join(lines, "\n")
+	m.helpMemo.key, m.helpMemo.out = sig.String(), strings.Join(lines, "\n")
+	return m.helpMemo.out
 }
 
 // pad fills s with spaces to width w.

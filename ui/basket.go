@@ -134,6 +134,28 @@ const panelWidth = 26
 // basketBody draws the lines table beside the customer and totals panels;
 // other screens reuse it so the basket stays in view.
 func (m *Model) basketBody(w, h int) string {
+	// The body changes only when the sale does, not on every key typed
+	// into the scan field: it is drawn again only then.
+	t := m.sale.totals
+	memo := bodyKey{w: w, h: h, key: m.sale.basket.Key, lines: len(m.sale.basket.Lines), sel: m.sale.selected,
+		items: t.Items, total: t.Total, paid: m.cardPaid() + m.cashGiven(), customer: m.sale.basket.Customer}
+	if m.bodyMemo.key == memo && m.bodyMemo.out != "" {
+		return m.bodyMemo.out
+	}
+	m.bodyMemo.key, m.bodyMemo.out = memo, m.drawBasketBody(w, h)
+	return m.bodyMemo.out
+}
+
+// bodyKey is everything the basket body shows.
+type bodyKey struct {
+	w, h, lines, sel int
+	key              string
+	items            int64
+	total, paid      pos.Money
+	customer         *pos.Customer
+}
+
+func (m *Model) drawBasketBody(w, h int) string {
 	pw := panelWidth
 	if w < 60 {
 		pw = 0 // too narrow for two columns: totals go under the lines
