@@ -89,6 +89,10 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			}
 			return nil
 		}
+		if attempt > 1 && errors.Is(err, errExists) {
+			db.log.Info("database transaction resolved by key: an earlier attempt had committed",
+				"attempts", attempt, "after", time.Since(start))
+		}
 		kind := classify(err, commitSent)
 		pause := db.retry.backoff(attempt)
 		more := time.Since(start)+pause < db.retry.window
