@@ -115,6 +115,7 @@ func Render(r Receipt) ([]byte, error) {
 	pdf := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: paperWidth, Ht: 100}})
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(false, 0)
+	pdf.SetCatalogSort(true) // fonts in a fixed order: the same receipt, the same bytes
 	pdf.SetCellMargin(0)
 	when := s.CompletedAt
 	if when.IsZero() {
