@@ -81,7 +81,19 @@ func (db *DB) ClaimReceipt(ctx context.Context, saleKey string, lease time.Durat
 		return false, mapError(err, "claim a receipt for upload")
 	}
 	n, err := res.RowsAffected()
-	return n == 1, mapError(err, "claim a receipt for upload")
+	if err != nil || n == 1 || !evenIfNotDue {
+		return n == 1, mapError(err, "claim a receipt for upload")
+	}
+	// The server counts changed rows, and a forced claim at the same
+	// instant as the last one changes nothing: ask whether it is pending.
+	var pending bool
+	err = db.writer.QueryRowContext(ctx, `SELECT o.status = 'pending' FROM receipt_outbox o
+		JOIN transactions t ON t.transaction_id = o.transaction_id
+		WHERE t.idempotency_key = ?`, saleKey).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return pending, mapError(err, "claim a receipt for upload")
 }
 
 // ReceiptUploaded marks a receipt as archived under objectKey.

@@ -1,0 +1,213 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store"
+)
+
+// outboxClock is a store clock the test moves by hand.
+type outboxClock struct{ now time.Time }
+
+func (c *outboxClock) Now() time.Time { return c.now }
+
+func TestReceiptOutbox(t *testing.T) {
+	f := newFixture(t, 100, 100)
+	ctx := context.Background()
+	clock := &outboxClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f.db.SetClock(clock.Now)
+	var keys []string
+	for i := range 3 {
+		s := f.draft(t, [2]int{i % 2, 1})
+		done, err := f.co.SellCash(ctx, s, s.Totals.Total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, done.Key)
+		clock.now = clock.now.Add(time.Second)
+	}
+	pending := func(till string, dueOnly bool, limit int) []string {
+		t.Helper()
+		got, err := f.db.PendingReceipts(ctx, till, dueOnly, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := pending("t1", true, 0); strings.Join(got, ",") != strings.Join(keys, ",") {
+		t.Fatalf("due: got %v, want %v oldest first", got, keys)
+	}
+	if got := pending("t1", true, 2); len(got) != 2 {
+		t.Errorf("limit 2: got %d keys", len(got))
+	}
+	if got := pending("another-till", false, 0); len(got) != 0 {
+		t.Errorf("another till's receipts: got %v, want none", got)
+	}
+
+	// A claim keeps other workers off for the lease.
+	claim := func(key string, force bool) bool {
+		t.Helper()
+		ok, err := f.db.ClaimReceipt(ctx, key, time.Minute, force)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !claim(keys[0], false) {
+		t.Fatal("first claim: got false, want true")
+	}
+	if claim(keys[0], false) {
+		t.Error("second claim within the lease: got true, want false")
+	}
+	if got := pending("", true, 0); len(got) != 2 {
+		t.Errorf("due while one is leased: got %d, want 2", len(got))
+	}
+	if !claim(keys[0], true) {
+		t.Error("a drain's claim (even if not due): got false, want true")
+	}
+
+	// A failure counts an attempt, keeps the reason and backs off.
+	backoff := func(n int) time.Duration { return time.Duration(n) * 10 * time.Minute }
+	for want := 1; want <= 2; want++ {
+		n, err := f.db.ReceiptFailed(ctx, keys[1], "s3 unreachable: "+strings.Repeat("x", 300), backoff)
+		if err != nil || n != want {
+			t.Fatalf("failure %d: got %d attempts, %v", want, n, err)
+		}
+	}
+	var attempts int
+	var lastErr string
+	var next time.Time
+	if err := f.d.Admin.QueryRow(`SELECT o.attempts, o.last_error, o.next_attempt_at FROM receipt_outbox o
+		JOIN transactions t ON t.transaction_id = o.transaction_id WHERE t.idempotency_key = ?`, keys[1]).
+		Scan(&attempts, &lastErr, &next); err != nil {
+		t.Fatal(err)
+	}
+	if attempts != 2 || len(lastErr) != 255 || !next.Equal(clock.now.Add(20*time.Minute)) {
+		t.Errorf("after two failures: got attempts %d, error of %d bytes, next %s; want 2, 255, %s",
+			attempts, len(lastErr), next, clock.now.Add(20*time.Minute))
+	}
+	clock.now = clock.now.Add(time.Hour)
+	if got := pending("t1", true, 0); len(got) != 3 {
+		t.Errorf("an hour later: got %d due, want 3", len(got))
+	}
+
+	// Uploaded: never due, never claimed again.
+	if err := f.db.ReceiptUploaded(ctx, keys[2], "receipts/s1/2026/03/01/"+keys[2]+".pdf"); err != nil {
+		t.Fatal(err)
+	}
+	if claim(keys[2], true) {
+		t.Error("claiming an uploaded receipt: got true, want false")
+	}
+	if got := pending("", false, 0); len(got) != 2 {
+		t.Errorf("pending after one upload: got %d, want 2", len(got))
+	}
+	if _, err := f.db.ReceiptFailed(ctx, keys[2], "late", backoff); pos.ErrorCode(err) != pos.ENotFound {
+		t.Errorf("failing an uploaded receipt: got %v, want not found", err)
+	}
+}
+
+func TestReceiptPartiesAndSaleNumbers(t *testing.T) {
+	f := newFixture(t, 100, 100)
+	ctx := context.Background()
+	clock := &outboxClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f.db.SetClock(clock.Now)
+	sell := func(customer bool) pos.Sale {
+		t.Helper()
+		s := f.draft(t, [2]int{1, 2}) // 2 × 2.99 = 5 points
+		if customer {
+			s.CustomerID = f.customer.ID
+		}
+		done, err := f.co.SellCash(ctx, s, s.Totals.Total)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.now = clock.now.Add(time.Minute)
+		return done
+	}
+	first, second, anonymous := sell(true), sell(true), sell(false)
+	cases := []struct {
+		name        string
+		sale        pos.Sale
+		wantBalance int64
+		wantName    string
+	}{
+		{"first", first, 5, "Bo"},
+		{"second", second, 10, "Bo"},
+		{"no customer", anonymous, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cashier, customer, err := f.db.ReceiptParties(ctx, c.sale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cashier.Name != "Ann" || customer.Name != c.wantName || customer.LoyaltyPoints != c.wantBalance {
+				t.Errorf("got %q, %q with %d points; want Ann, %q with %d", cashier.Name, customer.Name,
+					customer.LoyaltyPoints, c.wantName, c.wantBalance)
+			}
+			key, err := f.db.SaleKeyByNumber(ctx, c.sale.ID)
+			if err != nil || key != c.sale.Key {
+				t.Errorf("sale number %d: got %q, %v; want %q", c.sale.ID, key, err, c.sale.Key)
+			}
+		})
+	}
+	if _, err := f.db.SaleKeyByNumber(ctx, 999999); pos.ErrorCode(err) != pos.ENotFound {
+		t.Errorf("unknown number: got %v, want not found", err)
+	}
+}
+
+// TestOutboxAsTheTillUser runs the outbox methods as a user with exactly
+// the till's grants: the worker needs no privilege the till lacks.
+func TestOutboxAsTheTillUser(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	b := make([]byte, 4)
+	rand.Read(b)
+	user, password := "till_outbox_"+hex.EncodeToString(b), "outbox-"+hex.EncodeToString(b)
+	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
+	cfg, err := mysql.ParseDSN(f.d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, password
+	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := f.draft(t, [2]int{0, 1})
+	s.CustomerID = f.customer.ID
+	sale, err := (&pos.Checkout{Sales: db, Settings: settings()}).SellCash(ctx, s, s.Totals.Total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		run  func() error
+	}{
+		{"pending", func() error { _, err := db.PendingReceipts(ctx, "t1", true, 10); return err }},
+		{"claim", func() error { _, err := db.ClaimReceipt(ctx, sale.Key, time.Minute, true); return err }},
+		{"fail", func() error {
+			_, err := db.ReceiptFailed(ctx, sale.Key, "down", func(int) time.Duration { return time.Second })
+			return err
+		}},
+		{"parties", func() error { _, _, err := db.ReceiptParties(ctx, sale); return err }},
+		{"number", func() error { _, err := db.SaleKeyByNumber(ctx, sale.ID); return err }},
+		{"uploaded", func() error { return db.ReceiptUploaded(ctx, sale.Key, "k") }},
+	}
+	for _, st := range steps {
+		if err := st.run(); err != nil {
+			t.Errorf("%s as the till user: %v", st.name, err)
+		}
+	}
+}
