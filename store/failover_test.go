@@ -457,6 +457,7 @@ func TestFailoverSoak(t *testing.T) {
 		successes []time.Time // when a store call succeeded
 		calls     []time.Duration
 		faults    []faultEvent
+		seen      = map[string]int{} // what the cashiers were told, and how often
 	)
 	var sales, cashierErrors, leftPending atomic.Int64
 	succeeded := func(start time.Time) {
@@ -482,6 +483,9 @@ func TestFailoverSoak(t *testing.T) {
 				return false
 			}
 			cashierErrors.Add(1)
+			mu.Lock()
+			seen[what+": "+pos.ErrorMessage(err)]++
+			mu.Unlock()
 			time.Sleep(100 * time.Millisecond)
 		}
 		t.Errorf("till %d, %s: still unavailable after 40 tries", till, what)
@@ -507,7 +511,7 @@ func TestFailoverSoak(t *testing.T) {
 				for range 1 + rng.IntN(3) {
 					lines = append(lines, [2]int{rng.IntN(4), 1 + rng.IntN(3)})
 				}
-				sale := r.draft(t, lines...)
+				sale := r.draftFor(t, co, lines...)
 				switch rng.IntN(3) {
 				case 0: // cash, one transaction
 					if step(till, "sell cash", func(c context.Context) error {
@@ -641,6 +645,9 @@ func TestFailoverSoak(t *testing.T) {
 	}
 	t.Logf("store retries: %d retry the transaction, %d resolve by key",
 		r.log.count("retried", "kind=retry the transaction"), r.log.count("retried", "kind=resolve by key"))
+	for msg, n := range seen {
+		t.Logf("cashier saw ×%d: %s", n, msg)
+	}
 	if sales.Load() == 0 {
 		t.Error("no sale completed during the soak")
 	}
@@ -659,4 +666,26 @@ func pct(sorted []time.Duration, p int) time.Duration {
 		return 0
 	}
 	return sorted[(len(sorted)-1)*p/100].Round(time.Millisecond)
+}
+
+// draftFor builds a sale of (item index, quantity) pairs on a given till.
+func (f *fixture) draftFor(t testing.TB, co *pos.Checkout, lines ...[2]int) pos.Sale {
+	t.Helper()
+	b := &pos.Basket{Key: pos.NewKey()}
+	for _, l := range lines {
+		line, err := pos.NewLine(f.items[l[0]], pos.Scan{Quantity: int64(l[1])})
+		if err != nil {
+			t.Error(err)
+			return pos.Sale{}
+		}
+		if err := b.Add(line); err != nil {
+			t.Error(err)
+			return pos.Sale{}
+		}
+	}
+	s, err := co.Draft(b, f.cashier)
+	if err != nil {
+		t.Error(err)
+	}
+	return s
 }

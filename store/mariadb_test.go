@@ -19,8 +19,8 @@ import (
 // for what must not touch the shared server: global settings such as
 // read_only, and TLS. It is stopped and deleted at cleanup.
 type privateServer struct {
-	Addr string  // 127.0.0.1:port
-	Root *sql.DB // root, over TCP, no TLS unless the server insists
+	Addr string  // 127.0.0.1:port, for the till
+	Root *sql.DB // root, over the unix socket (secure transport even when TLS is required)
 	dir  string
 }
 
@@ -119,7 +119,7 @@ func startMariaDB(tb testing.TB, extra ...string) *privateServer {
 		logFile.Close()
 	})
 	cfg := mysql.NewConfig()
-	cfg.User, cfg.Net, cfg.Addr = "root", "tcp", s.Addr
+	cfg.User, cfg.Net, cfg.Addr = "root", "unix", s.socket()
 	for i := 0; ; i++ {
 		select {
 		case <-exited:
@@ -144,8 +144,10 @@ func startMariaDB(tb testing.TB, extra ...string) *privateServer {
 	}
 }
 
-// DSN is root's DSN for this server (no database).
-func (s *privateServer) DSN() string { return "root@tcp(" + s.Addr + ")/" }
+// DSN is root's DSN for this server (no database), over the socket.
+func (s *privateServer) DSN() string { return "root@unix(" + s.socket() + ")/" }
+
+func (s *privateServer) socket() string { return filepath.Join(s.dir, "mysqld.sock") }
 
 // Log is the server's log so far (for failure messages).
 func (s *privateServer) Log() string {

@@ -17,11 +17,6 @@ import (
 // pool's driver config only (never in the driver's global registry), so
 // two pools or two tests cannot see each other's settings.
 func applyTLS(mc *mysql.Config, cfg Config) error {
-	switch mc.TLSConfig {
-	case "", "false", "true", "skip-verify", "preferred":
-	default:
-		return pos.Errorf(pos.EInvalid, "the DSN names a TLS configuration (%q): use the CA bundle setting (POS_DB_CA) instead", mc.TLSConfig)
-	}
 	if cfg.CAFile == "" {
 		return nil
 	}
