@@ -155,7 +155,7 @@ func (s *privateServer) Log() string {
 	return strings.TrimSpace(string(b))
 }
 
-// dropAnonymousUsers removes the ''@localhost accounts a fresh data folder
+// dropAnonymousUsers removes the ”@localhost accounts a fresh data folder
 // has, which would otherwise win over a test's 'user'@'%' for local
 // connections.
 func (s *privateServer) dropAnonymousUsers(tb testing.TB) {
