@@ -51,6 +51,7 @@ func commands() []command {
 		{"seed", "load the demo store: items, customers, cashiers (POS_ADMIN_DSN)", runSeed},
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
 		{"reconcile", "resolve this till's sales left pending", runReconcile},
+		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
 	}
 }
 

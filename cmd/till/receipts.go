@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // POS_TIMEZONE works on a till without a zoneinfo database
+
+	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/receipts"
+	"github.com/till-pos/till/store"
+)
+
+// receiptConfig is the receipts' part of the configuration. It is read from
+// the environment only, so the cashier screen and the subcommands agree.
+type receiptConfig struct {
+	store        receipts.Store
+	timezone     string
+	dir          string
+	printer      string
+	printCommand string
+	s3           receipts.S3Config
+	uploadEvery  time.Duration
+}
+
+func readReceiptConfig(getenv func(string) string) (receiptConfig, error) {
+	c := receiptConfig{
+		store: receipts.Store{Name: getenv("POS_STORE_NAME"), Address: getenv("POS_STORE_ADDRESS"),
+			TaxID: getenv("POS_STORE_TAX_ID")},
+		timezone:     getenv("POS_TIMEZONE"),
+		dir:          getenv("POS_RECEIPT_DIR"),
+		printer:      getenv("POS_PRINTER"),
+		printCommand: getenv("POS_PRINT_COMMAND"),
+		s3: receipts.S3Config{Bucket: getenv("POS_S3_BUCKET"), Prefix: getenv("POS_S3_PREFIX"),
+			KMSKeyID: getenv("POS_S3_KMS_KEY"), Endpoint: getenv("POS_S3_ENDPOINT"), Region: getenv("POS_S3_REGION")},
+		uploadEvery: 15 * time.Second,
+	}
+	if c.dir == "" {
+		dir, err := dataDir(getenv)
+		if err != nil {
+			return c, err
+		}
+		c.dir = filepath.Join(dir, "receipts")
+	}
+	if v := getenv("POS_RECEIPT_UPLOAD_EVERY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%w: POS_RECEIPT_UPLOAD_EVERY %q: a duration such as 15s", errUsage, v)
+		}
+		c.uploadEvery = d
+	}
+	return c, nil
+}
+
+// dataDir is where the till keeps its receipts by default:
+// $XDG_DATA_HOME/till, or ~/.local/share/till.
+func dataDir(getenv func(string) string) (string, error) {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "till"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("no receipt folder: set POS_RECEIPT_DIR: %w", err)
+		}
+	}
+	return filepath.Join(home, ".local", "share", "till"), nil
+}
+
+// printCommandLine is POS_PRINT_COMMAND split into words, $VARIABLES
+// expanded (so "lp -d $POS_PRINTER -o media=X80" works); by default
+// `lp -d $POS_PRINTER` when POS_PRINTER is set, else no printer.
+func (c receiptConfig) printCommandLine(getenv func(string) string) []string {
+	if c.printCommand == "" {
+		if c.printer == "" {
+			return nil
+		}
+		return []string{"lp", "-d", c.printer}
+	}
+	words := strings.Fields(c.printCommand)
+	for i, w := range words {
+		words[i] = os.Expand(w, getenv)
+	}
+	return words
+}
+
+// newReceipts builds the receipt service the cashier screen prints and
+// saves with, and the upload worker (nil when no bucket is set: the
+// outbox then keeps every receipt until one is). The screen runs the
+// worker in the background: go worker.Run(ctx).
+func newReceipts(ctx context.Context, env *environment, db *store.DB, s pos.Settings) (*receipts.Service, *receipts.Worker, error) {
+	rc, err := readReceiptConfig(env.getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	loc := time.Local
+	if rc.timezone != "" {
+		if loc, err = time.LoadLocation(rc.timezone); err != nil {
+			return nil, nil, fmt.Errorf("%w: POS_TIMEZONE %q: %v", errUsage, rc.timezone, err)
+		}
+	}
+	if rc.store.Name == "" {
+		rc.store.Name = s.StoreID
+	}
+	svc := &receipts.Service{Records: db, Store: rc.store, Currency: s.Currency, Location: loc,
+		Dir: rc.dir, PrintCommand: rc.printCommandLine(env.getenv)}
+	if rc.s3.Bucket == "" {
+		return svc, nil, nil
+	}
+	archive, err := receipts.NewS3(ctx, rc.s3)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, &receipts.Worker{Outbox: db, Receipts: svc, Archive: archive, TillID: s.TillID,
+		Every: rc.uploadEvery, Log: slog.Default()}, nil
+}
+
+// runReceipts is `till receipts drain|reprint`.
+func runReceipts(ctx context.Context, env *environment, args []string) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch sub {
+	case "drain":
+		return runReceiptsDrain(ctx, env, args)
+	case "reprint":
+		return runReceiptsReprint(ctx, env, args)
+	}
+	fmt.Fprintln(env.stderr, `usage:
+  till receipts drain [--all-tills]         upload every pending receipt now; exit 1 if any is left
+  till receipts reprint [--save|--print] SALE  a copy marked COPY (SALE: number or key)`)
+	return fmt.Errorf("%w: till receipts drain or till receipts reprint", errUsage)
+}
+
+// openReceipts parses the shared flags and opens the store and receipts.
+func openReceipts(ctx context.Context, env *environment, name string, args []string, flags func(*flag.FlagSet)) (*store.DB, *receipts.Service, *receipts.Worker, []string, error) {
+	fs, cfg := newFlags(env, name)
+	if flags != nil {
+		flags(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	settings, err := cfg.settings(false)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	sc, err := cfg.storeConfig()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	db, err := store.Open(ctx, sc)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	svc, worker, err := newReceipts(ctx, env, db, settings)
+	if err != nil {
+		db.Close()
+		return nil, nil, nil, nil, err
+	}
+	return db, svc, worker, fs.Args(), nil
+}
+
+func runReceiptsDrain(ctx context.Context, env *environment, args []string) error {
+	var allTills bool
+	db, _, worker, rest, err := openReceipts(ctx, env, "receipts drain", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&allTills, "all-tills", false, "upload every till's pending receipts, not only this till's")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: till receipts drain takes no arguments", errUsage)
+	}
+	if worker == nil {
+		return fmt.Errorf("%w: set POS_S3_BUCKET to upload receipts", errUsage)
+	}
+	if allTills {
+		worker.TillID = ""
+	}
+	rep, err := worker.Drain(ctx)
+	fmt.Fprintf(env.stdout, "receipts: %d uploaded, %d already there, %d failed, %d left\n",
+		rep.Uploaded, rep.Existing, rep.Failed, rep.Left)
+	for i, e := range rep.Errors {
+		if i == 5 {
+			fmt.Fprintf(env.stderr, "… and %d more\n", len(rep.Errors)-5)
+			break
+		}
+		fmt.Fprintln(env.stderr, "  ", e)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Left > 0 {
+		return pos.Errorf(pos.EUnavailable, "%d receipts are still waiting for upload", rep.Left)
+	}
+	return nil
+}
+
+func runReceiptsReprint(ctx context.Context, env *environment, args []string) error {
+	var save, print bool
+	db, svc, _, rest, err := openReceipts(ctx, env, "receipts reprint", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&save, "save", false, "save the copy (default when no printer is set up)")
+		fs.BoolVar(&print, "print", false, "print the copy (default when POS_PRINTER is set)")
+	})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if len(rest) != 1 || save && print {
+		return fmt.Errorf("%w: till receipts reprint [--save|--print] SALE (its number or key)", errUsage)
+	}
+	key, err := saleKey(ctx, db, rest[0])
+	if err != nil {
+		return err
+	}
+	sale, err := db.Sale(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !save && !print {
+		print = svc.CanPrint()
+	}
+	if print {
+		if err := svc.PrintCopy(ctx, sale); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "printed a copy of sale %d\n", sale.ID)
+		return nil
+	}
+	path, err := svc.SaveCopy(ctx, sale)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "saved a copy of sale %d: %s\n", sale.ID, path)
+	return nil
+}
+
+// saleKey reads a sale number or a key (as typed, or as scanned off the
+// receipt's barcode).
+func saleKey(ctx context.Context, db *store.DB, s string) (string, error) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && len(s) < 19 {
+		return db.SaleKeyByNumber(ctx, n)
+	}
+	scan, err := pos.DefaultScanRules().Parse(strings.ToLower(s))
+	if err != nil || scan.Kind != pos.ScanReceipt {
+		return "", fmt.Errorf("%w: %q is neither a sale number nor a sale key", errUsage, s)
+	}
+	return scan.Code, nil
+}
