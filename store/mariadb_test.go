@@ -155,9 +155,9 @@ func (s *privateServer) Log() string {
 	return strings.TrimSpace(string(b))
 }
 
-// dropAnonymousUsers removes the ”@localhost accounts a fresh data folder
-// has, which would otherwise win over a test's 'user'@'%' for local
-// connections.
+// dropAnonymousUsers removes the anonymous accounts (empty user name) a
+// fresh data folder has for localhost, which would otherwise win over a
+// test's user@'%' for local connections.
 func (s *privateServer) dropAnonymousUsers(tb testing.TB) {
 	tb.Helper()
 	rows, err := s.Root.Query(`SELECT Host FROM mysql.user WHERE User = ''`)
