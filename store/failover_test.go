@@ -689,3 +689,59 @@ func (f *fixture) draftFor(t testing.TB, co *pos.Checkout, lines ...[2]int) pos.
 	}
 	return s
 }
+
+// TestReaderFallsBackToWriter: the catalog is read from the reader when one
+// is configured, and from the writer while the reader is down. The reader
+// here is another database (with its own item, so the answer tells which
+// side served it) behind a proxy that the test takes down.
+func TestReaderFallsBackToWriter(t *testing.T) {
+	r := newRig(t, 10)
+	readerDB := storetest.NewDatabase(t)
+	ctx := context.Background()
+	if _, err := readerDB.Admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price, tax_rate_bp,
+		weighed, active, stock_quantity, updated_at) VALUES ('READER1', 'Only on the reader', 1.00, 0, FALSE, TRUE, 1, NOW(6))`); err != nil {
+		t.Fatal(err)
+	}
+	server, err := mysql.ParseDSN(storetest.ServerDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	readerProxy := r.proxy.tp.newProxy(t, server.Addr)
+	db, err := store.Open(ctx, store.Config{WriterDSN: viaProxy(t, r.d.DSN, r.proxy.Listen),
+		ReaderDSN: viaProxy(t, readerDB.DSN, readerProxy.Listen), DialTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names := func() string {
+		t.Helper()
+		items, err := db.Items(ctx, time.Time{})
+		if err != nil {
+			t.Fatalf("items: %v", err)
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	if got, want := names(), "Only on the reader"; got != want {
+		t.Errorf("items with the reader up: got %q, want %q", got, want)
+	}
+	if err := readerProxy.setEnabled(false); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	got := names()
+	took := time.Since(start)
+	if want := "Item 0"; got != want {
+		t.Errorf("items with the reader down: got %q, want %q (from the writer)", got, want)
+	}
+	t.Logf("reader down: the catalog came from the writer in %s", took.Round(time.Millisecond))
+	if err := readerProxy.setEnabled(true); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := names(), "Only on the reader"; got != want {
+		t.Errorf("items with the reader back: got %q, want %q", got, want)
+	}
+}
