@@ -242,9 +242,11 @@ func (g *Gateway) Charge(ctx context.Context, req pos.ChargeRequest) (pos.Charge
 	log := g.log.With("attempt", req.AttemptKey, "sale", req.SaleKey)
 	pi, err := g.createIntent(ctx, req)
 	if err != nil {
-		// Nothing was handed to the reader, so nothing can be charged: a
-		// PaymentIntent created without our hearing stays unpaid for ever.
+		// Nothing was handed to the reader, so nothing was charged.
 		log.Warn("stripe: create payment intent failed", "err", err)
+		if !isStripeError(err) {
+			g.discard(ctx, req)
+		}
 		return notStarted(ctx, err), nil
 	}
 	log = log.With("payment_intent", pi.ID)
@@ -256,6 +258,23 @@ func (g *Gateway) Charge(ctx context.Context, req pos.ChargeRequest) (pos.Charge
 	res, err := g.follow(ctx, req.AttemptKey, pi.ID)
 	log.Info("stripe: charge finished", "status", res.Status, "message", res.Message, "err", err)
 	return res, err
+}
+
+// discard cancels the PaymentIntent a create whose answer was lost may
+// have made, so none is left behind that a reader could still take. The
+// create is sent again with its idempotency key: Stripe answers with the
+// first one's PaymentIntent, or makes one now, and either is cancelled.
+func (g *Gateway) discard(ctx context.Context, req pos.ChargeRequest) {
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	pi, err := g.createIntent(actx, req)
+	if err == nil {
+		_, err = g.cancelIntent(actx, req.AttemptKey, pi.ID)
+	}
+	if err != nil {
+		g.log.Warn("stripe: could not discard a payment intent whose create went unanswered; it was never "+
+			"handed to the reader", "attempt", req.AttemptKey, "err", err)
+	}
 }
 
 // follow polls the reader and the PaymentIntent until the payment is

@@ -21,6 +21,7 @@ func TestCardPayment(t *testing.T) {
 		name    string
 		capture CaptureMode
 		script  stripetest.Script
+		config  func(*Config)
 		before  func(f *stripetest.Fake)
 		// during runs once the reader has the payment; cancel is the
 		// cashier's Esc.
@@ -83,7 +84,13 @@ func TestCardPayment(t *testing.T) {
 				f.DropAnswers(http.MethodPost, "/v1/terminal/readers/{id}/process_payment_intent", 1)
 			},
 			status: pos.PaymentApproved, want: outcome{sale: pos.SaleCompleted, charges: 1}, card: true, processes: 1},
+		{name: "the create's answer never reaches the till", script: stripetest.Script{Card: stripetest.Approved},
+			config: func(c *Config) { c.MaxNetworkRetries = -1 },
+			before: func(f *stripetest.Fake) { f.DropAnswers(http.MethodPost, "/v1/payment_intents", 1) },
+			status: pos.PaymentFailed, code: pos.EUnavailable, message: "could not reach Stripe; nothing was charged",
+			want: outcome{sale: pos.SaleFailed}},
 		{name: "no card within the wait", script: stripetest.Script{},
+			config: func(c *Config) { c.Wait = 300 * time.Millisecond },
 			status: pos.PaymentFailed, code: pos.EUnavailable, message: "no card was presented",
 			want: outcome{sale: pos.SaleFailed}, processes: 1},
 	}
@@ -91,8 +98,8 @@ func TestCardPayment(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
 			cfg := r.config(tc.capture)
-			if tc.name == "no card within the wait" {
-				cfg.Wait = 300 * time.Millisecond
+			if tc.config != nil {
+				tc.config(&cfg)
 			}
 			co := r.checkout(r.gateway(t, cfg), 0)
 			sale := r.reserve(t, co)
@@ -194,7 +201,8 @@ func TestTillKilled(t *testing.T) {
 		name string
 		// killAt: "before create" kills before the first request,
 		// "on the reader" once the reader shows the payment.
-		killAt string
+		killAt  string
+		capture CaptureMode
 		// afterKill is what the customer does at the reader meanwhile.
 		afterKill stripetest.Card
 		want      outcome
@@ -204,6 +212,9 @@ func TestTillKilled(t *testing.T) {
 	}{
 		{name: "customer pays after the till died", killAt: "on the reader", afterKill: stripetest.Approved,
 			want: outcome{sale: pos.SaleCompleted, charges: 1}},
+		{name: "customer's card authorised after the till died (manual capture)", killAt: "on the reader",
+			capture: CaptureManual, afterKill: stripetest.Approved,
+			want: outcome{sale: pos.SaleCompleted, charges: 1, captures: 1}},
 		{name: "customer walks away", killAt: "on the reader", afterKill: stripetest.NoCard,
 			want: outcome{sale: pos.SaleFailed}},
 		{name: "customer's card declined", killAt: "on the reader", afterKill: stripetest.Declined,
@@ -215,7 +226,7 @@ func TestTillKilled(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t)
 			kill := &killSwitch{base: http.DefaultTransport, release: make(chan struct{})}
-			cfg := r.config(CaptureAutomatic)
+			cfg := r.config(tc.capture)
 			cfg.HTTPClient, cfg.MaxNetworkRetries = &http.Client{Transport: kill}, -1
 			dying := r.checkout(r.gateway(t, cfg), 0)
 			sale := r.reserve(t, dying)

@@ -161,6 +161,13 @@ func refundError(err error) error {
 	return pos.WrapError(pos.EConflict, err, "Stripe refused the refund (%s)", se.Code)
 }
 
+// isStripeError reports whether Stripe answered err (else the request got
+// no answer and may or may not have been carried out).
+func isStripeError(err error) bool {
+	var se *stripeapi.Error
+	return errors.As(err, &se)
+}
+
 func isCode(err error, code stripeapi.ErrorCode) bool {
 	var se *stripeapi.Error
 	return errors.As(err, &se) && se.Code == code
