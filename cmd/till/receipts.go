@@ -15,7 +15,11 @@ import (
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/receipts"
 	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/ui"
 )
+
+// The cashier screen's done step prints and saves through the service.
+var _ ui.ReceiptSink = (*receipts.Service)(nil)
 
 // receiptConfig is the receipts' part of the configuration. It is read from
 // the environment only, so the cashier screen and the subcommands agree.
