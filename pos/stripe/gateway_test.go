@@ -144,7 +144,7 @@ func TestCardPayment(t *testing.T) {
 			if got := r.fake.Counts().Processes; got != tc.processes {
 				t.Errorf("payments started on the reader: got %d, want %d", got, tc.processes)
 			}
-			t.Logf("cashier reads: %q", pos.ErrorMessage(err))
+			t.Logf("cashier reads: %q; %d requests to Stripe", pos.ErrorMessage(err), len(r.fake.Requests()))
 			r.finish(t, co, sale, p)
 			r.check(t, sale.Key, 1, want)
 		})
