@@ -45,7 +45,8 @@ func bench(ctx context.Context, cfg config, progress io.Writer) (rep report, err
 		rep.OK = rep.OK && fr.InvariantsOK
 		rep.Flows = append(rep.Flows, fr)
 	}
-	rep.Ratios = ratiosOf(rep.Flows)
+	rep.TillBoundPerSec = tillBound(cfg)
+	rep.Ratios = ratiosOf(rep.Flows, rep.TillBoundPerSec)
 	return rep, nil
 }
 

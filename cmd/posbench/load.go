@@ -38,20 +38,19 @@ func (s shopper) basket(rng *rand.Rand) basket {
 	n := s.cfg.MinLines + rng.IntN(s.cfg.MaxLines-s.cfg.MinLines+1)
 	hot, cold := s.items[:s.cfg.HotItems], s.items[s.cfg.HotItems:]
 	picked := make(map[pos.ItemID]bool, n)
+	hotLeft, coldLeft := len(hot), len(cold) // not yet in the basket
 	var b basket
-	for len(b.lines) < n {
-		from := cold
-		if len(hot) > 0 && (len(cold) == 0 || rng.Float64() < s.cfg.HotShare) {
-			from = hot
+	for len(b.lines) < n && hotLeft+coldLeft > 0 {
+		from, left := cold, &coldLeft
+		if hotLeft > 0 && (coldLeft == 0 || rng.Float64() < s.cfg.HotShare) {
+			from, left = hot, &hotLeft
 		}
 		it := from[rng.IntN(len(from))]
 		if picked[it.ID] {
-			if len(picked) >= len(s.items) {
-				break
-			}
 			continue
 		}
 		picked[it.ID] = true
+		*left--
 		l, err := pos.NewLine(it, pos.Scan{Quantity: 1 + int64(rng.IntN(3))})
 		if err != nil {
 			panic(fmt.Sprintf("bench item %s: %v", it.Code, err)) // seeded by us: a bug

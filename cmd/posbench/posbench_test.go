@@ -5,7 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -319,5 +321,51 @@ func TestPercentile(t *testing.T) {
 		if got := percentile(tt.in, tt.p); got != tt.want {
 			t.Errorf("percentile(%v, %g): got %v, want %v", tt.in, tt.p, got, tt.want)
 		}
+	}
+}
+
+func TestBasketsAreDistinctAndSkewed(t *testing.T) {
+	items := make([]pos.Item, 20)
+	for i := range items {
+		items[i] = pos.Item{ID: pos.ItemID(i + 1), Code: fmt.Sprint(i + 1), Name: "item", Price: 100, Active: true}
+	}
+	tests := []struct {
+		name          string
+		hot           float64
+		lines         int
+		wantHotShare  float64 // of all lines, roughly
+		wantTolerance float64
+	}{
+		{"no hot items wanted", 0, 10, 0, 0},
+		{"a third hot", 0.3, 5, 0.3, 0.05},
+		{"only hot, more lines than hot items", 1, 8, 3.0 / 8, 0.001},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config{HotItems: 3, HotShare: tt.hot, MinLines: tt.lines, MaxLines: tt.lines, Loyalty: 0.5}
+			shop := shopper{cfg: cfg, items: items, customers: []int64{7}}
+			rng := rand.New(rand.NewPCG(3, 4))
+			var hot, all int
+			for range 2000 {
+				b := shop.basket(rng)
+				if len(b.lines) != tt.lines {
+					t.Fatalf("got %d lines, want %d", len(b.lines), tt.lines)
+				}
+				seen := map[pos.ItemID]bool{}
+				for _, l := range b.lines {
+					if seen[l.ItemID] {
+						t.Fatalf("item %d twice in one basket", l.ItemID)
+					}
+					seen[l.ItemID] = true
+					if l.ItemID <= 3 {
+						hot++
+					}
+					all++
+				}
+			}
+			if got := float64(hot) / float64(all); math.Abs(got-tt.wantHotShare) > tt.wantTolerance {
+				t.Errorf("got hot share %.3f, want %.3f ± %.3f", got, tt.wantHotShare, tt.wantTolerance)
+			}
+		})
 	}
 }

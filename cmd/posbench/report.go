@@ -16,8 +16,12 @@ type report struct {
 	Database string       `json:"database"`
 	Kept     bool         `json:"kept"`
 	Flows    []flowResult `json:"flows"`
-	// Ratios of sales per second: "ours/seed", "ours/limit". A ratio is
-	// left out when its divisor sold nothing.
+	// TillBoundPerSec is the most sales per second the tills could make
+	// with a database that took no time: tills ÷ the average card time per
+	// sale (card share × card time). Zero when no sale waits for a card.
+	TillBoundPerSec float64 `json:"till_bound_per_sec,omitempty"`
+	// Ratios of sales per second: "ours/seed", "ours/limit" and, with
+	// cards, "ours/till-bound". A ratio is left out when its divisor is 0.
 	Ratios map[string]float64 `json:"ratios"`
 	// OK is false when any flow's invariant check found a violation.
 	OK bool `json:"ok"`
@@ -103,7 +107,16 @@ func resultOf(flow string, cfg config, lr loadResult, wired counts) flowResult {
 	return fr
 }
 
-func ratiosOf(flows []flowResult) map[string]float64 {
+// tillBound is tills ÷ the average time a sale waits for the card reader.
+func tillBound(c config) float64 {
+	wait := c.CardShare * c.CardTime.Seconds()
+	if wait <= 0 {
+		return 0
+	}
+	return math.Round(float64(c.Tills)/wait*10) / 10
+}
+
+func ratiosOf(flows []flowResult, bound float64) map[string]float64 {
 	by := map[string]flowResult{}
 	for _, f := range flows {
 		by[f.Flow] = f
@@ -115,10 +128,22 @@ func ratiosOf(flows []flowResult) map[string]float64 {
 	}
 	for _, other := range []string{flowSeed, flowLimit} {
 		if o, ok := by[other]; ok && o.SalesPerSec > 0 {
-			out[flowOurs+"/"+other] = math.Round(ours.SalesPerSec/o.SalesPerSec*1000) / 1000
+			out[flowOurs+"/"+other] = roundSig(ours.SalesPerSec / o.SalesPerSec)
 		}
 	}
+	if bound > 0 {
+		out[flowOurs+"/till-bound"] = roundSig(ours.SalesPerSec / bound)
+	}
 	return out
+}
+
+// roundSig rounds to three significant digits.
+func roundSig(v float64) float64 {
+	if v == 0 || math.IsInf(v, 0) || math.IsNaN(v) {
+		return v
+	}
+	scale := math.Pow(10, 2-math.Floor(math.Log10(math.Abs(v))))
+	return math.Round(v*scale) / scale
 }
 
 func (r report) writeTable(w io.Writer) {
@@ -144,13 +169,16 @@ func (r report) writeTable(w io.Writer) {
 	}
 	tw.Flush()
 	var ratios []string
-	for _, k := range []string{"ours/seed", "ours/limit"} {
+	for _, k := range []string{"ours/seed", "ours/limit", "ours/till-bound"} {
 		if v, ok := r.Ratios[k]; ok {
-			ratios = append(ratios, fmt.Sprintf("%s %.2f×", k, v))
+			ratios = append(ratios, fmt.Sprintf("%s %.3g×", k, v))
 		}
 	}
 	if len(ratios) > 0 {
 		fmt.Fprintf(w, "\nsales/s ratios: %s\n", strings.Join(ratios, ", "))
+	}
+	if r.TillBoundPerSec > 0 {
+		fmt.Fprintf(w, "till-bound: %.1f sales/s (tills ÷ average card wait per sale: the most any flow can sell)\n", r.TillBoundPerSec)
 	}
 	for _, f := range r.Flows {
 		for _, e := range f.Errors {
