@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -190,10 +191,14 @@ func runReconcile(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	// Card payments: the Stripe gateway plugs in here; until then a sale
-	// with a card attempt of unknown outcome stays pending and is reported.
-	co := &pos.Checkout{Sales: db, Settings: settings}
-	rep, err := co.Recover(ctx, *age)
+	// With no card gateway configured, a sale with a card attempt of unknown
+	// outcome stays pending and is reported, never released blind.
+	gw, err := cardGateway(env.getenv, false, slog.New(slog.NewTextHandler(env.stderr, nil)))
+	if err != nil {
+		return err
+	}
+	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: settings}
+	rep, err := co.Recover(ctx, recoverAge(gw, *age))
 	fmt.Fprintf(env.stdout, "completed %d, released %d, unresolved %d\n",
 		len(rep.Completed), len(rep.Released), len(rep.Unresolved))
 	for _, k := range rep.Unresolved {

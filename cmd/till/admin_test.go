@@ -229,3 +229,45 @@ func randomHex(n int) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestReconcileReleasesUnpaidSales(t *testing.T) {
+	d := storetest.NewDatabase(t)
+	env := map[string]string{"POS_ADMIN_DSN": d.DSN, "POS_DSN": d.DSN, "POS_TILL_ID": "t9"}
+	if _, errs, code := runTill(t, env, "seed"); code != 0 {
+		t.Fatalf("seed: %s", errs)
+	}
+	ctx := context.Background()
+	db := d.Open(t)
+	items, err := db.Items(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t9", Currency: pos.EUR}}
+	var item pos.Item
+	for _, it := range items[20:] {
+		if it.Active && !it.Weighed && it.Code[0] != '2' {
+			item = it
+			break
+		}
+	}
+	line, err := pos.NewLine(item, pos.Scan{Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &pos.Basket{Key: pos.NewKey(), Lines: []pos.Line{line}}
+	sale, err := co.Draft(b, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := co.Reserve(ctx, sale); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runTill(t, env, "reconcile", "--older-than", "0s")
+	if code != 0 || !strings.Contains(out, "released 1") {
+		t.Fatalf("reconcile: exit %d, %q %q; want released 1", code, out, errs)
+	}
+	got, err := db.Sale(ctx, sale.Key)
+	if err != nil || got.Status != pos.SaleFailed {
+		t.Errorf("sale after reconcile: got %s %v, want failed", got.Status, err)
+	}
+}
