@@ -154,8 +154,11 @@ func (r report) writeTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%d tills, %s per flow; baskets of %d-%d lines, %d hot items take %.0f%% of lines, stock %d each;\n",
 		s.Tills, s.Duration, s.MinLines, s.MaxLines, s.HotItems, s.HotShare*100, s.Stock)
-	fmt.Fprintf(w, "%.0f%% of sales by card taking %s, the rest cash; server %s, database %s (%s)\n\n",
-		s.CardShare*100, s.CardTime, r.Server, r.Database, kept)
+	pay := "every sale in cash"
+	if s.CardShare > 0 {
+		pay = fmt.Sprintf("%.0f%% of sales by card taking %s, the rest cash", s.CardShare*100, s.CardTime)
+	}
+	fmt.Fprintf(w, "%s; server %s, database %s (%s)\n\n", pay, r.Server, r.Database, kept)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "flow\tsales\tsales/s\tp50 ms\tp95 ms\tp99 ms\tretries\tdeadlocks\tlock waits\tout of stock\tfailed\tlate\tcut\trt/sale\tinvariants\t")
 	for _, f := range r.Flows {
