@@ -79,8 +79,15 @@ func TestEveryFlowKeepsTheInvariants(t *testing.T) {
 			if f.Sales == 0 {
 				t.Errorf("got 0 sales, want some")
 			}
-			if f.Failed != 0 {
-				t.Errorf("got %d failed (%q), want 0", f.Failed, f.Errors)
+			// The seed's unordered locks may deadlock past its retries:
+			// that is the seed's flaw, not the bench's. Nothing else may fail.
+			for _, e := range f.Errors {
+				if f.Flow != flowSeed || !strings.Contains(e, "Error 1213") {
+					t.Errorf("got failure %q, want none (deadlocks allowed for the seed flow only)", e)
+				}
+			}
+			if f.Flow != flowSeed && f.Failed != 0 {
+				t.Errorf("got %d failed, want 0", f.Failed)
 			}
 			if f.RoundTripsPerSale <= 0 {
 				t.Errorf("got %.1f round trips per sale, want > 0", f.RoundTripsPerSale)
