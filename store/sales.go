@@ -34,13 +34,19 @@ func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 	sale.Status = pos.SaleCompleted
 	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		// Points first: the sale row's foreign key takes a shared lock on
+		// the customer row, and upgrading it to the points UPDATE's
+		// exclusive lock would deadlock two sales for one customer.
+		if err := addPoints(ctx, tx, sale.CustomerID, sale.PointsEarned); err != nil {
+			return err
+		}
 		if err := db.insertSale(ctx, tx, &sale); err != nil {
 			return err
 		}
 		if err := db.insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
 			return err
 		}
-		return db.finishSale(ctx, tx, sale.ID, sale.CustomerID, sale.TillID, sale.PointsEarned)
+		return db.enqueueReceipt(ctx, tx, sale.ID, sale.TillID)
 	})
 	return db.settle(ctx, sale, err, "record the sale")
 }
@@ -241,15 +247,19 @@ func (db *DB) insertPayments(ctx context.Context, tx execer, saleID int64, ps []
 	return err
 }
 
-// finishSale accrues loyalty points and enqueues the receipt for upload, in
-// the transaction that completes the sale.
-func (db *DB) finishSale(ctx context.Context, tx *sql.Tx, saleID, customerID int64, tillID string, points int64) error {
-	if customerID != 0 && points > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE customers SET loyalty_points = loyalty_points + ?
-			WHERE customer_id = ?`, points, customerID); err != nil {
-			return err
-		}
+// addPoints accrues loyalty points in the transaction that completes a sale.
+func addPoints(ctx context.Context, tx *sql.Tx, customerID, points int64) error {
+	if customerID == 0 || points <= 0 {
+		return nil
 	}
+	_, err := tx.ExecContext(ctx, `UPDATE customers SET loyalty_points = loyalty_points + ?
+		WHERE customer_id = ?`, points, customerID)
+	return err
+}
+
+// enqueueReceipt writes the receipt's outbox row in the transaction that
+// completes the sale, so the upload can never be lost.
+func (db *DB) enqueueReceipt(ctx context.Context, tx *sql.Tx, saleID int64, tillID string) error {
 	now := db.now().UTC()
 	_, err := tx.ExecContext(ctx, `INSERT INTO receipt_outbox
 		(transaction_id, till_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
@@ -270,21 +280,29 @@ type saleHead struct {
 	cardsOpen  int // approved card payments (must be refunded before a release)
 }
 
+// lockHead locks the sale's row and reads its payments. Every change to a
+// sale's payments holds this lock (StartPayment, FinishPayment, Complete,
+// Release), so the plain read that follows, whose snapshot starts only
+// after the lock is granted, sees them all. Locking the payments too would
+// lock the gap at the end of their index and deadlock two tills starting
+// card payments for their newest sales.
 func lockHead(ctx context.Context, tx *sql.Tx, key string) (saleHead, error) {
 	var h saleHead
-	err := tx.QueryRowContext(ctx, `SELECT t.transaction_id, t.payment_status, t.total_amount,
-			t.customer_id, t.training, t.till_id,
-			COALESCE(SUM(CASE WHEN p.status IN ('approved','pending','unknown') THEN p.amount END), 0),
-			COALESCE(SUM(CASE WHEN p.status = 'approved' THEN p.amount END), 0),
-			COUNT(CASE WHEN p.status = 'approved' AND p.method = 'card' THEN 1 END)
-		FROM transactions t LEFT JOIN payments p ON p.transaction_id = t.transaction_id
-		WHERE t.idempotency_key = ?
-		GROUP BY t.transaction_id
-		FOR UPDATE`, key).Scan(&h.id, &h.status, money{&h.total}, &h.customerID, &h.training,
-		&h.tillID, money{&h.committed}, money{&h.approved}, &h.cardsOpen)
+	err := tx.QueryRowContext(ctx, `SELECT transaction_id, payment_status, total_amount, customer_id,
+			training, till_id
+		FROM transactions WHERE idempotency_key = ? FOR UPDATE`, key).Scan(&h.id, &h.status,
+		money{&h.total}, &h.customerID, &h.training, &h.tillID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, pos.Errorf(pos.ENotFound, "no sale with key %s", key)
 	}
+	if err != nil {
+		return h, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(CASE WHEN status IN ('approved','pending','unknown') THEN amount END), 0),
+			COALESCE(SUM(CASE WHEN status = 'approved' THEN amount END), 0),
+			COUNT(CASE WHEN status = 'approved' AND method = 'card' THEN 1 END)
+		FROM payments WHERE transaction_id = ?`, h.id).Scan(money{&h.committed}, money{&h.approved}, &h.cardsOpen)
 	return h, err
 }
 
@@ -314,24 +332,44 @@ func (db *DB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, err
 	return p, mapError(err, "record the card payment attempt")
 }
 
-// FinishPayment records an attempt's outcome. Repeating it with the same
-// outcome is harmless; a different outcome for a final attempt is refused.
+// FinishPayment records an attempt's outcome, holding the sale's row lock
+// like every change to its payments (see lockHead). Repeating it with the
+// same outcome is harmless; a different outcome for a final attempt is
+// refused.
 func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
-	ctx, cancel := db.call(ctx)
-	defer cancel()
 	from := "'pending','unknown'"
 	if p.Status == pos.PaymentRefunded {
 		from = "'approved'"
 	}
-	res, err := db.writer.ExecContext(ctx, `UPDATE payments SET status = ?, provider = ?,
-			provider_ref = ?, card_brand = ?, card_last4 = ?, auth_code = ?, message = ?, updated_at = ?
-		WHERE attempt_key = ? AND status IN (`+from+`)`,
-		string(p.Status), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4, p.AuthCode,
-		truncate(p.Message, 255), db.now().UTC(), p.AttemptKey)
+	changed := false
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		// Both lookups are by unique key: record locks only, no gaps.
+		var saleID int64
+		err := tx.QueryRowContext(ctx, `SELECT t.transaction_id FROM payments p
+			JOIN transactions t ON t.transaction_id = p.transaction_id
+			WHERE p.attempt_key = ? FOR UPDATE`, p.AttemptKey).Scan(&saleID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return pos.Errorf(pos.ENotFound, "no payment attempt %s", p.AttemptKey)
+		}
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE payments SET status = ?, provider = ?,
+				provider_ref = ?, card_brand = ?, card_last4 = ?, auth_code = ?, message = ?, updated_at = ?
+			WHERE attempt_key = ? AND status IN (`+from+`)`,
+			string(p.Status), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4, p.AuthCode,
+			truncate(p.Message, 255), db.now().UTC(), p.AttemptKey)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		changed = n == 1
+		return err
+	})
 	if err != nil {
 		return p, mapError(err, "record the card payment")
 	}
-	if n, _ := res.RowsAffected(); n == 1 {
+	if changed {
 		return p, nil
 	}
 	stored, err := db.payment(ctx, p.AttemptKey)
@@ -378,7 +416,10 @@ func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, roun
 			WHERE transaction_id = ?`, dec(rounding), points, now, now, h.id); err != nil {
 			return err
 		}
-		return db.finishSale(ctx, tx, h.id, h.customerID.Int64, h.tillID, points)
+		if err := addPoints(ctx, tx, h.customerID.Int64, points); err != nil {
+			return err
+		}
+		return db.enqueueReceipt(ctx, tx, h.id, h.tillID)
 	})
 	if err != nil && !errors.Is(err, errExists) {
 		return pos.Sale{}, mapError(err, "complete the sale")
