@@ -32,7 +32,14 @@ func Migrate(ctx context.Context, admin *sql.DB) ([]string, error) {
 // OpenAdmin opens a single-purpose pool for administrative work (migrate,
 // seed, grants). Multi-statement is off; every statement is sent alone.
 func OpenAdmin(ctx context.Context, dsn string) (*sql.DB, error) {
-	pool, err := openPool(dsn, Config{})
+	return OpenAdminTLS(ctx, dsn, "", false)
+}
+
+// OpenAdminTLS is OpenAdmin with the TLS settings of the till's own pools
+// (the CA bundle, and the insecure flag for a trusted lab network), so an
+// administrator reaches Aurora over verified TLS too.
+func OpenAdminTLS(ctx context.Context, dsn, caFile string, insecure bool) (*sql.DB, error) {
+	pool, err := openPool(dsn, Config{CAFile: caFile, Insecure: insecure})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +54,7 @@ func OpenAdmin(ctx context.Context, dsn string) (*sql.DB, error) {
 // EnsureDatabase creates the database named in an administrative DSN if
 // the server does not have it yet, so `till migrate` works on an empty
 // server.
-func EnsureDatabase(ctx context.Context, dsn string) error {
+func EnsureDatabase(ctx context.Context, dsn, caFile string, insecure bool) error {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return pos.WrapError(pos.EInvalid, err, "the database address (DSN) is not valid")
@@ -57,7 +64,7 @@ func EnsureDatabase(ctx context.Context, dsn string) error {
 		return fmt.Errorf("name the database in POS_ADMIN_DSN (letters, digits and _), e.g. root@tcp(127.0.0.1:3306)/till")
 	}
 	cfg.DBName = ""
-	server, err := OpenAdmin(ctx, cfg.FormatDSN())
+	server, err := OpenAdminTLS(ctx, cfg.FormatDSN(), caFile, insecure)
 	if err != nil {
 		return err
 	}

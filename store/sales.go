@@ -468,10 +468,15 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 }
 
 // Sale loads a sale with its lines and payments (three queries).
+// It reads in one transaction: a consistent view of the sale, retried like
+// any other when a failover cuts the connection.
 func (db *DB) Sale(ctx context.Context, key string) (pos.Sale, error) {
-	ctx, cancel := db.call(ctx)
-	defer cancel()
-	s, err := db.loadSale(ctx, db.writer, key)
+	var s pos.Sale
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		s, err = db.loadSale(ctx, tx, key)
+		return err
+	})
 	return s, mapError(err, "load the sale")
 }
 
@@ -581,36 +586,38 @@ func (db *DB) payment(ctx context.Context, attemptKey string) (pos.Payment, erro
 
 // PendingSales lists a till's sales still pending since before a time.
 func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time) ([]pos.Sale, error) {
-	ctx, cancel := db.call(ctx)
-	defer cancel()
-	rows, err := db.writer.QueryContext(ctx, `SELECT idempotency_key FROM transactions
-		WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?
-		ORDER BY transaction_id`, tillID, before.UTC())
-	if err != nil {
-		return nil, mapError(err, "list pending sales")
-	}
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, mapError(err, "list pending sales")
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, mapError(err, "list pending sales")
-	}
-	sales := make([]pos.Sale, 0, len(keys))
-	for _, k := range keys {
-		s, err := db.loadSale(ctx, db.writer, k)
+	var sales []pos.Sale
+	err := db.withTx(ctx, func(tx *sql.Tx) error {
+		sales = sales[:0]
+		rows, err := tx.QueryContext(ctx, `SELECT idempotency_key FROM transactions
+			WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?
+			ORDER BY transaction_id`, tillID, before.UTC())
 		if err != nil {
-			return nil, mapError(err, "load a pending sale")
+			return err
 		}
-		sales = append(sales, s)
-	}
-	return sales, nil
+		var keys []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			keys = append(keys, k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, k := range keys {
+			s, err := db.loadSale(ctx, tx, k)
+			if err != nil {
+				return err
+			}
+			sales = append(sales, s)
+		}
+		return nil
+	})
+	return sales, mapError(err, "list pending sales")
 }
 
 func placeholders(n int) string { return repeatJoin("?", n) }

@@ -27,7 +27,7 @@ func openAdmin(ctx context.Context, cfg *config) (*sql.DB, error) {
 	if err := cfg.requireAdmin(); err != nil {
 		return nil, err
 	}
-	return store.OpenAdmin(ctx, cfg.adminDSN)
+	return store.OpenAdminTLS(ctx, cfg.adminDSN, cfg.dbCA, cfg.dbInsecure)
 }
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
@@ -38,7 +38,7 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	if err := cfg.requireAdmin(); err != nil {
 		return err
 	}
-	if err := store.EnsureDatabase(ctx, cfg.adminDSN); err != nil {
+	if err := store.EnsureDatabase(ctx, cfg.adminDSN, cfg.dbCA, cfg.dbInsecure); err != nil {
 		return err
 	}
 	admin, err := openAdmin(ctx, cfg)
