@@ -97,7 +97,7 @@ func answers(ctx context.Context, dsn string) bool {
 // prepareTraining creates, migrates and seeds the training database. All
 // three are idempotent: a second demo keeps the first one's sales.
 func prepareTraining(ctx context.Context, dsn string, data store.DemoStore) (store.SeedReport, error) {
-	if err := store.EnsureDatabase(ctx, dsn); err != nil {
+	if err := store.EnsureDatabase(ctx, dsn, "", false); err != nil {
 		return store.SeedReport{}, err
 	}
 	admin, err := store.OpenAdmin(ctx, dsn)
