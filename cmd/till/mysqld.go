@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,10 +23,11 @@ import (
 // itself in a folder under the state directory, listening on 127.0.0.1 on a
 // free port, and stops on exit.
 type privateServer struct {
-	dir  string
-	cmd  *exec.Cmd
-	done chan error
-	dsn  string // root on the server, no database
+	dir      string
+	cmd      *exec.Cmd
+	done     chan error
+	dsn      string // root on the server, no database
+	stopOnce sync.Once
 }
 
 // findBinary looks a server program up in PATH and then where Debian and
@@ -184,13 +186,15 @@ func (s *privateServer) stop() {
 	if s == nil || s.cmd.Process == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(30 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
+	s.stopOnce.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	})
 }
 
 // stopStale stops a server a previous demo left running on the same data
