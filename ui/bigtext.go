@@ -2,24 +2,27 @@ package ui
 
 import "strings"
 
-// glyphs is a seven-segment font three rows high, plain ASCII so it reads
+// glyph is a seven-segment font three rows high, plain ASCII so it reads
 // on any terminal and without colour: the change due must be seen from
 // across the counter.
-var glyphs = map[rune][3]string{
-	'0': {" _ ", "| |", "|_|"},
-	'1': {"   ", "  |", "  |"},
-	'2': {" _ ", " _|", "|_ "},
-	'3': {" _ ", " _|", " _|"},
-	'4': {"   ", "|_|", "  |"},
-	'5': {" _ ", "|_ ", " _|"},
-	'6': {" _ ", "|_ ", "|_|"},
-	'7': {" _ ", "  |", "  |"},
-	'8': {" _ ", "|_|", "|_|"},
-	'9': {" _ ", "|_|", " _|"},
-	'.': {" ", " ", "."},
-	',': {" ", " ", ","},
-	'-': {"   ", " _ ", "   "},
-	' ': {" ", " ", " "},
+func glyph(r rune) ([3]string, bool) {
+	g, ok := map[rune][3]string{
+		'0': {" _ ", "| |", "|_|"},
+		'1': {"   ", "  |", "  |"},
+		'2': {" _ ", " _|", "|_ "},
+		'3': {" _ ", " _|", " _|"},
+		'4': {"   ", "|_|", "  |"},
+		'5': {" _ ", "|_ ", " _|"},
+		'6': {" _ ", "|_ ", "|_|"},
+		'7': {" _ ", "  |", "  |"},
+		'8': {" _ ", "|_|", "|_|"},
+		'9': {" _ ", "|_|", " _|"},
+		'.': {" ", " ", "."},
+		',': {" ", " ", ","},
+		'-': {"   ", " _ ", "   "},
+		' ': {" ", " ", " "},
+	}[r]
+	return g, ok
 }
 
 // bigText renders s three rows high; characters without a glyph (the
@@ -27,7 +30,7 @@ var glyphs = map[rune][3]string{
 func bigText(s string) string {
 	var rows [3]strings.Builder
 	for _, r := range s {
-		g, ok := glyphs[r]
+		g, ok := glyph(r)
 		if !ok {
 			g = [3]string{" ", string(r), " "}
 		}

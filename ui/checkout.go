@@ -46,13 +46,11 @@ func (m *Model) cashDue() pos.Money {
 	return rounded - m.cashGiven()
 }
 
-// notes are the banknotes the quick keys offer, in minor units.
-var notes = [...]pos.Money{500, 1000, 2000, 5000, 10000, 20000, 50000}
-
-// nextNotes returns the two smallest notes larger than due.
+// nextNotes returns the two smallest banknotes (5 to 500 in the major
+// unit) larger than due, for the quick keys.
 func nextNotes(due pos.Money) []pos.Money {
 	var out []pos.Money
-	for _, n := range notes {
+	for _, n := range [...]pos.Money{500, 1000, 2000, 5000, 10000, 20000, 50000} {
 		if n > due && len(out) < 2 {
 			out = append(out, n)
 		}
