@@ -41,10 +41,6 @@ type screenSetup struct {
 	hint     []string // shown on the sign-in screen
 }
 
-// cardDelay is how long the simulated customer takes to tap: long enough
-// to see the spinner and to press esc.
-const cardDelay = 1500 * time.Millisecond
-
 // openScreen wires the store and the card gateway into the ui and runs it
 // until the cashier quits or ctx is cancelled.
 func openScreen(ctx context.Context, env *environment, s screenSetup) error {
@@ -61,23 +57,32 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	defer db.Close()
 
-	// The Stripe gateway plugs in here when its issue lands; until then
-	// every till takes cards through the simulated reader, and says so in
-	// its header.
-	gw := &simpay.Gateway{Delay: cardDelay}
+	gw, err := cardGateway(env.getenv, s.settings.Training, slog.Default())
+	if err != nil {
+		return err
+	}
+	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings}
 	deps := ui.Deps{
-		Checkout:  &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings},
+		Checkout:  co,
 		Catalog:   db,
 		Customers: db,
 		Cashiers:  db,
 		Audit:     db,
-		CardNote:  "card: simulated (Stripe not set up)",
+		CardNote:  cardNote(gw, env.getenv),
 		Hint:      s.hint,
 	}
-	if s.settings.Training {
-		deps.CardSim = simCard{gw}
-		deps.CardNote = "card: simulated"
+	if sim, ok := gw.(*simpay.Gateway); ok && s.settings.Training {
+		deps.CardSim = simCard{sim}
 	}
+	svc, worker, err := newReceipts(ctx, env, db, s.settings)
+	if err != nil {
+		return err
+	}
+	deps.Receipts = svc
+	if worker != nil {
+		go worker.Run(ctx) // uploads in the background; never blocks a sale
+	}
+	go recoverLeftovers(ctx, co, gw)
 	m := ui.New(ctx, deps, ui.NewStyles(env.getenv("NO_COLOR") == ""))
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFilter(m.Filter))
 	_, err = p.Run()
@@ -90,6 +95,42 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	return nil
 }
+
+// cardNote tells the cashier which card reader this till uses.
+func cardNote(gw pos.PaymentGateway, getenv func(string) string) string {
+	switch gw.(type) {
+	case nil:
+		return "cash only (no card reader set up)"
+	case *simpay.Gateway:
+		return "card: simulated"
+	}
+	return "card: reader " + getenv("POS_STRIPE_READER")
+}
+
+// recoverLeftovers resolves this till's sales left pending by an earlier
+// run (a crash, a power cut): at start, then every recoverEvery for sales
+// pending longer than recoverStale, which no cashier keeps open that long.
+func recoverLeftovers(ctx context.Context, co *pos.Checkout, gw pos.PaymentGateway) {
+	age := recoverAge(gw, 0)
+	for {
+		rep, err := co.Recover(ctx, age)
+		if err != nil || len(rep.Completed)+len(rep.Released)+len(rep.Unresolved) > 0 {
+			slog.Info("recovered pending sales", "completed", len(rep.Completed), "released", len(rep.Released),
+				"unresolved", len(rep.Unresolved), "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(recoverEvery):
+		}
+		age = recoverAge(gw, recoverStale)
+	}
+}
+
+const (
+	recoverEvery = 10 * time.Minute
+	recoverStale = time.Hour
+)
 
 // simCard lets the trainer's keys steer the simulated reader.
 type simCard struct{ g *simpay.Gateway }
