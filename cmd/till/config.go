@@ -88,6 +88,17 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules}, nil
 }
 
+// till is what every command that works as a till needs: the sale core's
+// settings and how the till's own user reaches the database.
+func (c *config) till() (pos.Settings, store.Config, error) {
+	settings, err := c.settings(false)
+	if err != nil {
+		return pos.Settings{}, store.Config{}, err
+	}
+	sc, err := c.storeConfig()
+	return settings, sc, err
+}
+
 // storeConfig is how the till's own user reaches the database.
 func (c *config) storeConfig() (store.Config, error) {
 	if c.dsn == "" {

@@ -153,11 +153,7 @@ func openReceipts(ctx context.Context, env *environment, name string, args []str
 	if err := fs.Parse(args); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	settings, err := cfg.settings(false)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	sc, err := cfg.storeConfig()
+	settings, sc, err := cfg.till()
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

@@ -23,11 +23,7 @@ func runScreen(ctx context.Context, env *environment, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	settings, err := cfg.settings(false)
-	if err != nil {
-		return err
-	}
-	sc, err := cfg.storeConfig()
+	settings, sc, err := cfg.till()
 	if err != nil {
 		return err
 	}
