@@ -31,6 +31,13 @@ type CardSimulator interface {
 	NextTimeout()
 }
 
+// TestCardReader presents Stripe's test cards to the payment waiting on a
+// test-mode reader. It is nil on a live till, and its keys are then not
+// shown.
+type TestCardReader interface {
+	PresentTestCard(ctx context.Context, decline bool) error
+}
+
 // Deps is everything the screen needs from the outside world, wired in
 // cmd/till.
 type Deps struct {
@@ -41,8 +48,9 @@ type Deps struct {
 	Customers pos.Customers
 	Cashiers  pos.Cashiers
 	Audit     pos.AuditLog
-	Receipts  ReceiptSink   // nil: receipts are not set up
-	CardSim   CardSimulator // nil: a real card reader
+	Receipts  ReceiptSink    // nil: receipts are not set up
+	CardSim   CardSimulator  // nil: a real card reader
+	TestCards TestCardReader // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card
 	// reader"; shown in the header so nobody mistakes it for a real one.
 	CardNote string

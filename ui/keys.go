@@ -13,6 +13,7 @@ type KeyMap struct {
 	Cash, Exact, Note1, Note2, Card key.Binding
 	// training: what the next simulated card payment does
 	SimDecline, SimTimeout key.Binding
+	TestCard, TestDecline  key.Binding
 	// done
 	Print, Save, NextSale key.Binding
 	// dialogs
@@ -48,6 +49,9 @@ func NewKeyMap() KeyMap {
 
 		SimDecline: b([]string{"f6"}, "F6", "next card declines"),
 		SimTimeout: b([]string{"f7"}, "F7", "next card times out"),
+		// Only on a Stripe test-mode reader, never with the simulated one.
+		TestCard:    b([]string{"f6"}, "F6", "present test card"),
+		TestDecline: b([]string{"f7"}, "F7", "present declining test card"),
 
 		Print:    b([]string{"f2"}, "F2", "print receipt"),
 		Save:     b([]string{"f3"}, "F3", "save receipt"),

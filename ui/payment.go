@@ -133,7 +133,16 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, m.km.SimTimeout) && m.deps.CardSim != nil:
 			m.deps.CardSim.NextTimeout()
 			m.setStatus("training: the next card reader will time out", false)
+		case key.Matches(msg, m.km.TestCard) && m.deps.TestCards != nil:
+			return presentTestCard(m, false)
+		case key.Matches(msg, m.km.TestDecline) && m.deps.TestCards != nil:
+			return presentTestCard(m, true)
 		}
+	case testCardMsg:
+		if msg.err != nil {
+			return m.fail("present a test card", msg.err)
+		}
+		m.setStatus("test mode: a test card was presented to the reader", false)
 	}
 	return nil
 }
@@ -246,5 +255,18 @@ func (p *paymentScreen) bindings(m *Model) []key.Binding {
 	if m.deps.CardSim != nil {
 		out = append(out, m.km.SimDecline, m.km.SimTimeout)
 	}
+	if m.deps.TestCards != nil {
+		out = append(out, m.km.TestCard, m.km.TestDecline)
+	}
 	return out
+}
+
+// testCardMsg is the reader's answer to a test card.
+type testCardMsg struct{ err error }
+
+// presentTestCard asks a test-mode reader to take a test card, as a
+// customer would tap one, without blocking the screen.
+func presentTestCard(m *Model, decline bool) tea.Cmd {
+	reader, ctx := m.deps.TestCards, m.ctx
+	return func() tea.Msg { return testCardMsg{reader.PresentTestCard(ctx, decline)} }
 }

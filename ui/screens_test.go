@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -423,4 +425,46 @@ func TestFrameFits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testCards records what a test-mode reader was asked to present.
+type testCards struct {
+	mu       sync.Mutex
+	declines []bool
+}
+
+func (c *testCards) PresentTestCard(ctx context.Context, decline bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.declines = append(c.declines, decline)
+	return nil
+}
+
+func TestTestCardKeysOnATestModeReader(t *testing.T) {
+	r := newRig(t, true)
+	cards := &testCards{}
+	r.m.deps.CardSim, r.m.deps.TestCards = nil, cards
+	r.scan("4006381333931")
+	r.key("f5")
+	r.reader.hold = true
+	r.key("f5")
+	if r.m.active != screenPayment {
+		t.Fatalf("screen: got %d, want the payment screen", r.m.active)
+	}
+	if !strings.Contains(r.m.View().Content, "present declining test card") {
+		t.Errorf("the payment screen does not offer the test cards:\n%s", r.m.View().Content)
+	}
+	r.key("f6")
+	r.key("f7")
+	cards.mu.Lock()
+	got := append([]bool(nil), cards.declines...)
+	cards.mu.Unlock()
+	if len(got) != 2 || got[0] || !got[1] {
+		t.Errorf("presented: got %v, want [false true] (approving, then declining)", got)
+	}
+	if !strings.Contains(r.m.status.text, "test card was presented") {
+		t.Errorf("status: got %q, want it to say the test card was presented", r.m.status.text)
+	}
+	r.key("esc")
+	r.drain(300 * time.Millisecond)
 }

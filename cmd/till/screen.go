@@ -13,6 +13,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/pos/stripe"
 	"github.com/till-pos/till/store"
 	"github.com/till-pos/till/ui"
 )
@@ -69,6 +70,9 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	if sim, ok := gw.(*simpay.Gateway); ok && s.settings.Training {
 		deps.CardSim = simCard{sim}
+	}
+	if tr, ok := gw.(testModeReader); ok && tr.TestMode() {
+		deps.TestCards = stripeTestCards{tr}
 	}
 	svc, worker, err := newReceipts(ctx, env, db, s.settings)
 	if err != nil {
@@ -127,6 +131,23 @@ const (
 	recoverEvery = 10 * time.Minute
 	recoverStale = time.Hour
 )
+
+// testModeReader is a Stripe reader that can be handed test cards (test
+// mode only: live keys refuse it).
+type testModeReader interface {
+	TestMode() bool
+	PresentPaymentMethod(ctx context.Context, decline bool) error
+}
+
+var _ testModeReader = (*stripe.Gateway)(nil)
+
+// stripeTestCards gives the payment screen's test-card keys to a Stripe
+// test-mode reader.
+type stripeTestCards struct{ r testModeReader }
+
+func (c stripeTestCards) PresentTestCard(ctx context.Context, decline bool) error {
+	return c.r.PresentPaymentMethod(ctx, decline)
+}
 
 // simCard lets the trainer's keys steer the simulated reader.
 type simCard struct{ g *simpay.Gateway }
