@@ -211,6 +211,8 @@ func (b *Basket) Add(l Line) error {
 	if err := l.Validate(); err != nil {
 		return err
 	}
+	// Tax-exclusive totals are the larger ones, so a basket that fits them
+	// fits the database's DECIMAL(12,2) in either tax mode.
 	if _, err := ComputeTotals(append(b.Lines[:len(b.Lines):len(b.Lines)], l), TaxExclusive); err != nil {
 		return err
 	}
