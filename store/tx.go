@@ -258,3 +258,14 @@ func mapError(err error, doing string) error {
 	}
 	return pos.WrapError(pos.EInternal, err, "database error (%s)", doing)
 }
+
+// ErrorNumber is the MySQL server's error number carried by err, or 0. With
+// Deadlock and LockWaitTimeout it lets tools (posbench) count what the
+// server reported without knowing the driver.
+func ErrorNumber(err error) uint16 { return mysqlCode(err) }
+
+// Server error numbers a tool may compare ErrorNumber with.
+const (
+	Deadlock        = errDeadlock
+	LockWaitTimeout = errLockWaitTimeout
+)

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/till-pos/till/store"
 )
 
 // wireCounts counts, on the client, what a pool sent to the server and the
@@ -34,20 +35,6 @@ func (c counts) minus(o counts) counts {
 	return counts{c.RoundTrips - o.RoundTrips, c.Deadlocks - o.Deadlocks, c.LockWaits - o.LockWaits}
 }
 
-// MySQL server error numbers the bench counts.
-const (
-	errLockWaitTimeout = 1205
-	errDeadlock        = 1213
-)
-
-func mysqlCode(err error) uint16 {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number
-	}
-	return 0
-}
-
 // sent records one round trip and what it answered. driver.ErrSkip means
 // the driver declined before sending anything (database/sql then prepares,
 // and the prepare is counted instead).
@@ -56,10 +43,10 @@ func (w *wireCounts) sent(err error) error {
 		return err
 	}
 	w.roundTrips.Add(1)
-	switch mysqlCode(err) {
-	case errDeadlock:
+	switch store.ErrorNumber(err) {
+	case store.Deadlock:
 		w.deadlocks.Add(1)
-	case errLockWaitTimeout:
+	case store.LockWaitTimeout:
 		w.lockWaits.Add(1)
 	}
 	return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store"
 )
 
 // The seed article's flow (shared/seeds, "Implementing the POS Transaction
@@ -99,8 +100,8 @@ func (t *seedTill) sell(ctx context.Context, rng *rand.Rand, b basket) attempt {
 			a.sold = true
 			return a
 		}
-		code := mysqlCode(err)
-		if charged || (code != errDeadlock && code != errLockWaitTimeout) || try+1 >= seedAttempts {
+		code := store.ErrorNumber(err)
+		if charged || (code != store.Deadlock && code != store.LockWaitTimeout) || try+1 >= seedAttempts {
 			a.err = err
 			return a
 		}

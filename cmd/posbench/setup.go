@@ -215,7 +215,7 @@ func (b *benchDB) kill(ctx context.Context, ids []int64) error {
 	for _, id := range ids {
 		_, err := b.admin.ExecContext(ctx, fmt.Sprintf("KILL CONNECTION %d", id))
 		// 1094: unknown thread, it ended by itself meanwhile.
-		if err != nil && mysqlCode(err) != 1094 && first == nil {
+		if err != nil && store.ErrorNumber(err) != 1094 && first == nil {
 			first = fmt.Errorf("kill connection %d: %w", id, err)
 		}
 	}
