@@ -120,9 +120,10 @@ func TestConcurrentCheckoutsNeverOversell(t *testing.T) {
 					}
 				case 3: // reserved, then the customer walks away
 					if sale, err = co.Reserve(ctx, sale); err == nil {
-						_, err = co.Release(ctx, sale.Key, pos.SaleVoided)
-						voided.Add(1)
-						continue
+						if _, err = co.Release(ctx, sale.Key, pos.SaleVoided); err == nil {
+							voided.Add(1)
+							continue
+						}
 					}
 				}
 				switch pos.ErrorCode(err) {

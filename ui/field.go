@@ -53,12 +53,6 @@ func (f *field) insert(r rune) {
 func (f *field) String() string { return string(f.value) }
 func (f *field) empty() bool    { return len(f.value) == 0 }
 func (f *field) reset()         { f.value = f.value[:0] }
-func (f *field) set(s string) {
-	f.reset()
-	for _, r := range s {
-		f.insert(r)
-	}
-}
 
 // take returns the value and empties the field.
 func (f *field) take() string {
