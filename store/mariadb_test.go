@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/till-pos/till/store/storetest"
 )
 
 // privateServer is a throwaway MariaDB that one test starts for itself,
@@ -22,16 +24,6 @@ type privateServer struct {
 	Addr string  // 127.0.0.1:port, for the till
 	Root *sql.DB // root, over the unix socket (secure transport even when TLS is required)
 	dir  string
-}
-
-// need fails the test under CI (where every tool must be there) and skips
-// it on a developer's machine.
-func need(tb testing.TB, format string, args ...any) {
-	tb.Helper()
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf(format+" (CI=true: this test never skips)", args...)
-	}
-	tb.Skipf(format, args...)
 }
 
 // lookTool finds a program on PATH or in the usual system folders.
@@ -73,7 +65,7 @@ func startMariaDB(tb testing.TB, extra ...string) *privateServer {
 	server := lookTool("mariadbd", "mysqld")
 	install := lookTool("mariadb-install-db", "mysql_install_db")
 	if server == "" || install == "" {
-		need(tb, "no mariadbd / mariadb-install-db installed; run bash .ci/ensure-packages")
+		storetest.Missing(tb, "no mariadbd / mariadb-install-db installed; run bash .ci/ensure-packages")
 	}
 	dir := tb.TempDir()
 	var userArgs []string

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/till-pos/till/store/storetest"
 )
 
 // toxiproxyVersion is the pinned Toxiproxy (.ci/tools.d/toxiproxy).
@@ -42,7 +44,7 @@ func startToxiproxy(tb testing.TB) *toxiproxy {
 		}
 	}
 	if bin == "" {
-		need(tb, "toxiproxy-server is not installed; run bash .ci/ensure-tools")
+		storetest.Missing(tb, "toxiproxy-server is not installed; run bash .ci/ensure-tools")
 	}
 	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.Contains(string(out), toxiproxyVersion) {
 		tb.Fatalf("toxiproxy-server at %s is %q, want %s; run bash .ci/ensure-tools", bin, strings.TrimSpace(string(out)), toxiproxyVersion)
