@@ -24,6 +24,6 @@ build:
 bench:
 	bash .ci/with-mysql $(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Every fuzz test in the module, FUZZTIME each (default 30s).
 fuzz:
-	$(GO) test ./pos -run '^$$' -fuzz FuzzParse -fuzztime 60s
-	$(GO) test ./pos -run '^$$' -fuzz FuzzCurrencyParse -fuzztime 30s
+	bash .ci/with-mysql bash .ci/fuzz
