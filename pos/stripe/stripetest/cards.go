@@ -6,11 +6,16 @@ import "regexp"
 // separated by spaces or dashes, as card numbers are written.
 var cardLike = regexp.MustCompile(`\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,7}`)
 
+// uuidLike matches an idempotency key: its digit groups can look like a
+// dashed card number that passes Luhn, and must not count as one.
+var uuidLike = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 // CardNumbers returns what in s looks like a card number: 13 to 19 digits
 // that pass the Luhn check. Tests run it over logs, requests and database
 // contents, where only a card's last 4 digits may ever appear.
 func CardNumbers(s string) []string {
 	var found []string
+	s = uuidLike.ReplaceAllString(s, "<uuid>")
 	for _, m := range cardLike.FindAllString(s, -1) {
 		digits := make([]byte, 0, len(m))
 		for i := 0; i < len(m); i++ {
