@@ -48,7 +48,7 @@ func serverDSN(tb testing.TB) string {
 func smallConfig(tb testing.TB) config {
 	tb.Helper()
 	cfg, err := parseConfig([]string{"-dsn", serverDSN(tb), "-tills", "4", "-duration", "1500ms",
-		"-drain", "10s", "-items", "40", "-hot-items", "3", "-hot", "0.5", "-stock", "40",
+		"-drain", "10s", "-items", "40", "-hot-items", "3", "-hot", "0.5", "-stock", "12",
 		"-card", "0.5", "-card-time", "50ms", "-customers", "20"}, io.Discard, os.Getenv)
 	if err != nil {
 		tb.Fatal(err)
