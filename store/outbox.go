@@ -111,7 +111,7 @@ func (db *DB) ReceiptUploaded(ctx context.Context, saleKey, objectKey string) er
 // the next try after backoff(attempts so far). It returns the attempts.
 func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff func(attempts int) time.Duration) (int, error) {
 	var attempts int
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT o.outbox_id, o.attempts FROM receipt_outbox o
 			JOIN transactions t ON t.transaction_id = o.transaction_id
@@ -125,7 +125,7 @@ func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff
 		attempts++
 		_, err = tx.ExecContext(ctx, `UPDATE receipt_outbox SET attempts = ?, last_error = ?,
 				next_attempt_at = ? WHERE outbox_id = ?`,
-			attempts, truncate(reason, 255), db.now().UTC().Add(backoff(attempts)), id)
+			attempts, truncate(reason, 255), tx.now.Add(backoff(attempts)), id)
 		return err
 	})
 	return attempts, mapError(err, "record a failed receipt upload")
