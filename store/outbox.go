@@ -13,7 +13,7 @@ import (
 // that completes a sale; the till's receipt worker claims due rows, uploads
 // the receipt and marks the row, or records the failure and when to try
 // again. The till's user may only change the outbox's status, attempts,
-// next_attempt_at, last_error, object_key and uploaded_at (TillGrants).
+// next_attempt_at, last_error, object_key and uploaded_at (tillGrants).
 //
 // There is no lease column: a claim moves next_attempt_at forward by the
 // lease, so the row is not due again while one worker uploads it, and comes
