@@ -29,6 +29,7 @@ type fixture struct {
 	svc      *receipts.Service
 	loc      *time.Location
 	keys     int
+	clock    func() time.Time // the store's clock
 }
 
 // saleTime is when every fixture sale happens: 14:05 in Berlin.
@@ -36,43 +37,25 @@ var saleTime = time.Date(2026, 3, 1, 13, 5, 0, 0, time.UTC)
 
 func newFixture(t testing.TB, currency pos.Currency, training bool) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	f := &fixture{d: storetest.NewDatabase(t), gw: &simpay.Gateway{}, items: map[string]pos.Item{}}
 	catalogue := []pos.Item{
-		{Code: "4000000000017", Name: "Sparkling water 1 l", Price: 129, TaxRate: 1900},
-		{Code: "4000000000024", Name: "Rye bread", Price: 349, TaxRate: 700},
-		{Code: "4000000000031", Name: "Organic free-range eggs, box of ten, from Hill Farm cooperative", Price: 429, TaxRate: 700},
-		{Code: "4000000000048", Name: "Red wine, Rioja", Price: 899, TaxRate: 1900},
-		{Code: "12345", Name: "Bananas", Price: 199, TaxRate: 700, Weighed: true},
+		{Code: "4000000000017", Name: "Sparkling water 1 l", Price: 129, TaxRate: 1900, Active: true},
+		{Code: "4000000000024", Name: "Rye bread", Price: 349, TaxRate: 700, Active: true},
+		{Code: "4000000000031", Name: "Organic free-range eggs, box of ten, from Hill Farm cooperative", Price: 429, TaxRate: 700, Active: true},
+		{Code: "4000000000048", Name: "Red wine, Rioja", Price: 899, TaxRate: 1900, Active: true},
+		{Code: "12345", Name: "Bananas", Price: 199, TaxRate: 700, Weighed: true, Active: true},
 	}
 	for _, it := range catalogue {
-		res, err := f.d.Admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price, tax_rate_bp,
-			weighed, active, stock_quantity, updated_at) VALUES (?, ?, ?, ?, ?, TRUE, 1000000, NOW(6))`,
-			it.Code, it.Name, fmt.Sprintf("%d.%02d", it.Price/100, it.Price%100), it.TaxRate, it.Weighed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		it.ID, it.Active = pos.ItemID(id), true
-		f.items[it.Name] = it
+		f.items[it.Name] = f.d.AddItem(t, it, 1000000)
 	}
-	res, err := f.d.Admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash) VALUES ('101', 'Ann Baker', 'x')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.cashier, _ = res.LastInsertId()
-	f.customer = pos.Customer{Name: "Bo Lind", LoyaltyCard: "9800000000015"}
-	res, err = f.d.Admin.ExecContext(ctx, `INSERT INTO customers (name, loyalty_card, loyalty_points) VALUES (?, ?, 120)`,
-		f.customer.Name, f.customer.LoyaltyCard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.customer.ID, _ = res.LastInsertId()
-	f.db = f.d.Open(t)
-	f.db.SetClock(func() time.Time { return saleTime })
+	f.cashier = f.d.AddCashier(t, pos.Cashier{Number: "101", Name: "Ann Baker"}, "1234").ID
+	f.customer = f.d.AddCustomer(t, pos.Customer{Name: "Bo Lind", LoyaltyCard: "9800000000015", LoyaltyPoints: 120})
+	f.clock = func() time.Time { return saleTime }
+	f.db = f.d.OpenWithClock(t, func() time.Time { return f.clock() })
 	f.co = &pos.Checkout{Sales: f.db, Gateway: f.gw, Now: func() time.Time { return saleTime },
 		Settings: pos.Settings{StoreID: "berlin-1", TillID: "till-3", Currency: currency, TaxMode: pos.TaxInclusive,
 			PointsPer: 100, Training: training, Scan: pos.DefaultScanRules()}}
+	var err error
 	if f.loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
 		t.Fatal(err)
 	}

@@ -192,7 +192,7 @@ func TestLoyaltyBalanceAsOfTheSale(t *testing.T) {
 	ctx := context.Background()
 	clock := saleTime
 	tick := func() time.Time { clock = clock.Add(time.Second); return clock }
-	f.db.SetClock(tick)
+	f.clock = tick
 	f.co.Now = tick
 	first := f.cashSale(t, f.basket(t, true, line{name: "Red wine, Rioja", qty: 1}), 1000) // 8 points
 	f.cashSale(t, f.basket(t, true, line{name: "Red wine, Rioja", qty: 2}), 2000)          // 17 points

@@ -58,6 +58,9 @@ type Config struct {
 	// Logger receives retries and the driver's own messages; nil discards
 	// them (the terminal is the cashier's, never the log's).
 	Logger *slog.Logger
+	// Now, if set, is the store's clock, read once per transaction (tests
+	// fix it; a till leaves it nil for time.Now).
+	Now func() time.Time
 }
 
 // PasswordFunc returns the password for a new connection to addr
@@ -90,7 +93,7 @@ type DB struct {
 // remote host without verified TLS, are refused before anything is dialled.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.IAMRegion != "" && cfg.Password == nil {
-		pw, err := IAMPassword(ctx, cfg.IAMRegion)
+		pw, err := iamPassword(ctx, cfg.IAMRegion)
 		if err != nil {
 			return nil, err
 		}
@@ -117,6 +120,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.RetryFor > 0 {
 		db.retry.window = cfg.RetryFor
 	}
+	if cfg.Now != nil {
+		db.now = cfg.Now
+	}
 	pctx, cancel := context.WithTimeout(ctx, db.callTimeout)
 	defer cancel()
 	if err := writer.PingContext(pctx); err != nil {
@@ -126,7 +132,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-// New wraps pools that are already open (tests pass instrumented ones).
+// New wraps pools that are already open, with the store's defaults (tools
+// such as posbench bring pools tuned for their own load).
 func New(writer, reader *sql.DB) *DB {
 	if reader == nil {
 		reader = writer
@@ -134,12 +141,6 @@ func New(writer, reader *sql.DB) *DB {
 	return &DB{writer: writer, reader: reader, callTimeout: defaultCallTimeout,
 		now: time.Now, retry: defaultRetry, log: slog.New(slog.DiscardHandler)}
 }
-
-// SetClock replaces the clock (tests).
-func (db *DB) SetClock(now func() time.Time) { db.now = now }
-
-// Writer is the writer pool (tests and tools).
-func (db *DB) Writer() *sql.DB { return db.writer }
 
 // Close closes both pools.
 func (db *DB) Close() error {

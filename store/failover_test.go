@@ -698,10 +698,7 @@ func TestReaderFallsBackToWriter(t *testing.T) {
 	r := newRig(t, 10)
 	readerDB := storetest.NewDatabase(t)
 	ctx := context.Background()
-	if _, err := readerDB.Admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price, tax_rate_bp,
-		weighed, active, stock_quantity, updated_at) VALUES ('READER1', 'Only on the reader', 1.00, 0, FALSE, TRUE, 1, NOW(6))`); err != nil {
-		t.Fatal(err)
-	}
+	readerDB.AddItem(t, pos.Item{Code: "READER1", Name: "Only on the reader", Price: 100, Active: true}, 1)
 	server, err := mysql.ParseDSN(storetest.ServerDSN())
 	if err != nil {
 		t.Fatal(err)

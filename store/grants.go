@@ -8,20 +8,20 @@ import (
 	"strings"
 )
 
-// Grant is what the till's database user may do on one table. The user
+// grant is what the till's database user may do on one table. The user
 // can do exactly what the till does: read the catalog and customers, take
 // and give back stock, record sales, payments and receipts, append to the
 // audit log. No DDL, no DELETE anywhere, no GRANT; a finished sale or
 // payment cannot be updated (the migrations' triggers refuse it, since
 // column grants cannot depend on a row's state).
-type Grant struct {
+type grant struct {
 	Table      string
 	Privileges []string // e.g. "SELECT", "INSERT", "UPDATE (stock_quantity)"
 }
 
-// TillGrants lists the application user's privileges, table by table.
-func TillGrants() []Grant {
-	return []Grant{
+// tillGrants lists the application user's privileges, table by table.
+func tillGrants() []grant {
+	return []grant{
 		{"inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
 		{"customers", []string{"SELECT", "UPDATE (loyalty_points)"}},
 		{"cashiers", []string{"SELECT", "UPDATE (failed_attempts, locked_until)"}},
@@ -46,7 +46,7 @@ type GrantOptions struct {
 }
 
 // GrantSQL returns the statements that create the till's user and grant it
-// exactly TillGrants. They are safe to run again.
+// exactly tillGrants. They are safe to run again.
 func GrantSQL(o GrantOptions) ([]string, error) {
 	if !identifier(o.Database) || !identifier(o.User) {
 		return nil, fmt.Errorf("database and user names must be letters, digits and _")
@@ -72,7 +72,7 @@ func GrantSQL(o GrantOptions) ([]string, error) {
 		quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw)
 		stmts = append(stmts, "CREATE USER IF NOT EXISTS "+account+" IDENTIFIED BY '"+quoted+"'")
 	}
-	for _, g := range TillGrants() {
+	for _, g := range tillGrants() {
 		stmts = append(stmts, fmt.Sprintf("GRANT %s ON `%s`.`%s` TO %s",
 			strings.Join(g.Privileges, ", "), o.Database, g.Table, account))
 	}

@@ -81,7 +81,7 @@ func TestCredentialPerConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	if server.Net != "tcp" {
-		t.Skipf("the test server is on %s; this test signs in over TCP", server.Net)
+		storetest.Missing(t, "the test server is on %s; this test signs in over TCP (set POS_TEST_DSN to a tcp address)", server.Net)
 	}
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr, cfg.DBName = user, "tcp", server.Addr, d.Name

@@ -13,7 +13,7 @@ import (
 // that completes a sale; the till's receipt worker claims due rows, uploads
 // the receipt and marks the row, or records the failure and when to try
 // again. The till's user may only change the outbox's status, attempts,
-// next_attempt_at, last_error, object_key and uploaded_at (TillGrants).
+// next_attempt_at, last_error, object_key and uploaded_at (tillGrants).
 //
 // There is no lease column: a claim moves next_attempt_at forward by the
 // lease, so the row is not due again while one worker uploads it, and comes
@@ -111,7 +111,7 @@ func (db *DB) ReceiptUploaded(ctx context.Context, saleKey, objectKey string) er
 // the next try after backoff(attempts so far). It returns the attempts.
 func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff func(attempts int) time.Duration) (int, error) {
 	var attempts int
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `SELECT o.outbox_id, o.attempts FROM receipt_outbox o
 			JOIN transactions t ON t.transaction_id = o.transaction_id
@@ -125,7 +125,7 @@ func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff
 		attempts++
 		_, err = tx.ExecContext(ctx, `UPDATE receipt_outbox SET attempts = ?, last_error = ?,
 				next_attempt_at = ? WHERE outbox_id = ?`,
-			attempts, truncate(reason, 255), db.now().UTC().Add(backoff(attempts)), id)
+			attempts, truncate(reason, 255), tx.now.Add(backoff(attempts)), id)
 		return err
 	})
 	return attempts, mapError(err, "record a failed receipt upload")

@@ -22,7 +22,7 @@ func TestReceiptOutbox(t *testing.T) {
 	f := newFixture(t, 100, 100)
 	ctx := context.Background()
 	clock := &outboxClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	f.db.SetClock(clock.Now)
+	f.clock = clock.Now
 	var keys []string
 	for i := range 3 {
 		s := f.draft(t, [2]int{i % 2, 1})
@@ -117,7 +117,7 @@ func TestReceiptPartiesAndSaleNumbers(t *testing.T) {
 	f := newFixture(t, 100, 100)
 	ctx := context.Background()
 	clock := &outboxClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	f.db.SetClock(clock.Now)
+	f.clock = clock.Now
 	sell := func(customer bool) pos.Sale {
 		t.Helper()
 		s := f.draft(t, [2]int{1, 2}) // 2 × 2.99 = 5 points

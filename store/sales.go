@@ -24,8 +24,8 @@ var errExists = errors.New("sale key already recorded")
 // Reserve records the sale as pending and takes its stock.
 func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 	sale.Status = pos.SalePending
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
-		return db.insertSale(ctx, tx, &sale)
+	err := db.withTx(ctx, func(tx *txn) error {
+		return insertSale(ctx, tx, &sale)
 	})
 	return db.settle(ctx, sale, err, "reserve the sale")
 }
@@ -33,20 +33,20 @@ func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 // SellCash records a cash sale, completed, in one transaction.
 func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 	sale.Status = pos.SaleCompleted
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		// Points first: the sale row's foreign key takes a shared lock on
 		// the customer row, and upgrading it to the points UPDATE's
 		// exclusive lock would deadlock two sales for one customer.
 		if err := addPoints(ctx, tx, sale.CustomerID, sale.PointsEarned); err != nil {
 			return err
 		}
-		if err := db.insertSale(ctx, tx, &sale); err != nil {
+		if err := insertSale(ctx, tx, &sale); err != nil {
 			return err
 		}
-		if err := db.insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
+		if err := insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
 			return err
 		}
-		return db.enqueueReceipt(ctx, tx, sale.ID, sale.TillID)
+		return enqueueReceipt(ctx, tx, sale.ID, sale.TillID)
 	})
 	return db.settle(ctx, sale, err, "record the sale")
 }
@@ -73,8 +73,8 @@ func (db *DB) settle(ctx context.Context, sale pos.Sale, err error, doing string
 // insertSale writes the transactions row, takes the stock and writes the
 // lines: four statements. The unique key makes a repeat fail first, before
 // any stock moves.
-func (db *DB) insertSale(ctx context.Context, tx *sql.Tx, sale *pos.Sale) error {
-	now := db.now().UTC()
+func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
+	now := tx.now
 	if sale.CreatedAt.IsZero() {
 		sale.CreatedAt = now
 	}
@@ -136,7 +136,7 @@ func needs(lines []pos.Line) []stockNeed {
 // takeStock decrements stock with one conditional UPDATE. If fewer rows
 // change than the sale has items, one more query finds out which items are
 // short (or unknown, or inactive) and the transaction is rolled back.
-func takeStock(ctx context.Context, tx *sql.Tx, lines []pos.Line) error {
+func takeStock(ctx context.Context, tx *txn, lines []pos.Line) error {
 	need := needs(lines)
 	var caseSQL strings.Builder
 	caseArgs := make([]any, 0, 2*len(need))
@@ -167,7 +167,7 @@ func takeStock(ctx context.Context, tx *sql.Tx, lines []pos.Line) error {
 	return shortages(ctx, tx, need, ids, in)
 }
 
-func shortages(ctx context.Context, tx *sql.Tx, need []stockNeed, ids []any, in string) error {
+func shortages(ctx context.Context, tx *txn, need []stockNeed, ids []any, in string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT item_id, item_name, stock_quantity, active
 		FROM inventory WHERE item_id IN (`+in+`)`, ids...)
 	if err != nil {
@@ -209,7 +209,7 @@ func shortages(ctx context.Context, tx *sql.Tx, need []stockNeed, ids []any, in 
 	return pos.OutOfStockError(short)
 }
 
-func insertLines(ctx context.Context, tx *sql.Tx, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
+func insertLines(ctx context.Context, tx *txn, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
 	if len(totals) != len(lines) {
 		return pos.Errorf(pos.EInvalid, "the sale's totals do not match its lines")
 	}
@@ -228,12 +228,12 @@ func insertLines(ctx context.Context, tx *sql.Tx, saleID int64, lines []pos.Line
 	return err
 }
 
-func (db *DB) insertPayments(ctx context.Context, tx execer, saleID int64, ps []pos.Payment) error {
+func insertPayments(ctx context.Context, tx *txn, saleID int64, ps []pos.Payment) error {
 	if len(ps) == 0 {
 		return nil
 	}
 	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	now := db.now().UTC()
+	now := tx.now
 	args := make([]any, 0, 15*len(ps))
 	for _, p := range ps {
 		args = append(args, saleID, p.AttemptKey, string(p.Method), string(p.Status), dec(p.Amount),
@@ -248,7 +248,7 @@ func (db *DB) insertPayments(ctx context.Context, tx execer, saleID int64, ps []
 }
 
 // addPoints accrues loyalty points in the transaction that completes a sale.
-func addPoints(ctx context.Context, tx *sql.Tx, customerID, points int64) error {
+func addPoints(ctx context.Context, tx *txn, customerID, points int64) error {
 	if customerID == 0 || points <= 0 {
 		return nil
 	}
@@ -259,8 +259,8 @@ func addPoints(ctx context.Context, tx *sql.Tx, customerID, points int64) error 
 
 // enqueueReceipt writes the receipt's outbox row in the transaction that
 // completes the sale, so the upload can never be lost.
-func (db *DB) enqueueReceipt(ctx context.Context, tx *sql.Tx, saleID int64, tillID string) error {
-	now := db.now().UTC()
+func enqueueReceipt(ctx context.Context, tx *txn, saleID int64, tillID string) error {
+	now := tx.now
 	_, err := tx.ExecContext(ctx, `INSERT INTO receipt_outbox
 		(transaction_id, till_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
 		saleID, tillID, now, now)
@@ -286,7 +286,7 @@ type saleHead struct {
 // after the lock is granted, sees them all. Locking the payments too would
 // lock the gap at the end of their index and deadlock two tills starting
 // card payments for their newest sales.
-func lockHead(ctx context.Context, tx *sql.Tx, key string) (saleHead, error) {
+func lockHead(ctx context.Context, tx *txn, key string) (saleHead, error) {
 	var h saleHead
 	err := tx.QueryRowContext(ctx, `SELECT transaction_id, payment_status, total_amount, customer_id,
 			training, till_id
@@ -309,7 +309,7 @@ func lockHead(ctx context.Context, tx *sql.Tx, key string) (saleHead, error) {
 // StartPayment writes the pending attempt row before the gateway is called.
 func (db *DB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
 	p.Status = pos.PaymentPending
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		h, err := lockHead(ctx, tx, p.SaleKey)
 		if err != nil {
 			return err
@@ -320,7 +320,7 @@ func (db *DB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, err
 		if h.committed+p.Amount > h.total {
 			return pos.Errorf(pos.EConflict, "that is more than is left to pay")
 		}
-		err = db.insertPayments(ctx, tx, h.id, []pos.Payment{p})
+		err = insertPayments(ctx, tx, h.id, []pos.Payment{p})
 		if mysqlCode(err) == errDupEntry {
 			return errExists
 		}
@@ -342,7 +342,7 @@ func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, er
 		from = "'approved'"
 	}
 	changed := false
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		// Both lookups are by unique key: record locks only, no gaps.
 		var saleID int64
 		err := tx.QueryRowContext(ctx, `SELECT t.transaction_id FROM payments p
@@ -358,7 +358,7 @@ func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, er
 				provider_ref = ?, card_brand = ?, card_last4 = ?, auth_code = ?, message = ?, updated_at = ?
 			WHERE attempt_key = ? AND status IN (`+from+`)`,
 			string(p.Status), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4, p.AuthCode,
-			truncate(p.Message, 255), db.now().UTC(), p.AttemptKey)
+			truncate(p.Message, 255), tx.now, p.AttemptKey)
 		if err != nil {
 			return err
 		}
@@ -384,7 +384,7 @@ func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, er
 
 // Complete records the final cash payments and completes the sale.
 func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, rounding pos.Money, points int64) (pos.Sale, error) {
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		h, err := lockHead(ctx, tx, key)
 		if err != nil {
 			return err
@@ -404,22 +404,21 @@ func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, roun
 			return pos.Errorf(pos.EInvalid, "payments of %s do not cover the total of %s",
 				dec(h.approved+cashSum), dec(h.total+rounding))
 		}
-		if err := db.insertPayments(ctx, tx, h.id, cash); err != nil {
+		if err := insertPayments(ctx, tx, h.id, cash); err != nil {
 			return err
 		}
 		if h.training || !h.customerID.Valid {
 			points = 0
 		}
-		now := db.now().UTC()
 		if _, err := tx.ExecContext(ctx, `UPDATE transactions SET payment_status = 'completed',
 				cash_rounding = ?, points_earned = ?, completed_at = ?, updated_at = ?
-			WHERE transaction_id = ?`, dec(rounding), points, now, now, h.id); err != nil {
+			WHERE transaction_id = ?`, dec(rounding), points, tx.now, tx.now, h.id); err != nil {
 			return err
 		}
 		if err := addPoints(ctx, tx, h.customerID.Int64, points); err != nil {
 			return err
 		}
-		return db.enqueueReceipt(ctx, tx, h.id, h.tillID)
+		return enqueueReceipt(ctx, tx, h.id, h.tillID)
 	})
 	if err != nil && !errors.Is(err, errExists) {
 		return pos.Sale{}, mapError(err, "complete the sale")
@@ -432,7 +431,7 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 	if status != pos.SaleFailed && status != pos.SaleVoided {
 		return pos.Sale{}, pos.Errorf(pos.EInvalid, "a sale is released as failed or voided")
 	}
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		h, err := lockHead(ctx, tx, key)
 		if err != nil {
 			return err
@@ -458,7 +457,7 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE transactions SET payment_status = ?, updated_at = ?
-			WHERE transaction_id = ?`, string(status), db.now().UTC(), h.id)
+			WHERE transaction_id = ?`, string(status), tx.now, h.id)
 		return err
 	})
 	if err != nil && !errors.Is(err, errExists) {
@@ -472,7 +471,7 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 // any other when a failover cuts the connection.
 func (db *DB) Sale(ctx context.Context, key string) (pos.Sale, error) {
 	var s pos.Sale
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		var err error
 		s, err = db.loadSale(ctx, tx, key)
 		return err
@@ -587,7 +586,7 @@ func (db *DB) payment(ctx context.Context, attemptKey string) (pos.Payment, erro
 // PendingSales lists a till's sales still pending since before a time.
 func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time) ([]pos.Sale, error) {
 	var sales []pos.Sale
-	err := db.withTx(ctx, func(tx *sql.Tx) error {
+	err := db.withTx(ctx, func(tx *txn) error {
 		sales = sales[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT idempotency_key FROM transactions
 			WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?

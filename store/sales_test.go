@@ -28,6 +28,7 @@ type fixture struct {
 	customer pos.Customer
 	gw       *simpay.Gateway
 	co       *pos.Checkout
+	clock    func() time.Time // the store's clock; nil: time.Now
 }
 
 func settings() pos.Settings {
@@ -39,41 +40,23 @@ func settings() pos.Settings {
 func newFixture(t testing.TB, stocks ...int64) *fixture {
 	t.Helper()
 	f := &fixture{d: storetest.NewDatabase(t), gw: &simpay.Gateway{}}
-	ctx := context.Background()
-	admin := f.d.Admin
 	for i, stock := range stocks {
 		it := pos.Item{Code: fmt.Sprintf("CODE%03d", i), Name: fmt.Sprintf("Item %d", i),
 			Price: pos.Money(100*(i+1) + 99), TaxRate: []int{700, 1900}[i%2], Active: true}
-		res, err := admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price, tax_rate_bp,
-			weighed, active, stock_quantity, updated_at) VALUES (?, ?, ?, ?, FALSE, TRUE, ?, NOW(6))`,
-			it.Code, it.Name, fmt.Sprintf("%d.%02d", it.Price/100, it.Price%100), it.TaxRate, stock)
-		if err != nil {
-			t.Fatal(err)
+		f.items = append(f.items, f.d.AddItem(t, it, stock))
+	}
+	f.cashier = f.d.AddCashier(t, pos.Cashier{Number: "101", Name: "Ann"}, "1234").ID
+	f.customer = f.d.AddCustomer(t, pos.Customer{Name: "Bo", Email: "bo@example.com", LoyaltyCard: "9800000000015"})
+	var err error
+	if f.initial, err = store.StockSnapshot(context.Background(), f.d.Admin); err != nil {
+		t.Fatal(err)
+	}
+	f.db = f.d.OpenWithClock(t, func() time.Time {
+		if f.clock != nil {
+			return f.clock()
 		}
-		id, _ := res.LastInsertId()
-		it.ID = pos.ItemID(id)
-		f.items = append(f.items, it)
-	}
-	hash, err := pos.HashPIN("1234")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash) VALUES ('101', 'Ann', ?)`, hash)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.cashier, _ = res.LastInsertId()
-	f.customer = pos.Customer{Name: "Bo", Email: "bo@example.com", LoyaltyCard: "9800000000015"}
-	res, err = admin.ExecContext(ctx, `INSERT INTO customers (name, email, loyalty_card) VALUES (?, ?, ?)`,
-		f.customer.Name, f.customer.Email, f.customer.LoyaltyCard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.customer.ID, _ = res.LastInsertId()
-	if f.initial, err = store.StockSnapshot(ctx, admin); err != nil {
-		t.Fatal(err)
-	}
-	f.db = f.d.Open(t)
+		return time.Now()
+	})
 	f.co = &pos.Checkout{Sales: f.db, Gateway: f.gw, Settings: settings()}
 	return f
 }

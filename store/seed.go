@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store/demo"
 )
 
 // SeedReport says what Seed loaded.
@@ -14,10 +15,10 @@ type SeedReport struct {
 	Items, Customers, Cashiers int
 }
 
-// Seed loads a demo store. It is idempotent: items and customers are
+// Seed loads the demo store (package demo). It is idempotent: items and customers are
 // matched by code and card, cashiers by number; running it again changes
 // nothing already there (stock and points included).
-func Seed(ctx context.Context, admin *sql.DB, d DemoStore) (SeedReport, error) {
+func Seed(ctx context.Context, admin *sql.DB, d demo.Store) (SeedReport, error) {
 	now := time.Now().UTC()
 	const batch = 100
 	for start := 0; start < len(d.Items); start += batch {

@@ -70,6 +70,16 @@ func (f failure) String() string {
 // that could not be resolved before the call's time ran out.
 var errOutcomeUnknown = errors.New("commit outcome unknown")
 
+// txn is a writer transaction with the time it began. Everything it
+// stamps (created, completed, updated, next attempt) uses now, read once
+// from the store's clock when the transaction begins, so one transaction
+// never writes two different times for one moment. A retried attempt is a
+// new transaction and reads the clock again.
+type txn struct {
+	*sql.Tx
+	now time.Time // UTC
+}
+
 // withTx runs fn in a writer transaction and commits, retrying what
 // classify says may be retried: a bounded number of times (rollbacks) or
 // for a bounded time (lost connections, failover), with jittered backoff,
@@ -77,7 +87,7 @@ var errOutcomeUnknown = errors.New("commit outcome unknown")
 // the database and be idempotent by key: every caller here guards its
 // first write with the sale's or payment's unique key, so a retry after an
 // unknown COMMIT outcome finds the first result.
-func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
 	start := time.Now()
@@ -130,11 +140,12 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // tryTx runs one attempt and reports whether COMMIT may have reached the
 // server.
-func (db *DB) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) (commitSent bool, err error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
+func (db *DB) tryTx(ctx context.Context, fn func(tx *txn) error) (commitSent bool, err error) {
+	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
+	tx := &txn{Tx: sqlTx, now: db.now().UTC()}
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !retryable(err) {
 			return false, errors.Join(err, rbErr)

@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/demo"
 )
 
 func newFlags(env *environment, name string) (*flag.FlagSet, *config) {
@@ -73,7 +74,7 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer admin.Close()
-	data := store.DemoData(settings.Scan)
+	data := demo.Data(settings.Scan)
 	rep, err := store.Seed(ctx, admin, data)
 	if err != nil {
 		return err
@@ -83,7 +84,7 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 }
 
 // printTrainerSheet prints the codes and PINs a trainer needs.
-func printTrainerSheet(env *environment, s pos.Settings, d store.DemoStore, rep store.SeedReport) {
+func printTrainerSheet(env *environment, s pos.Settings, d demo.Store, rep store.SeedReport) {
 	w := env.stdout
 	fmt.Fprintf(w, "demo store: %d items, %d customers, %d cashiers\n\n", rep.Items, rep.Customers, rep.Cashiers)
 	fmt.Fprintln(w, "cashiers (number / PIN):")

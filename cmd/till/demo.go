@@ -10,6 +10,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/demo"
 )
 
 // trainingDatabase is the database `till demo` creates, migrates and seeds.
@@ -41,7 +42,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stderr, "till demo: preparing the training database %s…\n", trainingDatabase)
-	data := store.DemoData(settings.Scan)
+	data := demo.Data(settings.Scan)
 	rep, err := prepareTraining(ctx, dsn, data)
 	if err != nil {
 		return err
@@ -96,7 +97,7 @@ func answers(ctx context.Context, dsn string) bool {
 
 // prepareTraining creates, migrates and seeds the training database. All
 // three are idempotent: a second demo keeps the first one's sales.
-func prepareTraining(ctx context.Context, dsn string, data store.DemoStore) (store.SeedReport, error) {
+func prepareTraining(ctx context.Context, dsn string, data demo.Store) (store.SeedReport, error) {
 	if err := store.EnsureDatabase(ctx, dsn, "", false); err != nil {
 		return store.SeedReport{}, err
 	}
@@ -115,7 +116,7 @@ func prepareTraining(ctx context.Context, dsn string, data store.DemoStore) (sto
 	return rep, nil
 }
 
-func writeSheet(path string, s pos.Settings, d store.DemoStore, rep store.SeedReport) error {
+func writeSheet(path string, s pos.Settings, d demo.Store, rep store.SeedReport) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("trainer sheet: %w", err)
@@ -126,7 +127,7 @@ func writeSheet(path string, s pos.Settings, d store.DemoStore, rep store.SeedRe
 
 // demoHint is what the sign-in screen shows a trainer: a PIN, an item, a
 // scale label and a loyalty card to try.
-func demoHint(s pos.Settings, d store.DemoStore) []string {
+func demoHint(s pos.Settings, d demo.Store) []string {
 	var out []string
 	if len(d.Cashiers) > 0 {
 		c := d.Cashiers[0]

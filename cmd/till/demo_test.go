@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/till-pos/till/pos"
-	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/demo"
 	"github.com/till-pos/till/store/storetest"
 )
 
@@ -46,7 +46,7 @@ func TestServerDSN(t *testing.T) {
 }
 
 func TestDemoHintNamesWhatATrainerNeeds(t *testing.T) {
-	data := store.DemoData(pos.DefaultScanRules())
+	data := demo.Data(pos.DefaultScanRules())
 	hint := strings.Join(demoHint(pos.Settings{}, data), "\n")
 	for _, want := range []string{"PIN", "item", "scale label", "loyalty card"} {
 		if !strings.Contains(hint, want) {
@@ -77,7 +77,7 @@ func TestDemoPrivateServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := prepareTraining(ctx, dsn, store.DemoData(pos.DefaultScanRules()))
+	rep, err := prepareTraining(ctx, dsn, demo.Data(pos.DefaultScanRules()))
 	if err != nil {
 		t.Fatalf("prepare the training database: %v", err)
 	}

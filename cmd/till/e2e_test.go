@@ -12,6 +12,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/demo"
 	"github.com/till-pos/till/store/storetest"
 )
 
@@ -29,7 +30,7 @@ func TestE2EFiftyScanBurst(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rules := pos.DefaultScanRules()
-	data := store.DemoData(rules)
+	data := demo.Data(rules)
 	if _, err := store.Seed(ctx, d.Admin, data); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

@@ -33,30 +33,14 @@ func newRig(tb testing.TB) *rig {
 	tb.Helper()
 	d := storetest.NewDatabase(tb)
 	r := &rig{fake: stripetest.NewFake(tb), admin: d.Admin, logs: &syncBuffer{}}
-	ctx := context.Background()
 	for i := range 2 {
 		it := pos.Item{Code: fmt.Sprintf("CARD%03d", i), Name: fmt.Sprintf("Item %d", i),
 			Price: pos.Money(500 + 250*i), TaxRate: 1900, Active: true}
-		res, err := d.Admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price, tax_rate_bp,
-			weighed, active, stock_quantity, updated_at) VALUES (?, ?, ?, ?, FALSE, TRUE, 10, NOW(6))`,
-			it.Code, it.Name, fmt.Sprintf("%d.%02d", it.Price/100, it.Price%100), it.TaxRate)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		id, _ := res.LastInsertId()
-		it.ID = pos.ItemID(id)
-		r.items = append(r.items, it)
+		r.items = append(r.items, d.AddItem(tb, it, 10))
 	}
-	hash, err := pos.HashPIN("1234")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	res, err := d.Admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash) VALUES ('101', 'Ann', ?)`, hash)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r.cashier, _ = res.LastInsertId()
-	if r.initial, err = store.StockSnapshot(ctx, d.Admin); err != nil {
+	r.cashier = d.AddCashier(tb, pos.Cashier{Number: "101", Name: "Ann"}, "1234").ID
+	var err error
+	if r.initial, err = store.StockSnapshot(context.Background(), d.Admin); err != nil {
 		tb.Fatal(err)
 	}
 	r.db = d.Open(tb)

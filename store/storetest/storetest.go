@@ -104,7 +104,13 @@ func NewEmptyDatabase(tb testing.TB) *Database {
 // Open opens the till's store on the database as the administrative user.
 func (d *Database) Open(tb testing.TB) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), store.Config{WriterDSN: d.DSN, MaxOpen: 80})
+	return d.OpenWithClock(tb, nil)
+}
+
+// OpenWithClock is Open with the store's clock set to now (nil: time.Now).
+func (d *Database) OpenWithClock(tb testing.TB, now func() time.Time) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), store.Config{WriterDSN: d.DSN, MaxOpen: 80, Now: now})
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}

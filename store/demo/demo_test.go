@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"reflect"
@@ -47,7 +47,7 @@ func TestDemoDataCounts(t *testing.T) {
 			if err := rs.rules.Validate(); err != nil {
 				t.Fatalf("rules: %v", err)
 			}
-			d := DemoData(rs.rules)
+			d := Data(rs.rules)
 			var got demoCounts
 			got.minItems, got.customers = len(d.Items), len(d.Customers)
 			for _, it := range d.Items {
@@ -114,7 +114,7 @@ func TestDemoDataItems(t *testing.T) {
 	for _, rs := range demoRuleSets {
 		t.Run(rs.name, func(t *testing.T) {
 			r := rs.rules
-			d := DemoData(r)
+			d := Data(r)
 			codes, names := map[string]int{}, map[string]int{}
 			for i, it := range d.Items {
 				item := it.Item
@@ -135,7 +135,7 @@ func TestDemoDataItems(t *testing.T) {
 
 // checkDemoItem checks one item's fields, stock, and that its code (or
 // label) scans as the item.
-func checkDemoItem(t *testing.T, r pos.ScanRules, it DemoItem) {
+func checkDemoItem(t *testing.T, r pos.ScanRules, it Item) {
 	t.Helper()
 	item := it.Item
 	name := item.Code + " " + item.Name
@@ -204,8 +204,8 @@ func checkDemoItem(t *testing.T, r pos.ScanRules, it DemoItem) {
 
 func TestDemoDataTrainerCodes(t *testing.T) {
 	r := pos.DefaultScanRules()
-	byCode := map[string]DemoItem{}
-	for _, it := range DemoData(r).Items {
+	byCode := map[string]Item{}
+	for _, it := range Data(r).Items {
 		byCode[it.Item.Code] = it
 	}
 	for _, tc := range []struct {
@@ -244,7 +244,7 @@ func TestDemoDataCustomers(t *testing.T) {
 	for _, rs := range demoRuleSets {
 		t.Run(rs.name, func(t *testing.T) {
 			r := rs.rules
-			cs := DemoData(r).Customers
+			cs := Data(r).Customers
 			if len(cs) != 50 {
 				t.Fatalf("customers: got %d, want 50", len(cs))
 			}
@@ -308,7 +308,7 @@ func TestDemoDataCashiers(t *testing.T) {
 		{"102", "2222", false},
 		{"103", "9999", true},
 	}
-	got := DemoData(pos.DefaultScanRules()).Cashiers
+	got := Data(pos.DefaultScanRules()).Cashiers
 	if len(got) != len(want) {
 		t.Fatalf("cashiers: got %d, want %d", len(got), len(want))
 	}
@@ -336,7 +336,7 @@ func TestDemoDataCashiers(t *testing.T) {
 
 func TestDemoDataDeterministic(t *testing.T) {
 	for _, rs := range demoRuleSets {
-		a, b := DemoData(rs.rules), DemoData(rs.rules)
+		a, b := Data(rs.rules), Data(rs.rules)
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("%s: got two different stores from two calls, want the same", rs.name)
 		}
