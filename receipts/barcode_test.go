@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/receipts"
 	"github.com/till-pos/till/store/storetest"
@@ -57,12 +59,11 @@ func completedSale(t testing.TB, key string) pos.Sale {
 			Change: 500 - totals.Total}}}
 }
 
-// scanReceipt rasterises a receipt PDF at dpi with pdftoppm, as a printer
-// of that resolution prints it, and returns what zbarimg reads off it as
-// Code 128 ("" if nothing).
-func scanReceipt(t testing.TB, pdf []byte, dpi int) string {
+// printed rasterises a receipt PDF at dpi with pdftoppm, as a printer of
+// that resolution prints it, and returns the PNG's path.
+func printed(t testing.TB, pdf []byte, dpi int) string {
 	t.Helper()
-	pdftoppm, zbar := needTool(t, "pdftoppm"), zbarimg(t)
+	pdftoppm := needTool(t, "pdftoppm")
 	dir := t.TempDir()
 	in, root := filepath.Join(dir, "r.pdf"), filepath.Join(dir, "r")
 	if err := os.WriteFile(in, pdf, 0o600); err != nil {
@@ -71,8 +72,15 @@ func scanReceipt(t testing.TB, pdf []byte, dpi int) string {
 	if out, err := exec.Command(pdftoppm, "-png", "-r", fmt.Sprint(dpi), "-singlefile", in, root).CombinedOutput(); err != nil {
 		t.Fatalf("pdftoppm: %v: %s", err, out)
 	}
+	return root + ".png"
+}
+
+// zbarRead returns the Code 128 zbarimg reads off the image at path, ""
+// if it finds none.
+func zbarRead(t testing.TB, path string) string {
+	t.Helper()
 	var out, errb bytes.Buffer
-	cmd := exec.Command(zbar, "--quiet", "--raw", "-Sdisable", "-Scode128.enable", root+".png")
+	cmd := exec.Command(zbarimg(t), "--quiet", "--raw", "-Sdisable", "-Scode128.enable", path)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
 		// zbarimg exits 4 when it finds no barcode.
@@ -82,6 +90,36 @@ func scanReceipt(t testing.TB, pdf []byte, dpi int) string {
 		t.Fatalf("zbarimg: %v: %s", err, errb.String())
 	}
 	return strings.TrimSpace(out.String())
+}
+
+// zxingRead returns the Code 128 gozxing (a Go port of ZXing) reads off the
+// image at path, "" if it finds none.
+func zxingRead(t testing.TB, path string) string {
+	t.Helper()
+	img := readPNG(t, path)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := oned.NewCode128Reader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return ""
+	}
+	return res.GetText()
+}
+
+func readPNG(t testing.TB, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 // barRuns finds the barcode on a receipt printed at 203 dpi, the pixel row
@@ -133,29 +171,12 @@ func barRuns(t *testing.T, img image.Image) (left int, runs []int, right int) {
 // of at least 10 modules, and the whole code inside the 72 mm the printer
 // prints (567 dots at 203 dpi).
 func TestBarcodeGeometryAt203dpi(t *testing.T) {
-	pdftoppm := needTool(t, "pdftoppm")
 	key := randomKey(t)
 	pdf, err := receipts.Render(receipts.Receipt{Sale: completedSale(t, key), Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	in, root := filepath.Join(dir, "r.pdf"), filepath.Join(dir, "r")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(pdftoppm, "-png", "-r", "203", "-singlefile", in, root).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v: %s", err, out)
-	}
-	f, err := os.Open(root + ".png")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, printed(t, pdf, 203))
 	left, runs, right := barRuns(t, img)
 	const moduleDots = 2
 	modules := 0
@@ -185,12 +206,13 @@ func TestBarcodeGeometryAt203dpi(t *testing.T) {
 
 // TestBarcodeScansAt203dpi renders receipts of 40 random sale keys, prints
 // them at the 203 dpi of a thermal receipt printer (pdftoppm -r 203), reads
-// them with an independent decoder (zbarimg) and feeds what it read to the
-// basket field's parser: every one must be a receipt scan of its own sale.
+// them with two independent decoders (zbarimg, and gozxing, a port of
+// ZXing) and feeds what each read to the basket field's parser: every one
+// must be a receipt scan of its own sale.
 func TestBarcodeScansAt203dpi(t *testing.T) {
 	const n = 40
 	rules := pos.DefaultScanRules()
-	decoded := 0
+	decoded := map[string]int{}
 	for i := range n {
 		key := randomKey(t)
 		pdf, err := receipts.Render(receipts.Receipt{Sale: completedSale(t, key), Store: receipts.Store{Name: "Test"},
@@ -198,17 +220,24 @@ func TestBarcodeScansAt203dpi(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := scanReceipt(t, pdf, 203)
-		if text == "" {
-			t.Errorf("key %d, %s: no barcode read at 203 dpi", i+1, key)
-			continue
+		png := printed(t, pdf, 203)
+		for _, dec := range []struct {
+			name string
+			read func(testing.TB, string) string
+		}{{"zbarimg", zbarRead}, {"gozxing", zxingRead}} {
+			text := dec.read(t, png)
+			if text == "" {
+				t.Errorf("key %d, %s: %s read no barcode at 203 dpi", i+1, key, dec.name)
+				continue
+			}
+			sc, err := rules.Parse(text)
+			if err != nil || sc.Kind != pos.ScanReceipt || sc.Code != key {
+				t.Errorf("key %d, %s: %s read %q, which scans as %v %q (%v), want that receipt",
+					i+1, key, dec.name, text, sc.Kind, sc.Code, err)
+				continue
+			}
+			decoded[dec.name]++
 		}
-		sc, err := rules.Parse(text)
-		if err != nil || sc.Kind != pos.ScanReceipt || sc.Code != key {
-			t.Errorf("key %d, %s: zbarimg read %q, which scans as %v %q (%v), want that receipt", i+1, key, text, sc.Kind, sc.Code, err)
-			continue
-		}
-		decoded++
 	}
-	t.Logf("%d of %d random keys decoded to their sale at 203 dpi", decoded, n)
+	t.Logf("random keys decoded to their sale at 203 dpi, of %d: zbarimg %d, gozxing %d", n, decoded["zbarimg"], decoded["gozxing"])
 }
