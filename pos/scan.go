@@ -133,8 +133,9 @@ func DefaultScanRules() ScanRules {
 	return r
 }
 
-// Scan profiles: the variable-measure label layouts of a country, as its GS1
-// member organisation publishes them. ScanProfile returns the rules.
+// Scan profiles: the variable-measure label layouts of a country, after its
+// GS1 member organisation's published layout where there is one.
+// ScanProfile returns the rules.
 const (
 	ProfileDE = "DE" // Germany (and the till's default)
 	ProfileNO = "NO" // Norway
@@ -171,16 +172,19 @@ func ScanProfileForCurrency(code string) string {
 // D value digits, C check digit; prices assume a currency of two decimals):
 //
 //   - DE: 20–22 price in cents, 23–29 weight in grams, 2P IIIII DDDDD C
-//     (DefaultScanRules).
-//   - UK: 20–29 price in pence, 2P IIIII V DDDD C, GS1 UK's variable measure
-//     layout: "20XXX RR V PPPP C" (2011122912346 is £12.34).
+//     (DefaultScanRules, the till's layout before profiles; not checked
+//     against a GS1 Germany publication).
+//   - UK: 20–29 price in pence, 2P IIIII V DDDD C: GS1 UK's variable measure
+//     layout "20XXX RR V PPPP C" (20 and 28 branded, the others in-store;
+//     2011122912346 is £12.34). No weight layout: UK labels carry prices.
 //   - SE: GS1 Sweden's viktvarunummer, 2P IIIIII DDDD C with the decimals in
 //     the prefix: 20 price with two decimals, 21 one, 22 none (whole
 //     kronor); 23 weight in kilograms with three decimals, 24 two, 25 one.
-//   - NO: the Nordic layout of SE (2302148210869 is 1.086 kg).
+//   - NO: the Nordic layout of SE (2302148210869 is 1.086 kg; only prefix
+//     23 is checked against a published Norwegian label).
 //   - US: the UPC-A variable-measure form "2 IIIII V DDDD C", price in
 //     cents, scanned as 12 digits (299265108631 is $8.63) or as the EAN-13
-//     02…; prefixes 20–29 are ordinary codes.
+//     02…; no weight layout; prefixes 20–29 are ordinary codes.
 func ScanProfile(name string) (ScanRules, error) {
 	r := ScanRules{LoyaltyPrefix: "980", MaxQuantity: DefaultMaxQuantity}
 	add := func(prefix string, kind MeasureKind, item, value int, check bool, scale int) {
@@ -501,8 +505,8 @@ func parse8(s string) (Scan, error) {
 // upcEToGTIN13 expands the UPC-E s (8 digits, number system 0) to its UPC-A
 // with a leading 0 and the computed check digit (not s's). It reports false
 // if s is not the zero-suppressed form of that UPC-A: GS1 gives every
-// compressible UPC-A exactly one UPC-E, and a symbol such as 01204530 (which
-// expands to the UPC-A of 01204500) is not one.
+// compressible UPC-A exactly one UPC-E, and 0120453 (whose expansion, the
+// UPC-A 01200000045, compresses to 0120450) is not one.
 func upcEToGTIN13(s string) ([13]byte, bool) {
 	var b [13]byte
 	for i := range b {
