@@ -27,20 +27,42 @@ type Line struct {
 
 // Amount is what the line costs before tax is split out: quantity times
 // unit price (per kilogram for weighed lines, rounded half away from zero
-// to the minor unit), less the discount.
+// to the minor unit), less the discount. A gross beyond MaxMoney either way
+// is refused as too large; so is any product or difference that would not
+// fit in an int64, which would otherwise wrap round silently.
 func (l Line) Amount() (Money, error) {
-	var gross int64
-	var ok bool
+	div := int64(1)
 	if l.Weighed {
-		gross, ok = mulDivRound(int64(l.UnitPrice), l.Quantity, 1000)
-	} else {
-		gross, ok = mulDivRound(int64(l.UnitPrice), l.Quantity, 1)
+		div = 1000
 	}
-	if !ok || Money(gross) > MaxMoney {
-		return 0, Errorf(EInvalid, "%s: line total is too large", l.Name)
+	tooLarge := Errorf(EInvalid, "%s: line total is too large", l.Name)
+	// Bound the operands first: |price × quantity| ≤ MaxMoney×div + div/2
+	// keeps the product and its rounding (which adds div/2) inside int64.
+	p, q := int64(l.UnitPrice), l.Quantity
+	if p == minInt64 || q == minInt64 {
+		return 0, tooLarge
 	}
-	return Money(gross) - l.Discount, nil
+	if p < 0 {
+		p = -p
+	}
+	if q < 0 {
+		q = -q
+	}
+	if q != 0 && p > (int64(MaxMoney)*div+div/2)/q {
+		return 0, tooLarge
+	}
+	gross, ok := mulDivRound(int64(l.UnitPrice), l.Quantity, div)
+	if !ok || Money(gross) > MaxMoney || Money(gross) < -MaxMoney {
+		return 0, tooLarge
+	}
+	amount := Money(gross) - l.Discount
+	if l.Discount < 0 && amount < Money(gross) || l.Discount > 0 && amount > Money(gross) {
+		return 0, tooLarge
+	}
+	return amount, nil
 }
+
+const minInt64 = -1 << 63
 
 // Validate checks a line before it is sold.
 func (l Line) Validate() error {

@@ -1,6 +1,7 @@
 package pos
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -74,9 +75,12 @@ const DefaultMaxQuantity = 9999
 // ScanRules is the store's configuration for parsing scans. It is a value:
 // read once, validated with Validate, and passed down.
 type ScanRules struct {
-	// VariableMeasure lists the GS1 variable-measure (restricted circulation,
-	// EAN-13 prefixes 20–29) layouts the store's scales print. A 20–29 code
-	// without a rule is an ordinary EAN-13 keyed as is.
+	// VariableMeasure lists the GS1 variable-measure (restricted circulation
+	// number) layouts the store's scales print: EAN-13 prefixes 20–29 and
+	// 02, a rule for 02 also reading the 12-digit UPC-A variable-measure form
+	// (number system 2) used in the US and Canada. A code without a rule is
+	// an ordinary EAN-13 or UPC-A keyed as is. ScanProfile gives the layouts
+	// of a country.
 	VariableMeasure []VariableMeasureRule
 	// LoyaltyPrefix is the digits a loyalty card number (a valid EAN-13)
 	// starts with, e.g. "980". Empty means the store has no loyalty cards.
@@ -92,9 +96,10 @@ type ScanRules struct {
 //
 // P is the two-digit prefix, I the item digits, V the optional price/weight
 // check digit (GS1 General Specifications 7.9.3), D the embedded value and C
-// the EAN-13 check digit.
+// the EAN-13 check digit. Prefix 02 is also the 12-digit UPC-A
+// "2 I…I [V] D…D C" (the same digits without the leading 0).
 type VariableMeasureRule struct {
-	Prefix      string      // two digits, "20" to "29"
+	Prefix      string      // two digits, "20" to "29" or "02"
 	Embeds      MeasureKind // MeasurePrice (minor units) or MeasureWeight (grams)
 	ItemDigits  int         // digits after the prefix that identify the item
 	ValueDigits int         // digits of the embedded value
@@ -102,6 +107,13 @@ type VariableMeasureRule struct {
 	// value. It needs ValueDigits 4 or 5 (the two GS1 algorithms), and then
 	// ItemDigits+ValueDigits is 9 instead of 10.
 	ValueCheck bool
+	// Scale is where the label's implied decimal point is: the embedded
+	// value counts units of 10^Scale minor units (a price) or grams (a
+	// weight), 0 to 3. With a currency of two decimals, a price in kronor
+	// with one decimal (GS1 Sweden's prefix 21) is Scale 1 and one in whole
+	// kronor Scale 2; a weight in kilograms with two decimals is Scale 1.
+	// 0, the zero value, means the value is in minor units or grams.
+	Scale int
 }
 
 // DefaultScanRules is the configuration of a store that sets none: prefixes
@@ -121,7 +133,88 @@ func DefaultScanRules() ScanRules {
 	return r
 }
 
-// Validate checks the rules make sense: every prefix is 20–29 and appears
+// Scan profiles: the variable-measure label layouts of a country, after its
+// GS1 member organisation's published layout where there is one.
+// ScanProfile returns the rules.
+const (
+	ProfileDE = "DE" // Germany (and the till's default)
+	ProfileNO = "NO" // Norway
+	ProfileSE = "SE" // Sweden
+	ProfileUK = "UK" // United Kingdom
+	ProfileUS = "US" // United States and Canada
+)
+
+// ScanProfileNames lists the profiles ScanProfile knows.
+func ScanProfileNames() []string {
+	return []string{ProfileDE, ProfileNO, ProfileSE, ProfileUK, ProfileUS}
+}
+
+// ScanProfileForCurrency is the profile a store trading in the ISO currency
+// code uses unless it configures one: EUR → DE, GBP → UK, SEK → SE,
+// NOK → NO, USD and CAD → US, anything else DE.
+func ScanProfileForCurrency(code string) string {
+	switch strings.ToUpper(code) {
+	case "GBP":
+		return ProfileUK
+	case "SEK":
+		return ProfileSE
+	case "NOK":
+		return ProfileNO
+	case "USD", "CAD":
+		return ProfileUS
+	}
+	return ProfileDE
+}
+
+// ScanProfile returns the scan rules of a named country profile (any case;
+// GB is UK): loyalty prefix 980, quantities up to 9999, and these
+// variable-measure layouts (I item digits, V price/weight check digit,
+// D value digits, C check digit; prices assume a currency of two decimals):
+//
+//   - DE: 20–22 price in cents, 23–29 weight in grams, 2P IIIII DDDDD C
+//     (DefaultScanRules, the till's layout before profiles; not checked
+//     against a GS1 Germany publication).
+//   - UK: 20–29 price in pence, 2P IIIII V DDDD C: GS1 UK's variable measure
+//     layout "20XXX RR V PPPP C" (20 and 28 branded, the others in-store;
+//     2011122912346 is £12.34). No weight layout: UK labels carry prices.
+//   - SE: GS1 Sweden's viktvarunummer, 2P IIIIII DDDD C with the decimals in
+//     the prefix: 20 price with two decimals, 21 one, 22 none (whole
+//     kronor); 23 weight in kilograms with three decimals, 24 two, 25 one.
+//   - NO: the Nordic layout of SE (2302148210869 is 1.086 kg; only prefix
+//     23 is checked against a published Norwegian label).
+//   - US: the UPC-A variable-measure form "2 IIIII V DDDD C", price in
+//     cents, scanned as 12 digits (299265108631 is $8.63) or as the EAN-13
+//     02…; no weight layout; prefixes 20–29 are ordinary codes.
+func ScanProfile(name string) (ScanRules, error) {
+	r := ScanRules{LoyaltyPrefix: "980", MaxQuantity: DefaultMaxQuantity}
+	add := func(prefix string, kind MeasureKind, item, value int, check bool, scale int) {
+		r.VariableMeasure = append(r.VariableMeasure, VariableMeasureRule{Prefix: prefix, Embeds: kind,
+			ItemDigits: item, ValueDigits: value, ValueCheck: check, Scale: scale})
+	}
+	switch strings.ToUpper(strings.TrimSpace(name)) {
+	case ProfileDE:
+		return DefaultScanRules(), nil
+	case ProfileUK, "GB":
+		for p := '0'; p <= '9'; p++ {
+			add("2"+string(p), MeasurePrice, 5, 4, true, 0)
+		}
+	case ProfileSE, ProfileNO:
+		for i, p := range []string{"20", "21", "22"} {
+			add(p, MeasurePrice, 6, 4, false, i)
+		}
+		for i, p := range []string{"23", "24", "25"} {
+			add(p, MeasureWeight, 6, 4, false, i)
+		}
+	case ProfileUS:
+		add("02", MeasurePrice, 5, 4, true, 0)
+	default:
+		return ScanRules{}, Errorf(EInvalid, "scan profile %s is not one of %s",
+			quoteScanned(name), strings.Join(ScanProfileNames(), ", "))
+	}
+	return r, nil
+}
+
+// Validate checks the rules make sense: every prefix is 20–29 or 02 and appears
 // once, digit counts add up to the 13 digits of an EAN-13, and the loyalty
 // prefix does not overlap a variable-measure prefix.
 func (r ScanRules) Validate() error {
@@ -155,8 +248,8 @@ func (r ScanRules) Validate() error {
 // slicing a code by the rule's digit counts, so an unvalidated rule cannot
 // make them panic.
 func (v VariableMeasureRule) check() error {
-	if len(v.Prefix) != 2 || v.Prefix[0] != '2' || !isScanDigit(v.Prefix[1]) {
-		return Errorf(EInvalid, "variable-measure prefix %s must be two digits from 20 to 29", quoteScanned(v.Prefix))
+	if len(v.Prefix) != 2 || (v.Prefix[0] != '2' || !isScanDigit(v.Prefix[1])) && v.Prefix != "02" {
+		return Errorf(EInvalid, "variable-measure prefix %s must be two digits from 20 to 29, or 02", quoteScanned(v.Prefix))
 	}
 	if v.Embeds != MeasurePrice && v.Embeds != MeasureWeight {
 		return Errorf(EInvalid, "variable-measure prefix %s must embed a price or a weight", v.Prefix)
@@ -176,7 +269,19 @@ func (v VariableMeasureRule) check() error {
 		return Errorf(EInvalid, "variable-measure prefix %s: %d item digits and %d value digits must add up to %d",
 			v.Prefix, v.ItemDigits, v.ValueDigits, want)
 	}
+	if v.Scale < 0 || v.Scale > 3 {
+		return Errorf(EInvalid, "variable-measure prefix %s: scale %d is not 0 to 3", v.Prefix, v.Scale)
+	}
 	return nil
+}
+
+// unit is how many minor units or grams one unit of the embedded value is.
+func (v VariableMeasureRule) unit() int64 {
+	u := int64(1)
+	for range v.Scale {
+		u *= 10
+	}
+	return u
 }
 
 // Scan is what Parse made of one scan.
@@ -187,12 +292,47 @@ type Scan struct {
 	// code as its prefix and item digits, a PLU as typed. For a loyalty card
 	// it is the 13-digit card number, for a receipt the sale key as a
 	// lower-case canonical UUID.
-	Code     string
-	Format   string      // one of the Format constants
-	Quantity int64       // from the "N*" prefix, 1 when there is none
-	Explicit bool        // a quantity prefix was typed
-	Measure  MeasureKind // what a variable-measure code embeds
-	Value    int64       // the embedded price (minor units) or weight (grams)
+	Code   string
+	Format string // one of the Format constants
+	// Alternative is a second catalog key the same scan stands for, "" when
+	// there is none, and AlternativeFormat its format. A keyboard-wedge
+	// scanner does not say which symbology it read, and an 8-digit code can
+	// be a valid UPC-E and a valid EAN-8 at once (00011112, 01234565): then
+	// Code is the UPC-E's GTIN (Format UPC-E) and Alternative the EAN-8's
+	// (AlternativeFormat EAN-8). The catalog decides: look up both; if only
+	// one exists, sell it; if both do, the cashier chooses (Choose). The
+	// fields are strings rather than a slice so that Scan stays comparable.
+	Alternative       string
+	AlternativeFormat string
+	Quantity          int64       // from the "N*" prefix, 1 when there is none
+	Explicit          bool        // a quantity prefix was typed
+	Measure           MeasureKind // what a variable-measure code embeds
+	Value             int64       // the embedded price (minor units) or weight (grams)
+}
+
+// Candidates returns the catalog keys the scan may stand for: Code, then
+// Alternative if there is one.
+func (s Scan) Candidates() []string {
+	if s.Alternative == "" {
+		return []string{s.Code}
+	}
+	return []string{s.Code, s.Alternative}
+}
+
+// Choose resolves an ambiguous scan to one of its candidates: the scan with
+// Code (and Format) set to code and no alternative. It reports false if
+// code is not one of s.Candidates().
+func (s Scan) Choose(code string) (Scan, bool) {
+	switch {
+	case code == "":
+		return s, false
+	case code == s.Alternative:
+		s.Code, s.Format = s.Alternative, s.AlternativeFormat
+	case code != s.Code:
+		return s, false
+	}
+	s.Alternative, s.AlternativeFormat = "", ""
+	return s, true
 }
 
 // Parse reads one scan: what a barcode scanner sends or the cashier types.
@@ -202,14 +342,19 @@ type Scan struct {
 // one of:
 //
 //   - 13 digits: a loyalty card (LoyaltyPrefix), a variable-measure label
-//     (prefix 20–29 with a rule) or an EAN-13;
-//   - 12 digits: a UPC-A;
-//   - 8 digits: a UPC-E if it starts with 0 or 1 and its check digit is that
-//     of its UPC-A expansion, otherwise an EAN-8;
+//     (prefix 20–29 or 02 with a rule) or an EAN-13;
+//   - 12 digits: a variable-measure label (number system 2 with a rule for
+//     prefix 02) or a UPC-A;
+//   - 8 digits: a UPC-E, an EAN-8 or both (see Scan.Alternative). UPC-E is
+//     number system 0 only, as GS1 defines it, and only in its one
+//     zero-suppressed form (the one a UPC-A compresses to); an EAN-8 has
+//     the GS1 mod-10 check digit;
 //   - 3 to 5 digits: a PLU, which has no check digit;
 //   - a UUID, 8-4-4-4-12 hex digits in any case, or the same 32 hex digits
 //     without dashes: a receipt. Any 32 hex digits, even all decimal ones,
-//     are taken as a receipt key.
+//     are taken as a receipt key;
+//   - 40 digits: a receipt's barcode (ReceiptCode), the sale key's 128 bits
+//     in decimal.
 //
 // Check digits are verified, never corrected. Parse does not panic on any
 // input; if the rules were not validated, a misconfigured rule is reported
@@ -288,6 +433,13 @@ func (r ScanRules) parseCode(s string) (Scan, error) {
 	if key, ok := parseUUID(s); ok {
 		return Scan{Kind: ScanReceipt, Code: key, Format: FormatReceipt, Quantity: 1}, nil
 	}
+	if len(s) == receiptCodeDigits && allScanDigits(s) {
+		key, ok := receiptKeyOf(s)
+		if !ok {
+			return Scan{}, Errorf(EInvalid, "receipt code %s is not a sale key", quoteScanned(s))
+		}
+		return Scan{Kind: ScanReceipt, Code: key, Format: FormatReceipt, Quantity: 1}, nil
+	}
 	if len(s) <= 13 && allScanDigits(s) {
 		switch len(s) {
 		case 3, 4, 5:
@@ -297,6 +449,9 @@ func (r ScanRules) parseCode(s string) (Scan, error) {
 		case 12:
 			if err := checkGTIN(s); err != nil {
 				return Scan{}, err
+			}
+			if rule := r.rule("0" + s); rule != nil {
+				return parseVariableMeasure(*rule, "0"+s, s)
 			}
 			return itemScan("0"+s, FormatUPCA), nil
 		case 13:
@@ -310,34 +465,49 @@ func itemScan(code, format string) Scan {
 	return Scan{Kind: ScanItem, Code: code, Format: format, Quantity: 1}
 }
 
-// parse8 reads an 8-digit code. UPC-E and EAN-8 are both 8 digits and
-// cannot be told apart by length. A code whose first digit is 0 or 1 (the
-// UPC-E number systems) and whose last digit is the check digit of its UPC-A
-// expansion is a UPC-E, even if it would also be a valid EAN-8 (01234565 is
-// both). Any other 8-digit code is an EAN-8 and must have an EAN-8 check
-// digit.
+// parse8 reads an 8-digit code. UPC-E and EAN-8 are both 8 digits and a
+// keyboard-wedge scanner does not say which it read. A UPC-E (GS1: number
+// system 0 only) is a code starting with 0 that is the zero-suppressed form
+// of its own UPC-A expansion and ends in that expansion's check digit; an
+// EAN-8 ends in its GTIN-8 check digit. A code valid both ways (00011112,
+// 01234565, which happens whenever the two check digits agree) yields both
+// GTINs, the UPC-E's as Code and the EAN-8's as Alternative, and the
+// catalog decides.
 func parse8(s string) (Scan, error) {
-	ean8 := GTINCheckDigit(s[:7])
-	if s[0] == '0' || s[0] == '1' {
-		g := upcEToGTIN13(s)
-		upce := int(g[12] - '0')
-		switch {
-		case upce == int(s[7]-'0'):
-			return itemScan(string(g[:]), FormatUPCE), nil
-		case ean8 != int(s[7]-'0') && ean8 != upce:
-			return Scan{}, Errorf(EInvalid, "check digit of %s is wrong (expected %d as UPC-E or %d as EAN-8)",
-				s, upce, ean8)
+	got := int(s[7] - '0')
+	ean8 := gs1Mod10(s[:7])
+	upce := -1
+	var g [13]byte
+	if s[0] == '0' {
+		var ok bool
+		if g, ok = upcEToGTIN13(s); ok {
+			upce = int(g[12] - '0')
 		}
 	}
-	if err := checkGTIN(s); err != nil {
-		return Scan{}, err
+	switch {
+	case upce == got && ean8 == got:
+		sc := itemScan(string(g[:]), FormatUPCE)
+		if ean := "00000" + s; ean != sc.Code { // 00000000 is one GTIN either way
+			sc.Alternative, sc.AlternativeFormat = ean, FormatEAN8
+		}
+		return sc, nil
+	case upce == got:
+		return itemScan(string(g[:]), FormatUPCE), nil
+	case ean8 == got:
+		return itemScan("00000"+s, FormatEAN8), nil
+	case upce >= 0 && upce != ean8:
+		return Scan{}, Errorf(EInvalid, "check digit of %s is wrong (expected %d as UPC-E or %d as EAN-8)",
+			s, upce, ean8)
 	}
-	return itemScan("00000"+s, FormatEAN8), nil
+	return Scan{}, Errorf(EInvalid, "check digit of %s is wrong (expected %d)", s, ean8)
 }
 
-// upcEToGTIN13 expands the UPC-E s (8 digits, number system 0 or 1) to its
-// UPC-A with a leading 0 and the computed check digit (not s's).
-func upcEToGTIN13(s string) [13]byte {
+// upcEToGTIN13 expands the UPC-E s (8 digits, number system 0) to its UPC-A
+// with a leading 0 and the computed check digit (not s's). It reports false
+// if s is not the zero-suppressed form of that UPC-A: GS1 gives every
+// compressible UPC-A exactly one UPC-E, and 0120453 (whose expansion, the
+// UPC-A 01200000045, compresses to 0120450) is not one.
+func upcEToGTIN13(s string) ([13]byte, bool) {
 	var b [13]byte
 	for i := range b {
 		b[i] = '0'
@@ -359,29 +529,70 @@ func upcEToGTIN13(s string) [13]byte {
 		a[10] = d
 	}
 	b[12] = byte('0' + gs1Mod10(b[:12]))
-	return b
+	e, ok := upcACompress(a)
+	return b, ok && e == [7]byte([]byte(s[:7]))
+}
+
+// upcACompress is the zero suppression of the GS1 General Specifications:
+// the UPC-E (without check digit) of the 11 UPC-A digits a, number system,
+// manufacturer m1…m5 and product p1…p5, trying the four forms in order.
+func upcACompress(a []byte) ([7]byte, bool) {
+	ns, m, p := a[0], a[1:6], a[6:11]
+	zeros := func(d []byte) bool {
+		for _, c := range d {
+			if c != '0' {
+				return false
+			}
+		}
+		return true
+	}
+	var e [7]byte
+	e[0] = ns
+	switch {
+	case m[2] <= '2' && zeros(m[3:5]) && zeros(p[:2]): // m1 m2 p3 p4 p5 m3
+		e[1], e[2] = m[0], m[1]
+		copy(e[3:6], p[2:5])
+		e[6] = m[2]
+	case zeros(m[3:5]) && zeros(p[:3]): // m1 m2 m3 p4 p5 3
+		copy(e[1:4], m[:3])
+		e[4], e[5], e[6] = p[3], p[4], '3'
+	case m[4] == '0' && zeros(p[:4]): // m1 m2 m3 m4 p5 4
+		copy(e[1:5], m[:4])
+		e[5], e[6] = p[4], '4'
+	case zeros(p[:4]) && p[4] >= '5': // m1 m2 m3 m4 m5 p5
+		copy(e[1:6], m)
+		e[6] = p[4]
+	default:
+		return e, false
+	}
+	return e, true
+}
+
+// rule returns the variable-measure rule of the 13-digit code s, or nil.
+func (r ScanRules) rule(s string) *VariableMeasureRule {
+	if s[0] != '2' && s[:2] != "02" {
+		return nil
+	}
+	for i := range r.VariableMeasure {
+		if r.VariableMeasure[i].Prefix == s[:2] {
+			return &r.VariableMeasure[i]
+		}
+	}
+	return nil
 }
 
 func (r ScanRules) parse13(s string) (Scan, error) {
-	var rule *VariableMeasureRule
-	if s[0] == '2' {
-		for i := range r.VariableMeasure {
-			if r.VariableMeasure[i].Prefix == s[:2] {
-				rule = &r.VariableMeasure[i]
-				break
-			}
-		}
-	}
+	rule := r.rule(s)
 	// Validate refuses a loyalty prefix that overlaps a variable-measure
 	// prefix; should the rules not have been validated, the rule wins.
-	if lp := r.LoyaltyPrefix; lp != "" && strings.HasPrefix(s, lp) && (lp[0] != '2' || rule == nil) {
+	if lp := r.LoyaltyPrefix; lp != "" && strings.HasPrefix(s, lp) && rule == nil {
 		if err := checkGTIN(s); err != nil {
 			return Scan{}, err
 		}
 		return Scan{Kind: ScanLoyaltyCard, Code: s, Format: FormatLoyaltyCard, Quantity: 1}, nil
 	}
 	if rule != nil {
-		return parseVariableMeasure(*rule, s)
+		return parseVariableMeasure(*rule, s, s)
 	}
 	if err := checkGTIN(s); err != nil {
 		return Scan{}, err
@@ -389,18 +600,20 @@ func (r ScanRules) parse13(s string) (Scan, error) {
 	return itemScan(s, FormatEAN13), nil
 }
 
-func parseVariableMeasure(rule VariableMeasureRule, s string) (Scan, error) {
+// parseVariableMeasure reads the 13 digits s by rule; shown is the code as
+// scanned (12 digits for a UPC-A), for messages.
+func parseVariableMeasure(rule VariableMeasureRule, s, shown string) (Scan, error) {
 	if err := rule.check(); err != nil {
 		return Scan{}, Errorf(EInvalid, "the store's scan rules are wrong: %s", ErrorMessage(err))
 	}
-	if err := checkGTIN(s); err != nil {
+	if err := checkGTIN(shown); err != nil {
 		return Scan{}, err
 	}
 	end := 2 + rule.ItemDigits
 	code, digits := s[:end], s[end:12]
 	if rule.ValueCheck {
 		if want := priceCheckDigit(digits[1:]); want != int(digits[0]-'0') {
-			return Scan{}, Errorf(EInvalid, "%s check digit of %s is wrong (expected %d)", rule.Embeds, s, want)
+			return Scan{}, Errorf(EInvalid, "%s check digit of %s is wrong (expected %d)", rule.Embeds, shown, want)
 		}
 		digits = digits[1:]
 	}
@@ -409,17 +622,19 @@ func parseVariableMeasure(rule VariableMeasureRule, s string) (Scan, error) {
 		value = value*10 + int64(digits[i]-'0')
 	}
 	if value == 0 {
-		return Scan{}, Errorf(EInvalid, "the label %s shows no %s", s, rule.Embeds)
+		return Scan{}, Errorf(EInvalid, "the label %s shows no %s", shown, rule.Embeds)
 	}
 	return Scan{Kind: ScanItem, Code: code, Format: FormatVariableMeasure, Quantity: 1,
-		Measure: rule.Embeds, Value: value}, nil
+		Measure: rule.Embeds, Value: value * rule.unit()}, nil
 }
 
 // VariableMeasureCode builds the 13-digit barcode a scale prints for a
 // weighed or priced item: the rule's prefix, itemDigits (exactly
 // rule.ItemDigits digits), the price/weight check digit if the rule has one,
-// value (a price in minor units or a weight in grams, above 0 and fitting in
-// rule.ValueDigits digits) and the EAN-13 check digit.
+// value (a price in minor units or a weight in grams, above 0, a whole
+// number of the rule's units and fitting in rule.ValueDigits digits) and the
+// EAN-13 check digit. For prefix 02 a UPC-A scale prints the same code
+// without its leading 0.
 func VariableMeasureCode(rule VariableMeasureRule, itemDigits string, value int64) (string, error) {
 	if err := rule.check(); err != nil {
 		return "", err
@@ -431,9 +646,14 @@ func VariableMeasureCode(rule VariableMeasureRule, itemDigits string, value int6
 	for range rule.ValueDigits {
 		limit *= 10
 	}
-	if value <= 0 || value >= limit {
-		return "", Errorf(EInvalid, "%s %d does not fit on a label (1 to %d)", rule.Embeds, value, limit-1)
+	unit := rule.unit()
+	if value <= 0 || value/unit >= limit {
+		return "", Errorf(EInvalid, "%s %d does not fit on a label (1 to %d)", rule.Embeds, value, limit*unit-unit)
 	}
+	if value%unit != 0 {
+		return "", Errorf(EInvalid, "%s %d is not a whole number of the label's units of %d", rule.Embeds, value, unit)
+	}
+	value /= unit
 	var b [13]byte
 	n := copy(b[:], rule.Prefix)
 	n += copy(b[n:], itemDigits)
@@ -521,6 +741,80 @@ func priceCheckDigit[T string | []byte](v T) int {
 	}
 	sum := weight5Plus[d[0]] + weight2Minus[d[1]] + weight5Minus[d[2]] + weight5Plus[d[3]] + weight2Minus[d[4]]
 	return weight5MinusUndo[(10-sum%10)%10]
+}
+
+// receiptCodeDigits is the length of a ReceiptCode: 2^128 has 39 decimal
+// digits, and an even count is all Code 128 set C.
+const receiptCodeDigits = 40
+
+// ReceiptCode is what a receipt's barcode carries for the sale key key (a
+// UUID as Parse reads it): the key's 128 bits as a decimal number, padded
+// with zeros to 40 digits. Code 128 prints it in set C, two digits a symbol,
+// the shortest Code 128 of any form of the key; Parse reads it back as a
+// receipt of key.
+func ReceiptCode(key string) (string, error) {
+	canon, ok := parseUUID(key)
+	if !ok {
+		return "", Errorf(EInvalid, "sale key %s is not a UUID", quoteScanned(key))
+	}
+	var hi, lo uint64
+	for i := 0; i < len(canon); i++ {
+		c := canon[i]
+		var d uint64
+		switch {
+		case c == '-':
+			continue
+		case isScanDigit(c):
+			d = uint64(c - '0')
+		default:
+			d = uint64(c-'a') + 10
+		}
+		hi, lo = hi<<4|lo>>60, lo<<4|d
+	}
+	var b [receiptCodeDigits]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		var r uint64
+		hi, r = bits.Div64(0, hi, 10)
+		lo, r = bits.Div64(r, lo, 10)
+		b[i] = byte('0' + r)
+	}
+	return string(b[:]), nil
+}
+
+// receiptKeyOf reads a ReceiptCode, 40 digits, back to the sale key. It
+// reports false if the number does not fit in 128 bits.
+func receiptKeyOf(s string) (string, bool) {
+	var hi, lo uint64
+	for i := 0; i < len(s); i++ {
+		d := uint64(s[i] - '0')
+		h1, l1 := bits.Mul64(lo, 10)
+		h2, h := bits.Mul64(hi, 10)
+		if h2 != 0 {
+			return "", false
+		}
+		var c uint64
+		lo, c = bits.Add64(l1, d, 0)
+		hi, c = bits.Add64(h, h1, c)
+		if c != 0 {
+			return "", false
+		}
+	}
+	const hex = "0123456789abcdef"
+	var b [36]byte
+	k := 0 // hex digits written, most significant first
+	for i := range b {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			b[i] = '-'
+			continue
+		}
+		w, shift := hi, 60-4*k
+		if k >= 16 {
+			w, shift = lo, 60-4*(k-16)
+		}
+		b[i] = hex[w>>shift&0xf]
+		k++
+	}
+	return string(b[:]), true
 }
 
 // parseUUID reads a receipt's sale key: 8-4-4-4-12 hex digits in any case,

@@ -1,6 +1,8 @@
 package pos
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -25,6 +27,13 @@ var realGTINs = []string{
 
 func itemOf(code, format string) Scan {
 	return Scan{Kind: ScanItem, Code: code, Format: format, Quantity: 1}
+}
+
+// bothOf is an 8-digit scan that is a UPC-E and an EAN-8.
+func bothOf(upce, ean8 string) Scan {
+	s := itemOf(upce, FormatUPCE)
+	s.Alternative, s.AlternativeFormat = ean8, FormatEAN8
+	return s
 }
 
 func withQty(s Scan, q int64) Scan {
@@ -62,16 +71,28 @@ var parseTests = []struct {
 	{"UPC-A 2", "012345678905", itemOf("0012345678905", FormatUPCA)},
 	{"EAN-8", "96385074", itemOf("0000096385074", FormatEAN8)},
 	{"EAN-8 2", "55123457", itemOf("0000055123457", FormatEAN8)},
-	// 01234565 is a valid EAN-8 too: an 8-digit code starting 0 or 1 that
-	// is a valid UPC-E is a UPC-E.
-	{"UPC-E last digit 5-9", "01234565", itemOf("0012345000065", FormatUPCE)},
+	// 01234565 is a valid EAN-8 too ((6+4+2)*3 + 5+3+1 = 45 → 5): both
+	// GTINs, the catalog decides.
+	{"UPC-E and EAN-8", "01234565", bothOf("0012345000065", "0000001234565")},
+	// GS1's in-store (RCN-8) examples, also valid UPC-Es: 0001111 →
+	// 00010000111, 1*3+1+1*3+1 = 8 → 2 both ways; 0009999 → 00099900009,
+	// 9*3+9+9*3+9 = 72 → 8 both ways.
+	{"GS1 in-store EAN-8 00011112", "00011112", bothOf("0000100001112", "0000000011112")},
+	{"GS1 in-store EAN-8 00099998", "00099998", bothOf("0000999000098", "0000000099998")},
+	// One GTIN either way: no alternative.
+	{"all zeros", "00000000", itemOf("0000000000000", FormatUPCE)},
 	{"UPC-E last digit 0-2", "04252614", itemOf("0042100005264", FormatUPCE)},
 	// 0123453 → 01230000045: (0+2+0+0+0+5)*3 + 1+3+0+0+4 = 29 → 1.
 	{"UPC-E last digit 3", "01234531", itemOf("0012300000451", FormatUPCE)},
 	// 0123454 → 01234000005: 11*3 + 4 = 37 → 3.
 	{"UPC-E last digit 4", "01234543", itemOf("0012340000053", FormatUPCE)},
-	// Number system 1: 1234567 → 12345600007: 16*3 + 12 = 60 → 0.
-	{"UPC-E number system 1", "12345670", itemOf("0123456000070", FormatUPCE)},
+	// The issue's test code: UPC-E is number system 0 only (GS1), so
+	// 12345670 is the EAN-8 (7*3+6+5*3+4+3*3+2+1*3 = 60 → 0), not the
+	// UPC-E 0123456000070 it once was read as.
+	{"EAN-8 not UPC-E number system 1", "12345670", itemOf("0000012345670", FormatEAN8)},
+	// 0120453 would expand to 01200000045 (check 4), but that UPC-A's UPC-E
+	// is 0120450: not a UPC-E, so only the EAN-8 (check 7) reads.
+	{"EAN-8 not a non-canonical UPC-E", "01204537", itemOf("0000001204537", FormatEAN8)},
 	// Not a valid UPC-E (expected 4) but a valid EAN-8 ((0+2+2+1)*3+15=30 → 0).
 	{"EAN-8 starting with 0", "04252610", itemOf("0000004252610", FormatEAN8)},
 	{"PLU 4 digits", "4011", itemOf("4011", FormatPLU)},
@@ -92,6 +113,12 @@ var parseTests = []struct {
 	{"receipt upper case", "3F2504E0-4F89-11D3-9A0C-0305E82C3301", Scan{Kind: ScanReceipt, Code: receiptKey, Format: FormatReceipt, Quantity: 1}},
 	{"receipt lower case", receiptKey + "\n", Scan{Kind: ScanReceipt, Code: receiptKey, Format: FormatReceipt, Quantity: 1}},
 	{"receipt without dashes", "3F2504E04F8911D39A0C0305E82C3301", Scan{Kind: ScanReceipt, Code: receiptKey, Format: FormatReceipt, Quantity: 1}},
+	// The key's 128 bits in decimal, as the receipt's barcode carries it.
+	{"receipt barcode", "0083933577619577329213855713373035705089", Scan{Kind: ScanReceipt, Code: receiptKey, Format: FormatReceipt, Quantity: 1}},
+	{"receipt barcode of the largest key", "0340282366920938463463374607431768211455",
+		Scan{Kind: ScanReceipt, Code: "ffffffff-ffff-ffff-ffff-ffffffffffff", Format: FormatReceipt, Quantity: 1}},
+	{"receipt barcode of the zero key", strings.Repeat("0", 40),
+		Scan{Kind: ScanReceipt, Code: "00000000-0000-0000-0000-000000000000", Format: FormatReceipt, Quantity: 1}},
 }
 
 func TestParse(t *testing.T) {
@@ -122,6 +149,11 @@ var parseErrorTests = []struct {
 	{"EAN-8 check digit", "96385075", "check digit of 96385075 is wrong (expected 4)"},
 	{"UPC-E and EAN-8 expect the same", "01234566", "check digit of 01234566 is wrong (expected 5)"},
 	{"UPC-E or EAN-8", "04252615", "check digit of 04252615 is wrong (expected 4 as UPC-E or 0 as EAN-8)"},
+	{"number system 1 is no UPC-E", "12345671", "check digit of 12345671 is wrong (expected 0)"},
+	{"non-canonical UPC-E", "01204534", "check digit of 01204534 is wrong (expected 7)"},
+	// 2^128 is 340282366920938463463374607431768211456.
+	{"receipt code over 128 bits", "0340282366920938463463374607431768211456", `receipt code "03402823669209384634…" is not a sale key`},
+	{"41 digits", "00340282366920938463463374607431768211455", `unknown code format "00340282366920938463…"`},
 	{"loyalty check digit", "9801234567893", "check digit of 9801234567893 is wrong (expected 2)"},
 	{"price label check digit", "2112345012996", "check digit of 2112345012996 is wrong (expected 5)"},
 	// 211234500000: 11 + 7*3 = 32 → 8.
@@ -330,10 +362,10 @@ func TestScanRulesValidate(t *testing.T) {
 		{"default", DefaultScanRules(), ""},
 		{"empty", ScanRules{}, ""},
 		{"value checks", valueCheckRules(), ""},
-		{"prefix 30", with(price("30", 5, 5)), `variable-measure prefix "30" must be two digits from 20 to 29`},
-		{"prefix 2", with(price("2", 5, 5)), `variable-measure prefix "2" must be two digits from 20 to 29`},
-		{"prefix 2a", with(price("2a", 5, 5)), `variable-measure prefix "2a" must be two digits from 20 to 29`},
-		{"prefix 210", with(price("210", 5, 5)), `variable-measure prefix "210" must be two digits from 20 to 29`},
+		{"prefix 30", with(price("30", 5, 5)), `variable-measure prefix "30" must be two digits from 20 to 29, or 02`},
+		{"prefix 2", with(price("2", 5, 5)), `variable-measure prefix "2" must be two digits from 20 to 29, or 02`},
+		{"prefix 2a", with(price("2a", 5, 5)), `variable-measure prefix "2a" must be two digits from 20 to 29, or 02`},
+		{"prefix 210", with(price("210", 5, 5)), `variable-measure prefix "210" must be two digits from 20 to 29, or 02`},
 		{"twice", with(price("21", 5, 5), price("22", 5, 5), price("21", 4, 6)), "variable-measure prefix 21 is configured twice"},
 		{"no measure", with(VariableMeasureRule{Prefix: "21", ItemDigits: 5, ValueDigits: 5}),
 			"variable-measure prefix 21 must embed a price or a weight"},
@@ -516,7 +548,7 @@ func TestVariableMeasureCode(t *testing.T) {
 		{"negative value", rule(def, "24"), "12345", -5, "", "weight -5 does not fit on a label (1 to 99999)"},
 		{"value too large", rule(vc, "28"), "12345", 10000, "", "price 10000 does not fit on a label (1 to 9999)"},
 		{"bad rule", VariableMeasureRule{Prefix: "19", Embeds: MeasurePrice, ItemDigits: 5, ValueDigits: 5}, "12345", 1, "",
-			`variable-measure prefix "19" must be two digits from 20 to 29`},
+			`variable-measure prefix "19" must be two digits from 20 to 29, or 02`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := VariableMeasureCode(tt.rule, tt.item, tt.value)
@@ -586,6 +618,16 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	rulesets := []ScanRules{DefaultScanRules(), valueCheckRules(), {}}
+	for _, name := range ScanProfileNames() {
+		r, err := ScanProfile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		rulesets = append(rulesets, r)
+	}
+	for _, tt := range profileTests {
+		f.Add(tt.input)
+	}
 	f.Fuzz(func(t *testing.T, input string) {
 		for _, r := range rulesets {
 			got, err := r.Parse(input)
@@ -627,6 +669,9 @@ func checkParsedScan(t *testing.T, r ScanRules, input string, got Scan) {
 	if i := strings.IndexByte(raw, '*'); i >= 0 {
 		raw = strings.TrimSpace(raw[i+1:])
 	}
+	if got.Kind != ScanItem && (got.Alternative != "" || got.AlternativeFormat != "") {
+		t.Fatalf("Parse(%q): got %+v, an alternative on a %v", input, got, got.Kind)
+	}
 	if got.Measure != MeasureNone && got.Format != FormatVariableMeasure {
 		t.Fatalf("Parse(%q): got measure %v on a %s", input, got.Measure, got.Format)
 	}
@@ -637,9 +682,18 @@ func checkParsedScan(t *testing.T, r ScanRules, input string, got Scan) {
 			if len(got.Code) != 13 || !ValidGTIN(got.Code) {
 				t.Fatalf("Parse(%q): got code %q, want 13 digits with a valid check digit", input, got.Code)
 			}
-			// The lookup key scans as itself.
-			if again, err := r.Parse(got.Code); err != nil || again != itemOf(got.Code, FormatEAN13) {
-				t.Fatalf("Parse(%q) of the key of %q: got %+v, %v, want the same EAN-13", got.Code, input, again, err)
+			// The lookup keys scan as themselves.
+			for _, key := range got.Candidates() {
+				if again, err := r.Parse(key); err != nil || again != itemOf(key, FormatEAN13) {
+					t.Fatalf("Parse(%q) of a key of %q: got %+v, %v, want the same EAN-13", key, input, again, err)
+				}
+			}
+			if got.Alternative != "" && (got.Format != FormatUPCE || got.AlternativeFormat != FormatEAN8 ||
+				got.Alternative != "00000"+raw || got.Alternative == got.Code || raw[0] != '0') {
+				t.Fatalf("Parse(%q): got %+v, want an alternative only for an 8-digit UPC-E that is an EAN-8 too", input, got)
+			}
+			if got.Alternative == "" && got.AlternativeFormat != "" {
+				t.Fatalf("Parse(%q): got %+v, an alternative format without an alternative", input, got)
 			}
 		case FormatPLU:
 			if got.Code != raw || len(raw) < 3 || len(raw) > 5 || !allScanDigits(raw) {
@@ -655,7 +709,7 @@ func checkParsedScan(t *testing.T, r ScanRules, input string, got Scan) {
 					rule = v
 				}
 			}
-			if code, err := VariableMeasureCode(rule, got.Code[2:], got.Value); err != nil || code != raw {
+			if code, err := VariableMeasureCode(rule, got.Code[2:], got.Value); err != nil || code != raw && code != "0"+raw {
 				t.Fatalf("Parse(%q): got %+v, which prints as %q, %v, want %q", input, got, code, err, raw)
 			}
 		default:
@@ -667,12 +721,318 @@ func checkParsedScan(t *testing.T, r ScanRules, input string, got Scan) {
 			t.Fatalf("Parse(%q): got %+v, want a valid 13-digit card with prefix %q", input, got, r.LoyaltyPrefix)
 		}
 	case ScanReceipt:
+		same := strings.EqualFold(strings.ReplaceAll(raw, "-", ""), strings.ReplaceAll(got.Code, "-", ""))
+		if len(raw) == receiptCodeDigits {
+			code, err := ReceiptCode(got.Code)
+			same = err == nil && code == raw
+		}
 		if key, ok := parseUUID(got.Code); got.Explicit || got.Format != FormatReceipt || !ok || key != got.Code ||
-			len(got.Code) != 36 || !strings.EqualFold(strings.ReplaceAll(raw, "-", ""), strings.ReplaceAll(got.Code, "-", "")) {
+			len(got.Code) != 36 || !same {
 			t.Fatalf("Parse(%q): got %+v, want the lower-case canonical UUID", input, got)
 		}
 	default:
 		t.Fatalf("Parse(%q): got kind %v", input, got.Kind)
+	}
+}
+
+// upcEOracle expands the UPC-E body e (7 digits: number system and six
+// digits, any number system) by the GS1 table, written out as strings, and
+// says whether e is the one zero-suppressed form of that UPC-A (compressing
+// it back gives e). It returns the expansion's 13-digit GTIN.
+func upcEOracle(e string) (gtin string, canonical bool) {
+	ns, d := e[:1], e[1:7]
+	var a string
+	switch d[5] {
+	case '0', '1', '2':
+		a = ns + d[0:2] + d[5:6] + "0000" + d[2:5]
+	case '3':
+		a = ns + d[0:3] + "00000" + d[3:5]
+	case '4':
+		a = ns + d[0:4] + "00000" + d[4:5]
+	default:
+		a = ns + d[0:5] + "0000" + d[5:6]
+	}
+	m, p := a[1:6], a[6:11]
+	var c string
+	switch {
+	case (strings.HasSuffix(m, "000") || strings.HasSuffix(m, "100") || strings.HasSuffix(m, "200")) && p[:2] == "00":
+		c = ns + m[:2] + p[2:] + m[2:3]
+	case m[3:] == "00" && p[:3] == "000":
+		c = ns + m[:3] + p[3:] + "3"
+	case m[4] == '0' && p[:4] == "0000":
+		c = ns + m[:4] + p[4:] + "4"
+	case p[:4] == "0000" && p[4] >= '5':
+		c = ns + m + p[4:]
+	}
+	return "0" + a + string(rune('0'+GTINCheckDigit(a))), c == e
+}
+
+// TestParse8DigitClasses checks every pattern class of 8-digit codes
+// against an oracle: the number system digit (0, 1, 2–9), the UPC-E form
+// its 7th digit selects (0–2, 3, 4, 5–9), whether it is the zero-suppressed
+// form of its expansion, and which check digits it satisfies (UPC-E's,
+// EAN-8's, both, neither): 3 × 4 × 2 × 4 = 96 combinations. Some cannot
+// exist: a 7th digit of 0–2 is always the zero-suppressed form; with 5–9 the
+// UPC-E and EAN-8 check digits always agree (the weights are the same); with
+// 3 they never do (their sums differ by 9 + 2(d4 − d5), an odd number); with
+// 4 they agree when the 6th digit is 1 or 6. That leaves 66 classes; each
+// is checked on every code of a sample of 64,000 that covers them all.
+func TestParse8DigitClasses(t *testing.T) {
+	r := DefaultScanRules()
+	type class struct {
+		first, form    string
+		canonical      bool
+		upceOK, ean8OK bool
+	}
+	group := func(c byte, groups ...string) string {
+		for _, g := range groups {
+			if len(g) == 1 && g[0] == c || len(g) == 3 && g[0] <= c && c <= g[2] {
+				return g
+			}
+		}
+		return "?"
+	}
+	seen := map[class]int{}
+	for d0 := range 10 {
+		for _, d12 := range []string{"00", "47"} {
+			for _, d3 := range "0139" {
+				for _, d4 := range "05" {
+					for _, d5 := range "0167" {
+						for d6 := range 10 {
+							body := string(rune('0'+d0)) + d12 + string(d3) + string(d4) + string(d5) + string(rune('0'+d6))
+							gtin, canonical := upcEOracle(body)
+							for check := range 10 {
+								code := body + string(rune('0'+check))
+								c := class{group(code[0], "0", "1", "2-9"), group(code[6], "0-2", "3", "4", "5-9"), canonical,
+									gtin[12] == code[7], GTINCheckDigit(body) == check}
+								seen[c]++
+								var want Scan
+								isUPCE := c.first == "0" && c.canonical && c.upceOK
+								switch {
+								case isUPCE && c.ean8OK && gtin != "00000"+code:
+									want = bothOf(gtin, "00000"+code)
+								case isUPCE:
+									want = itemOf(gtin, FormatUPCE)
+								case c.ean8OK:
+									want = itemOf("00000"+code, FormatEAN8)
+								}
+								got, err := r.Parse(code)
+								if want.Kind == 0 {
+									if err == nil {
+										t.Errorf("%+v: Parse(%s): got %+v, want an error", c, code, got)
+									}
+									continue
+								}
+								if err != nil || got != want {
+									t.Errorf("%+v: Parse(%s): got %+v, %v, want %+v", c, code, got, err, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	for c := range seen {
+		if c.form == "0-2" && !c.canonical || c.form == "5-9" && c.upceOK != c.ean8OK || c.form == "3" && c.upceOK && c.ean8OK {
+			t.Errorf("class %+v should not exist", c)
+		}
+	}
+	if len(seen) != 66 {
+		t.Errorf("got %d classes, want 66: %v", len(seen), seen)
+	}
+	t.Logf("%d 8-digit pattern classes checked", len(seen))
+}
+
+func TestScanChoose(t *testing.T) {
+	both := bothOf("0012345000065", "0000001234565")
+	if got := both.Candidates(); len(got) != 2 || got[0] != both.Code || got[1] != both.Alternative {
+		t.Errorf("Candidates: got %q", got)
+	}
+	for _, tt := range []struct {
+		code string
+		want Scan
+		ok   bool
+	}{
+		{"0012345000065", itemOf("0012345000065", FormatUPCE), true},
+		{"0000001234565", itemOf("0000001234565", FormatEAN8), true},
+		{"4006381333931", both, false},
+		{"", both, false},
+	} {
+		got, ok := withQty(both, 2).Choose(tt.code)
+		if tt.want = withQty(tt.want, 2); got != tt.want || ok != tt.ok {
+			t.Errorf("Choose(%q): got %+v, %v, want %+v, %v", tt.code, got, ok, tt.want, tt.ok)
+		}
+	}
+	one := itemOf("4006381333931", FormatEAN13)
+	if got := one.Candidates(); len(got) != 1 || got[0] != one.Code {
+		t.Errorf("Candidates of one: got %q", got)
+	}
+	if got, ok := one.Choose(one.Code); !ok || got != one {
+		t.Errorf("Choose of one: got %+v, %v", got, ok)
+	}
+}
+
+// profileTests are published examples of each profile's labels, and codes
+// built from a national body's published layout and decimals where it
+// gives no whole barcode.
+var profileTests = []struct {
+	profile, name, input string
+	want                 Scan
+	err                  string
+}{
+	// GS1 UK, "How to barcode variable measure items": 20XXX RR V PPPP C.
+	// The issue's example: price 1234 (£12.34), verifier 9 (1234: 2+4+9+8
+	// = 23, *3 = 69 → 9).
+	{"UK", "GS1 UK price label", "2011122912346", labelOf("2011122", MeasurePrice, 1234), ""},
+	{"UK", "prefix 28", "2812345928752", labelOf("2812345", MeasurePrice, 2875), ""},
+	// 201112281234 → EAN-13 check 9: a good EAN-13 with a wrong verifier.
+	{"UK", "wrong price verifier", "2011122812349", Scan{}, "price check digit of 2011122812349 is wrong (expected 9)"},
+	// GS1 Norway layout, the issue's example: 23, item 021482, 1.086 kg.
+	{"NO", "weight label", "2302148210869", labelOf("23021482", MeasureWeight, 1086), ""},
+	// 230214820000: 6.
+	{"NO", "no weight", "2302148200006", Scan{}, "the label 2302148200006 shows no weight"},
+	// GS1 Sweden, "Viktvarunummer": 2X, a 6-digit prefix and serial, 4
+	// digits of price or weight, with X giving the decimals; its examples
+	// 12,34 kr, 123,4 kr, 1234 kr, 1,234 kg, 12,34 kg, 123,4 kg on item
+	// 123456.
+	{"SE", "price two decimals", "2012345612341", labelOf("20123456", MeasurePrice, 1234), ""},
+	{"SE", "price one decimal", "2112345612348", labelOf("21123456", MeasurePrice, 12340), ""},
+	{"SE", "price whole kronor", "2212345612345", labelOf("22123456", MeasurePrice, 123400), ""},
+	{"SE", "weight three decimals", "2312345612342", labelOf("23123456", MeasureWeight, 1234), ""},
+	{"SE", "weight two decimals", "2412345612349", labelOf("24123456", MeasureWeight, 12340), ""},
+	{"SE", "weight one decimal", "2512345612346", labelOf("25123456", MeasureWeight, 123400), ""},
+	// 26–29 have no layout in Sweden: ordinary EAN-13s (260000000000: 0).
+	{"SE", "prefix 26", "2600000000000", itemOf("2600000000000", FormatEAN13), ""},
+	// UPC-A variable measure, 2 IIIII V PPPP C: $8.63 on item 99265 (the
+	// barkick gem's documented example; 0863: 0+5+18+4 = 27, *3 = 81 → 1).
+	{"US", "UPC-A price label", "299265108631", labelOf("0299265", MeasurePrice, 863), ""},
+	{"US", "as an EAN-13", "0299265108631", labelOf("0299265", MeasurePrice, 863), ""},
+	{"US", "price label with quantity", "2*299265108631", withQty(labelOf("0299265", MeasurePrice, 863), 2), ""},
+	// 29926500863: 4, so the UPC-A check digit is right and the verifier 0 wrong.
+	{"US", "wrong price verifier", "299265008634", Scan{}, "price check digit of 299265008634 is wrong (expected 1)"},
+	{"US", "UPC-A check digit", "299265108632", Scan{}, "check digit of 299265108632 is wrong (expected 1)"},
+	{"US", "ordinary UPC-A", "036000291452", itemOf("0036000291452", FormatUPCA), ""},
+	{"US", "prefix 20 is an ordinary EAN-13", "2000000000008", itemOf("2000000000008", FormatEAN13), ""},
+	// DE: the till's default layout, 5 item and 5 value digits.
+	{"DE", "price label", priceLabel, labelOf("2112345", MeasurePrice, 1299), ""},
+	{"DE", "weight label", weightLabel, labelOf("2300042", MeasureWeight, 1250), ""},
+	// The issue's misreadings under the old default rules.
+	{"DE", "the UK label read as DE", "2011122912346", labelOf("2011122", MeasurePrice, 91234), ""},
+	{"DE", "the NO label read as DE", "2302148210869", labelOf("2302148", MeasureWeight, 21086), ""},
+	{"DE", "UPC-A number system 2 is a UPC-A", "299265108631", itemOf("0299265108631", FormatUPCA), ""},
+}
+
+func TestScanProfiles(t *testing.T) {
+	for _, tt := range profileTests {
+		t.Run(tt.profile+" "+tt.name, func(t *testing.T) {
+			r, err := ScanProfile(tt.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.Parse(tt.input)
+			if msg := ErrorMessage(err); msg != tt.err {
+				t.Fatalf("Parse(%q): got error %q, want %q", tt.input, msg, tt.err)
+			}
+			if got != tt.want {
+				t.Errorf("Parse(%q): got %+v, want %+v", tt.input, got, tt.want)
+			}
+		})
+	}
+	for _, name := range ScanProfileNames() {
+		r, err := ScanProfile(strings.ToLower(name))
+		if err != nil {
+			t.Fatalf("ScanProfile(%s): %v", name, err)
+		}
+		if err := r.Validate(); err != nil {
+			t.Errorf("profile %s: Validate: %v", name, err)
+		}
+		// Every layout prints and reads back, as a scale and the till would.
+		for _, rule := range r.VariableMeasure {
+			item := strings.Repeat("4", rule.ItemDigits-1) + "7"
+			for _, v := range []int64{1, 42, 999} {
+				value := v * rule.unit()
+				code, err := VariableMeasureCode(rule, item, value)
+				if err != nil {
+					t.Fatalf("profile %s rule %s: VariableMeasureCode(%d): %v", name, rule.Prefix, value, err)
+				}
+				if got, err := r.Parse(code); err != nil || got != labelOf(rule.Prefix+item, rule.Embeds, value) {
+					t.Errorf("profile %s: Parse(%s): got %+v, %v, want %s %d", name, code, got, err, rule.Embeds, value)
+				}
+				if rule.Prefix == "02" {
+					if got, err := r.Parse(code[1:]); err != nil || got != labelOf(rule.Prefix+item, rule.Embeds, value) {
+						t.Errorf("profile %s: Parse(%s): got %+v, %v, want %s %d", name, code[1:], got, err, rule.Embeds, value)
+					}
+				}
+			}
+		}
+	}
+	if _, err := ScanProfile("FR"); ErrorMessage(err) != `scan profile "FR" is not one of DE, NO, SE, UK, US` {
+		t.Errorf("ScanProfile(FR): got %v", err)
+	}
+	if r, err := ScanProfile("gb"); err != nil || r.VariableMeasure[0].ValueDigits != 4 {
+		t.Errorf("ScanProfile(gb): got %+v, %v, want UK", r, err)
+	}
+	for cur, want := range map[string]string{"EUR": "DE", "GBP": "UK", "SEK": "SE", "NOK": "NO", "USD": "US",
+		"CAD": "US", "usd": "US", "CHF": "DE", "": "DE"} {
+		if got := ScanProfileForCurrency(cur); got != want {
+			t.Errorf("ScanProfileForCurrency(%q): got %s, want %s", cur, got, want)
+		}
+	}
+}
+
+func TestVariableMeasureScale(t *testing.T) {
+	kr1 := VariableMeasureRule{Prefix: "21", Embeds: MeasurePrice, ItemDigits: 6, ValueDigits: 4, Scale: 1}
+	for _, tt := range []struct {
+		value int64
+		want  string
+		err   string
+	}{
+		{12340, "2112345612348", ""},
+		{10, "2112345600017", ""},
+		{99990, "2112345699998", ""},
+		{12345, "", "price 12345 is not a whole number of the label's units of 10"},
+		{100000, "", "price 100000 does not fit on a label (1 to 99990)"},
+		{5, "", "price 5 is not a whole number of the label's units of 10"},
+	} {
+		got, err := VariableMeasureCode(kr1, "123456", tt.value)
+		if msg := ErrorMessage(err); msg != tt.err || got != tt.want {
+			t.Errorf("VariableMeasureCode(%d): got %q, %q, want %q, %q", tt.value, got, msg, tt.want, tt.err)
+		}
+	}
+	bad := kr1
+	bad.Scale = 4
+	if err := (ScanRules{VariableMeasure: []VariableMeasureRule{bad}}).Validate(); ErrorMessage(err) != "variable-measure prefix 21: scale 4 is not 0 to 3" {
+		t.Errorf("Validate scale 4: got %v", err)
+	}
+}
+
+func TestReceiptCode(t *testing.T) {
+	for _, tt := range []struct{ key, want, err string }{
+		{receiptKey, "0083933577619577329213855713373035705089", ""},
+		{"3F2504E04F8911D39A0C0305E82C3301", "0083933577619577329213855713373035705089", ""},
+		{"ffffffff-ffff-ffff-ffff-ffffffffffff", "0340282366920938463463374607431768211455", ""},
+		{"00000000-0000-0000-0000-000000000001", "0000000000000000000000000000000000000001", ""},
+		{"not a key", "", `sale key "not a key" is not a UUID`},
+	} {
+		got, err := ReceiptCode(tt.key)
+		if msg := ErrorMessage(err); got != tt.want || msg != tt.err {
+			t.Errorf("ReceiptCode(%q): got %q, %q, want %q, %q", tt.key, got, msg, tt.want, tt.err)
+		}
+	}
+	// Random keys go there and back.
+	rng := rand.New(rand.NewPCG(13, 203))
+	for range 1000 {
+		key := fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", rng.Uint32(), rng.Uint32()&0xffff, rng.Uint32()&0xffff,
+			rng.Uint32()&0xffff, rng.Uint64()&(1<<48-1))
+		code, err := ReceiptCode(key)
+		if err != nil || len(code) != 40 {
+			t.Fatalf("ReceiptCode(%s): got %q, %v", key, code, err)
+		}
+		got, err := DefaultScanRules().Parse(code)
+		if err != nil || got != (Scan{Kind: ScanReceipt, Code: key, Format: FormatReceipt, Quantity: 1}) {
+			t.Fatalf("Parse(%s): got %+v, %v, want receipt %s", code, got, err, key)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -60,9 +61,24 @@ const (
 	ruleH      = 2.5
 	barH       = 13.0
 	maxPage    = 1500.0 // mm; PDF viewers balk at pages much over 5 m
-	// minModule is the narrowest bar (mm) a scanner reliably reads.
-	minModule   = 0.17
+
 	trainingMsg = "TRAINING — NOT A RECEIPT"
+)
+
+// The receipt barcode is drawn for the printer's grid: most 80 mm thermal
+// printers print 203 dots per inch. A module (the narrowest bar or space)
+// of a whole number of dots prints every bar at its true width; a
+// fractional one is rounded bar by bar, and a scanner misreads the widths.
+const (
+	printerDPI = 203
+	dot        = 25.4 / printerDPI // mm
+	// moduleDots is the module width in dots: 2 dots, 0.25 mm, the
+	// narrowest a 203 dpi print reliably scans at.
+	moduleDots = 2
+	module     = moduleDots * dot
+	// quietModules is the blank margin on each side of the code, in
+	// modules; Code 128 needs at least 10.
+	quietModules = 10
 )
 
 type rowKind int
@@ -73,7 +89,7 @@ const (
 	rowCenter                 // centred
 	rowBanner                 // bold, centred, boxed
 	rowRule                   // a dashed line
-	rowBarcode                // the sale key as Code128
+	rowBarcode                // the sale key as Code 128 (pos.ReceiptCode)
 	rowGap                    // half a line of space
 )
 
@@ -411,23 +427,30 @@ func (l *layout) draw(r row, y float64, saleKey string) {
 	}
 }
 
-// barcode draws the sale key as Code128, as wide as the paper allows. The
-// key goes without its dashes (32 characters, which the basket field reads
-// as a receipt just like the 36-character form), to keep the bars wide
-// enough for a scanner.
+// barcode draws the sale key as Code 128: pos.ReceiptCode's 40 digits,
+// the key's 128 bits in decimal, all in set C (two digits a symbol, 255
+// modules). Modules are moduleDots printer dots wide and the code starts on a
+// whole dot of the page, centred, so every bar and space is a whole number
+// of dots; with its quiet zones it is 68.8 mm, inside the 72 mm the printer
+// prints. The basket field reads the 40 digits back as the sale key.
 func (l *layout) barcode(key string, y float64) {
-	bc, err := code128.Encode(strings.ReplaceAll(key, "-", ""))
+	text, err := pos.ReceiptCode(key)
+	if err != nil {
+		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", key, err))
+		return
+	}
+	bc, err := code128.Encode(text)
 	if err != nil {
 		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", key, err))
 		return
 	}
 	modules := bc.Bounds().Dx()
-	// Ten modules of quiet zone on each side, inside the margins.
-	module := min(textWidth/float64(modules+20), 0.5)
-	if module < minModule {
-		module = minModule
+	width := module * float64(modules)
+	if width+2*quietModules*module > textWidth {
+		l.pdf.SetError(fmt.Errorf("barcode of %q: %d modules do not fit on the paper", key, modules))
+		return
 	}
-	x := (paperWidth - module*float64(modules)) / 2
+	x := math.Round((paperWidth-width)/2/dot) * dot
 	l.pdf.SetFillColor(0, 0, 0)
 	for i := 0; i < modules; {
 		if !black(bc, i) {

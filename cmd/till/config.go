@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"strconv"
@@ -23,6 +24,7 @@ type config struct {
 	cashRound  string
 	pointsPer  string
 	loyaltyPfx string
+	scanProf   string // pos.ScanProfile name; "" follows the currency
 	// How the till reaches Aurora in production (store.Config).
 	dbCA        string
 	dbIAMRegion string
@@ -49,6 +51,8 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.cashRound, "cash-rounding", "POS_CASH_ROUNDING", "0", "cash rounding step in minor units, e.g. 5 for 0.05")
 	str(&c.pointsPer, "points-per", "POS_POINTS_PER", "100", "minor units of total per loyalty point")
 	str(&c.loyaltyPfx, "loyalty-prefix", "POS_LOYALTY_PREFIX", "980", "digits that start a loyalty card")
+	str(&c.scanProf, "scan-profile", "POS_SCAN_PROFILE", "", "scale label layouts: "+
+		strings.Join(pos.ScanProfileNames(), ", ")+"; empty follows the currency (EUR DE, GBP UK, SEK SE, NOK NO, USD US)")
 	str(&c.dbCA, "db-ca", "POS_DB_CA", "", "PEM CA bundle (the RDS CA bundle): verified TLS to the database")
 	str(&c.dbIAMRegion, "db-iam-region", "POS_DB_IAM_REGION", "", "AWS region: sign in to the database with IAM tokens (needs --db-ca)")
 	insecure, _ := strconv.ParseBool(getenv("POS_DB_INSECURE"))
@@ -79,7 +83,11 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 	if err != nil || points < 0 {
 		return pos.Settings{}, fmt.Errorf("points per %q: a number of minor units", c.pointsPer)
 	}
-	rules := pos.DefaultScanRules()
+	profile := cmp.Or(c.scanProf, pos.ScanProfileForCurrency(cur.Code))
+	rules, err := pos.ScanProfile(profile)
+	if err != nil {
+		return pos.Settings{}, err
+	}
 	rules.LoyaltyPrefix = c.loyaltyPfx
 	if err := rules.Validate(); err != nil {
 		return pos.Settings{}, err
