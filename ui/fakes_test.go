@@ -321,7 +321,7 @@ func newRig(t testing.TB, signedIn bool) *rig {
 	t.Helper()
 	db := &fakeDB{items: []pos.Item{milk, bread, apples, old}, custs: []pos.Customer{ann}}
 	reader := &fakeReader{}
-	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, TaxMode: pos.TaxInclusive,
+	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), TaxMode: pos.TaxInclusive,
 		PointsPer: 100, Scan: pos.DefaultScanRules()}
 	deps := Deps{Checkout: &pos.Checkout{Sales: db, Gateway: reader, Settings: set}, Catalog: db,
 		Customers: db, Cashiers: db, Audit: db, CardSim: reader,

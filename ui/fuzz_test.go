@@ -23,7 +23,7 @@ func FuzzCashEntry(f *testing.F) {
 		if given < 0 || given > pos.MaxMoney {
 			t.Fatalf("cash given %d from %q: want 0 to MaxMoney", given, typed)
 		}
-		v, err := parseAmount(pos.EUR, typed)
+		v, err := parseAmount(pos.EUR(), typed)
 		if err == nil && v < 0 {
 			t.Fatalf("parseAmount(%q) = %d, want never negative", typed, v)
 		}

@@ -35,7 +35,7 @@ func oursTills(db *store.DB, cfg config, b *benchDB) flowTills {
 // benchSettings is till i of the bench store: prices include tax, one
 // loyalty point per 1.00, no cash rounding.
 func benchSettings(i int) pos.Settings {
-	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR,
+	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR(),
 		TaxMode: pos.TaxInclusive, PointsPer: 100, Scan: pos.DefaultScanRules()}
 }
 
