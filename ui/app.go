@@ -51,6 +51,7 @@ type Model struct {
 	km   KeyMap
 	help help.Model
 	now  func() time.Time
+	log  *slog.Logger
 
 	width, height int
 
@@ -96,6 +97,10 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		help: help.New(), now: deps.Now, cat: newCatalog(), width: 80, height: 24}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	m.log = deps.Log
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	if m.deps.RefreshEvery <= 0 {
 		m.deps.RefreshEvery = 30 * time.Second
@@ -204,7 +209,7 @@ func (m *Model) setStatus(text string, isErr bool) { m.status = status{text: tex
 // fail shows an error as the cashier-safe message, rings the bell and logs
 // the full error.
 func (m *Model) fail(doing string, err error) tea.Cmd {
-	slog.Warn(doing, "err", err, "code", pos.ErrorCode(err))
+	m.log.Warn(doing, "err", err, "code", pos.ErrorCode(err))
 	m.setStatus(pos.ErrorMessage(err), true)
 	m.noteDB(err)
 	return bell
@@ -225,12 +230,12 @@ func (m *Model) noteDB(err error) {
 	switch {
 	case err == nil:
 		if m.dbDown != "" {
-			slog.Info("database reachable again")
+			m.log.Info("database reachable again")
 		}
 		m.dbDown = ""
 	case pos.ErrorCode(err) == pos.EUnavailable:
 		if m.dbDown == "" {
-			slog.Warn("database unreachable", "err", err)
+			m.log.Warn("database unreachable", "err", err)
 		}
 		m.dbDown = pos.ErrorMessage(err)
 	}

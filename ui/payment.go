@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -195,7 +194,7 @@ func (p *paymentScreen) answered(m *Model, msg cardMsg) tea.Cmd {
 
 func (p *paymentScreen) approved(m *Model, pay pos.Payment) tea.Cmd {
 	m.sale.recorded.Payments = append(m.sale.recorded.Payments, pay)
-	slog.Info("card approved", "sale", pay.SaleKey, "amount", pay.Amount, "brand", pay.CardBrand, "last4", pay.CardLast4)
+	m.log.Info("card approved", "sale", pay.SaleKey, "amount", pay.Amount, "brand", pay.CardBrand, "last4", pay.CardLast4)
 	m.goTo(screenTender)
 	if m.cashDue() <= 0 {
 		return m.finish()

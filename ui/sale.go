@@ -2,7 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"log/slog"
 	"strconv"
 	"time"
 
@@ -46,7 +45,7 @@ func (m *Model) recompute() {
 	t, err := pos.ComputeTotals(m.sale.basket.Lines, m.set.TaxMode)
 	if err != nil {
 		// Basket.Add and SetQuantity validated the lines; this is a bug.
-		slog.Error("basket totals", "err", err)
+		m.log.Error("basket totals", "err", err)
 	}
 	m.sale.totals = t
 	m.sale.selected = min(max(m.sale.selected, 0), max(len(m.sale.basket.Lines)-1, 0))
