@@ -62,10 +62,13 @@ type Model struct {
 	auditOutbox  []pos.AuditEntry
 
 	cashier *pos.Cashier
-	sale    saleState
-	status  status
-	confirm *confirmation
-	lastReq int
+	// sale is the sale being built and paid at this till. It lives in
+	// memory until it is recorded, and survives the database being down.
+	sale     *pos.SaleInProgress
+	selected int // index of the selected basket line
+	status   status
+	confirm  *confirmation
+	lastReq  int
 
 	active  screenID
 	screens map[screenID]screen
@@ -169,12 +172,12 @@ func (m *Model) quit() tea.Cmd {
 	case m.active == screenPayment:
 		m.setStatus("a card payment is in progress: wait for it or press esc to cancel it", true)
 		return bell
-	case m.sale.locked:
+	case m.sale.Locked():
 		m.setStatus("the sale is recorded: finish paying or void it ("+m.km.VoidSale.Help().Key+") before quitting", true)
 		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
-			plural(len(m.sale.basket.Lines), "line"), m.money(m.sale.totals.Total)), func() tea.Cmd {
+			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
 			return tea.Sequence(m.audit("void_sale", "abandoned at quit: "+m.saleSummary()), tea.Quit)
 		})
 		return nil
@@ -202,6 +205,14 @@ func (m *Model) goTo(s screenID) {
 	if e, ok := m.screens[s].(interface{ enter(*Model) }); ok {
 		e.enter(m)
 	}
+}
+
+// show shows a screen and hands it msg at once: how one screen passes
+// another what it needs (the card to charge, the sale just recorded)
+// without reaching into it.
+func (m *Model) show(s screenID, msg tea.Msg) tea.Cmd {
+	m.goTo(s)
+	return m.screens[s].update(m, msg)
 }
 
 func (m *Model) setStatus(text string, isErr bool) { m.status = status{text: text, err: isErr} }

@@ -78,7 +78,7 @@ func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 // audit writes an entry to the audit log in the background.
 func (m *Model) audit(action, detail string) tea.Cmd {
 	e := pos.AuditEntry{StoreID: m.set.StoreID, TillID: m.set.TillID, Action: action,
-		SaleKey: m.sale.basket.Key, Detail: detail}
+		SaleKey: m.sale.Key(), Detail: detail}
 	if m.cashier != nil {
 		e.CashierID = m.cashier.ID
 	}
