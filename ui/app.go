@@ -52,6 +52,9 @@ type Model struct {
 	help help.Model
 	now  func() time.Time
 	log  *slog.Logger
+	// after delivers msg once d has passed (tea.Tick). Every timer of the
+	// screen goes through it, so tests can run time themselves.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
 
 	width, height int
 
@@ -100,6 +103,9 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		help: help.New(), now: deps.Now, cat: newCatalog(), width: 80, height: 24}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
 	}
 	m.log = deps.Log
 	if m.log == nil {

@@ -51,7 +51,7 @@ func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 		if !m.cat.loaded {
 			m.setStatus("loading the catalog: "+pos.ErrorMessage(msg.err)+"; retrying", true)
 		}
-		return tea.Tick(wait, func(time.Time) tea.Msg { return refreshMsg{} })
+		return m.after(wait, refreshMsg{})
 	}
 	first := !m.cat.loaded
 	m.refreshFails = 0
@@ -61,7 +61,7 @@ func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 	} else if len(msg.items) > 0 {
 		m.log.Debug("catalog refreshed", "changed", len(msg.items))
 	}
-	cmds := []tea.Cmd{tea.Tick(m.deps.RefreshEvery, func(time.Time) tea.Msg { return refreshMsg{} }),
+	cmds := []tea.Cmd{m.after(m.deps.RefreshEvery, refreshMsg{}),
 		m.flushAudit()}
 	if first && m.status.err && m.active == screenSignIn {
 		m.setStatus("", false)

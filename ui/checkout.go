@@ -61,7 +61,7 @@ func (t *tenderScreen) completed(m *Model, msg stepMsg) tea.Cmd {
 			t.tries++
 			m.setStatus(fmt.Sprintf("waiting for the database to record the sale (try %d): %s; nothing is lost",
 				t.tries, pos.ErrorMessage(r.Err)), true)
-			return retryAfter(t.tries, retryMsg{op: retryFinish, saleKey: r.Key})
+			return m.retryAfter(t.tries, retryMsg{op: retryFinish, saleKey: r.Key})
 		}
 		t.tries = 0
 		// The sale cannot be recorded as it is (e.g. an item is short): the

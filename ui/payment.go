@@ -70,8 +70,11 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		return p.start(m, msg)
 	case spinner.TickMsg:
 		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return cmd
+		if p.spin, cmd = p.spin.Update(msg); cmd == nil {
+			return nil // not this spinner's tick
+		}
+		// The next frame, on the model's timer rather than the spinner's own.
+		return m.after(p.spin.Spinner.FPS, p.spin.Tick())
 	case stepMsg:
 		if msg.attempt != p.attempt || msg.result.Key != m.sale.Key() {
 			return nil
@@ -135,7 +138,7 @@ func (p *paymentScreen) transition(m *Model, ev payEvent, next pos.Step, r pos.R
 			op, doing = retryResolve, "checking the card payment"
 		}
 		p.phase = fmt.Sprintf("%s (try %d): %s", doing, p.tries, pos.ErrorMessage(r.Err))
-		return retryAfter(p.tries, retryMsg{op: op, saleKey: r.Key, attempt: p.attempt})
+		return m.retryAfter(p.tries, retryMsg{op: op, saleKey: r.Key, attempt: p.attempt})
 	case actCancel:
 		m.sale.CancelCard()
 		p.phase = "cancelling…"

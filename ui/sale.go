@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -238,7 +237,7 @@ func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 		if next.Retry {
 			*try++
 			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(r.Err)+"), retrying", true)
-			return retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
+			return m.retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
 		}
 		return m.fail("void sale", r.Err)
 	}
@@ -251,8 +250,8 @@ func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 	return cmd
 }
 
-func retryAfter(try int, msg retryMsg) tea.Cmd {
-	return tea.Tick(backoff(try-1), func(time.Time) tea.Msg { return msg })
+func (m *Model) retryAfter(try int, msg retryMsg) tea.Cmd {
+	return m.after(backoff(try-1), msg)
 }
 
 // saleSummary describes the sale for the audit log.
