@@ -467,3 +467,65 @@ func TestTestCardKeysOnATestModeReader(t *testing.T) {
 	r.key("esc")
 	r.drain(300 * time.Millisecond)
 }
+
+// A card whose answer is lost is looked up, and the screen cannot be
+// cancelled meanwhile; the fake reader says it never reached it.
+func TestCardAnswerLostIsLookedUp(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.reader.NextTimeout()
+	r.key("f5")
+	if r.m.active != screenTender || !strings.Contains(r.m.status.text, "nothing was charged") {
+		t.Fatalf("after a lost answer: got screen %d status %q, want the tender and nothing charged", r.m.active, r.m.status.text)
+	}
+	if r.m.sale.Stage() != pos.StageReserved || r.m.sale.CardPaid() != 0 {
+		t.Errorf("sale: got %s with %d paid by card, want reserved and nothing paid", r.m.sale.Stage(), r.m.sale.CardPaid())
+	}
+}
+
+// The reservation waits for the database with a backoff, then the card is
+// charged and the sale recorded.
+func TestCardWaitsForTheDatabase(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.key("f5")
+	p := r.m.screens[screenPayment].(*paymentScreen)
+	if r.m.active != screenPayment || p.state != payReserving || !strings.Contains(p.phase, "waiting for the database (try 1)") {
+		t.Fatalf("card while down: got screen %d state %s phase %q, want reserving and waiting", r.m.active, p.state, p.phase)
+	}
+	r.drain(time.Second)
+	if !strings.Contains(p.phase, "(try 2)") {
+		t.Errorf("after a second: phase %q, want try 2", p.phase)
+	}
+	r.db.setDown(false)
+	r.drain(2 * time.Second)
+	if r.m.active != screenDone || len(r.db.completed()) != 1 {
+		t.Fatalf("after the database came back: got screen %d and %d sales, want done and 1", r.m.active, len(r.db.completed()))
+	}
+}
+
+// Esc while a reservation waits for its retry goes back to the tender at
+// once; the sale stays locked, since the reservation may exist.
+func TestCardCancelWhileTheDatabaseIsDown(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.key("f5")
+	r.key("esc")
+	r.drain(time.Second)
+	if r.m.active != screenTender || !strings.Contains(r.m.status.text, "card payment cancelled") {
+		t.Fatalf("esc while down: got screen %d status %q, want the tender and cancelled", r.m.active, r.m.status.text)
+	}
+	if !r.m.sale.Locked() {
+		t.Errorf("sale after a reservation without an answer: not locked, want locked")
+	}
+	r.db.setDown(false)
+	r.key("f2") // exact cash: reserved again, then completed
+	if r.m.active != screenDone || len(r.db.completed()) != 1 {
+		t.Fatalf("cash after: got screen %d and %d sales, want done and 1", r.m.active, len(r.db.completed()))
+	}
+}
