@@ -86,25 +86,30 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		return p.transition(m, payRetryDue, m.sale.Pending(), pos.Result{})
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, m.km.Esc):
-			return p.transition(m, payEsc, pos.Step{}, pos.Result{})
-		case key.Matches(msg, m.km.SimDecline) && m.deps.CardSim != nil:
-			m.deps.CardSim.NextDecline()
-			m.setStatus("training: the next card payment will be declined", false)
-		case key.Matches(msg, m.km.SimTimeout) && m.deps.CardSim != nil:
-			m.deps.CardSim.NextTimeout()
-			m.setStatus("training: the next card reader will time out", false)
-		case key.Matches(msg, m.km.TestCard) && m.deps.TestCards != nil:
-			return presentTestCard(m, false)
-		case key.Matches(msg, m.km.TestDecline) && m.deps.TestCards != nil:
-			return presentTestCard(m, true)
-		}
+		return p.key(m, msg)
 	case testCardMsg:
 		if msg.err != nil {
 			return m.fail("present a test card", msg.err)
 		}
 		m.setStatus("test mode: a test card was presented to the reader", false)
+	}
+	return nil
+}
+
+func (p *paymentScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.km.Esc):
+		return p.transition(m, payEsc, pos.Step{}, pos.Result{})
+	case key.Matches(msg, m.km.SimDecline) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextDecline()
+		m.setStatus("training: the next card payment will be declined", false)
+	case key.Matches(msg, m.km.SimTimeout) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextTimeout()
+		m.setStatus("training: the next card reader will time out", false)
+	case key.Matches(msg, m.km.TestCard) && m.deps.TestCards != nil:
+		return presentTestCard(m, false)
+	case key.Matches(msg, m.km.TestDecline) && m.deps.TestCards != nil:
+		return presentTestCard(m, true)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ const (
 	payCharging                   // waiting for the card
 	payCancelling                 // Esc pressed: waiting for the call in flight to end
 	payResolving                  // the reader's answer was lost: asking what happened; cannot be cancelled
+	payStates                     // how many states there are
 )
 
 func (s payState) String() string {
@@ -36,6 +37,7 @@ const (
 	payLookupNotCharged                 // the lookup says nothing was charged
 	payEsc                              // the cashier pressed Esc
 	payRetryDue                         // the pause before asking again is over
+	payEvents                           // how many events there are
 )
 
 // payAction is what the screen does after a transition.
@@ -54,68 +56,53 @@ const (
 	actLookupNot            // back to the tender: the lookup says nothing was charged
 )
 
-// on is the payment screen's transition function: every state and event,
-// the next state and what to do. Events a state does not expect change
-// nothing (a stale answer).
+// on is the payment screen's transition function: for every state and
+// event, the next state and what to do. Events a state does not expect
+// change nothing (a stale answer, a second Esc).
 func (s payState) on(e payEvent) (payState, payAction) {
-	switch s {
-	case payIdle:
-		switch e {
-		case payReserve:
-			return payReserving, actSend
-		case payCharge:
-			return payCharging, actSend
-		}
-	case payReserving:
-		switch e {
-		case payReserved:
-			return payCharging, actSend
-		case payReserveLost:
-			return payReserving, actRetry
-		case payReserveRefused:
-			return payIdle, actFailed
-		case payRetryDue:
-			return payReserving, actSend
-		case payEsc:
-			return payCancelling, actCancel
-		}
-	case payCharging:
-		switch e {
-		case payApproved:
-			return payIdle, actApproved
-		case payUnknown:
-			return payResolving, actSend
-		case payDeclined, payFailed:
-			return payIdle, actFailed
-		case payEsc:
-			return payCancelling, actCancel
-		}
-	case payCancelling:
-		switch e {
-		case payReserved, payFailed:
-			return payIdle, actNotCharged
-		case payReserveLost, payReserveRefused, payRetryDue:
-			return payIdle, actCancelled
-		case payApproved:
-			return payIdle, actApproved // too late: the card paid
-		case payUnknown:
-			return payResolving, actSend
-		case payDeclined:
-			return payIdle, actFailed
-		}
-	case payResolving:
-		switch e {
-		case payLookupFailed:
-			return payResolving, actRetry
-		case payRetryDue:
-			return payResolving, actSend
-		case payApproved:
-			return payIdle, actApproved
-		case payLookupNotCharged:
-			return payIdle, actLookupNot
-		case payEsc:
-			return payResolving, actRefuse
-		}
+	type move struct {
+		to  payState
+		act payAction
+	}
+	table := [payStates][payEvents]move{
+		payIdle: {
+			payReserve: {payReserving, actSend},
+			payCharge:  {payCharging, actSend},
+		},
+		payReserving: {
+			payReserved:       {payCharging, actSend},
+			payReserveLost:    {payReserving, actRetry},
+			payReserveRefused: {payIdle, actFailed},
+			payRetryDue:       {payReserving, actSend},
+			payEsc:            {payCancelling, actCancel},
+		},
+		payCharging: {
+			payApproved: {payIdle, actApproved},
+			payUnknown:  {payResolving, actSend},
+			payDeclined: {payIdle, actFailed},
+			payFailed:   {payIdle, actFailed},
+			payEsc:      {payCancelling, actCancel},
+		},
+		payCancelling: {
+			payReserved:       {payIdle, actNotCharged},
+			payFailed:         {payIdle, actNotCharged},
+			payReserveLost:    {payIdle, actCancelled},
+			payReserveRefused: {payIdle, actCancelled},
+			payRetryDue:       {payIdle, actCancelled}, // nothing in flight: the retry is dropped
+			payApproved:       {payIdle, actApproved},  // too late: the card paid
+			payUnknown:        {payResolving, actSend},
+			payDeclined:       {payIdle, actFailed},
+		},
+		payResolving: {
+			payLookupFailed:     {payResolving, actRetry},
+			payRetryDue:         {payResolving, actSend},
+			payApproved:         {payIdle, actApproved},
+			payLookupNotCharged: {payIdle, actLookupNot},
+			payEsc:              {payResolving, actRefuse},
+		},
+	}
+	if mv := table[s][e]; mv.act != actNone {
+		return mv.to, mv.act
 	}
 	return s, actNone
 }
