@@ -339,7 +339,7 @@ func (s *SaleInProgress) record() Step {
 		st.Kind, st.sale = StepSell, draft
 		s.stage = StageSelling
 	case StageReserved:
-		st.Kind, st.sale, st.reserved = StepComplete, s.recorded, true
+		st.Kind, st.sale, st.reserved = StepComplete, s.recordedCopy(), true
 		s.stage = StageCompleting
 	default: // StageReserveSent
 		st.Kind, st.sale = StepComplete, draft
@@ -383,8 +383,16 @@ func (s *SaleInProgress) PayCard(amount Money) (Step, error) {
 
 func (s *SaleInProgress) charge() Step {
 	s.stage = StageCharging
-	s.inflight = Step{Kind: StepCharge, Key: s.Key(), co: s.co, sale: s.recorded, Amount: s.card}
+	s.inflight = Step{Kind: StepCharge, Key: s.Key(), co: s.co, sale: s.recordedCopy(), Amount: s.card}
 	return s.inflight
+}
+
+// recordedCopy is the recorded sale with its own list of payments, so a
+// step running elsewhere never shares it with Apply.
+func (s *SaleInProgress) recordedCopy() Sale {
+	rec := s.recorded
+	rec.Payments = append([]Payment(nil), rec.Payments...)
+	return rec
 }
 
 // CancelCard drops the card payment asked for: a reservation that is
