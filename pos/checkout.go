@@ -56,9 +56,20 @@ type ChargeResult struct {
 	Message     string
 }
 
-// PaymentGateway takes card payments. Charge returns an error only when the
-// outcome is unknown (the network or reader vanished): a decline is a result,
-// not an error. Lookup asks what became of an earlier attempt.
+// PaymentGateway takes card payments.
+//
+// Charge answers every outcome it knows with a result and a nil error:
+// approved, declined, cancelled (at the till or the reader) and failed
+// (nothing was charged) are results, not errors. It returns an error in
+// two cases only, and PayCard relies on the code:
+//   - EUnavailable (or EInternal): the outcome is unknown (the network or
+//     the reader vanished, or the answer was lost); money may have moved,
+//     and Lookup must be asked later;
+//   - any other code (EInvalid for a request it refuses before reaching the
+//     reader, such as a bad attempt key or amount): nothing was charged.
+//
+// Lookup asks what became of an earlier attempt; Refund gives an approved
+// payment back.
 type PaymentGateway interface {
 	Charge(ctx context.Context, req ChargeRequest) (ChargeResult, error)
 	Lookup(ctx context.Context, p Payment) (ChargeResult, error)
@@ -275,7 +286,11 @@ func suffix(msg string) string {
 }
 
 // Complete finishes a reserved sale whose card payments are recorded; the
-// rest, if any, is paid with the cash tendered.
+// rest, if any, is paid with the cash tendered. sale is the sale as Reserve
+// returned it with the card payments PayCard approved since: what is due is
+// worked out from it, and the store checks that the payments it holds
+// cover the total. A till does not keep that list itself:
+// SaleInProgress does, and issues this call.
 func (c *Checkout) Complete(ctx context.Context, sale Sale, tendered ...Money) (Sale, error) {
 	cash, rounding, err := c.SettleCash(sale, tendered)
 	if err != nil {

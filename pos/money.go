@@ -21,23 +21,28 @@ type Currency struct {
 	Exponent int    // digits after the decimal point, e.g. 2
 }
 
-// Common currencies; a store may configure any other.
-var (
-	EUR = Currency{Code: "EUR", Symbol: "€", Exponent: 2}
-	GBP = Currency{Code: "GBP", Symbol: "£", Exponent: 2}
-	USD = Currency{Code: "USD", Symbol: "$", Exponent: 2}
-)
+// Common currencies; a store may configure any other. They are functions,
+// not variables, so no package can change what EUR means for another.
+
+// EUR is the euro.
+func EUR() Currency { return Currency{Code: "EUR", Symbol: "€", Exponent: 2} }
+
+// GBP is the pound sterling.
+func GBP() Currency { return Currency{Code: "GBP", Symbol: "£", Exponent: 2} }
+
+// USD is the US dollar.
+func USD() Currency { return Currency{Code: "USD", Symbol: "$", Exponent: 2} }
 
 // CurrencyByCode returns a known currency, or one with the code as its symbol
 // and two decimals.
 func CurrencyByCode(code string) Currency {
 	switch strings.ToUpper(code) {
 	case "EUR":
-		return EUR
+		return EUR()
 	case "GBP":
-		return GBP
+		return GBP()
 	case "USD", "":
-		return USD
+		return USD()
 	case "JPY":
 		return Currency{Code: "JPY", Symbol: "¥", Exponent: 0}
 	}

@@ -11,11 +11,11 @@ func TestCurrencyFormat(t *testing.T) {
 		m    Money
 		want string
 	}{
-		{EUR, 1234, "€12.34"},
-		{EUR, 5, "€0.05"},
-		{EUR, -2, "-€0.02"},
-		{GBP, 100000, "£1000.00"},
-		{USD, 0, "$0.00"},
+		{EUR(), 1234, "€12.34"},
+		{EUR(), 5, "€0.05"},
+		{EUR(), -2, "-€0.02"},
+		{GBP(), 100000, "£1000.00"},
+		{USD(), 0, "$0.00"},
 	}
 	for _, tt := range tests {
 		if got := tt.cur.Format(tt.m); got != tt.want {
@@ -36,7 +36,7 @@ func TestCurrencyParse(t *testing.T) {
 		{"1e3", 0, false}, {"99999999999999", 0, false}, {"12..3", 0, false},
 	}
 	for _, tt := range tests {
-		got, err := EUR.Parse(tt.in)
+		got, err := EUR().Parse(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("Parse(%q): got %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
@@ -48,14 +48,14 @@ func FuzzCurrencyParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		m, err := EUR.Parse(s)
+		m, err := EUR().Parse(s)
 		if err != nil {
 			return
 		}
 		if m < 0 || m > MaxMoney {
 			t.Fatalf("Parse(%q) = %d, out of range", s, m)
 		}
-		back, err := EUR.Parse(EUR.Plain(m))
+		back, err := EUR().Parse(EUR().Plain(m))
 		if err != nil || back != m {
 			t.Fatalf("Parse(Plain(%d)) = %d, %v", m, back, err)
 		}
@@ -161,7 +161,7 @@ func TestRoundCash(t *testing.T) {
 }
 
 func TestSettleCash(t *testing.T) {
-	c := &Checkout{Settings: Settings{Currency: EUR, CashRounding: 5}}
+	c := &Checkout{Settings: Settings{Currency: EUR(), CashRounding: 5}}
 	sale := Sale{Key: NewKey(), Totals: Totals{Total: 1347}}
 	tests := []struct {
 		name     string

@@ -75,25 +75,25 @@ func TestRenderGolden(t *testing.T) {
 		training bool
 		sell     func(f *fixture, t *testing.T) pos.Sale
 	}{
-		{"cash", pos.EUR, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"cash", pos.EUR(), false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, true, line{name: "Sparkling water 1 l", qty: 3},
 				line{name: "Organic free-range eggs, box of ten, from Hill Farm cooperative", qty: 1},
 				line{name: "Red wine, Rioja", qty: 1, discount: 100})
 			return f.cashSale(t, s, 2000)
 		}},
-		{"split", pos.EUR, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"split", pos.EUR(), false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, false, line{name: "Red wine, Rioja", qty: 2}, line{name: "Rye bread", qty: 1})
 			return f.splitSale(t, s, 1500, 1000)
 		}},
-		{"weighed", pos.GBP, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"weighed", pos.GBP(), false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, false, line{name: "Bananas", qty: 545}, line{name: "Rye bread", qty: 2})
 			return f.cashSale(t, s, 1000)
 		}},
-		{"training", pos.EUR, true, func(f *fixture, t *testing.T) pos.Sale {
+		{"training", pos.EUR(), true, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, true, line{name: "Rye bread", qty: 1})
 			return f.cashSale(t, s, 500)
 		}},
-		{"long", pos.EUR, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"long", pos.EUR(), false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, false, long...)
 			return f.splitSale(t, s, 10000, 300000)
 		}},
@@ -180,7 +180,7 @@ func checkAmounts(t *testing.T, f *fixture, key, text string, cur pos.Currency) 
 // TestRenderIsPure: the same receipt renders to the same bytes, so the
 // printed, saved and uploaded receipts are one document.
 func TestRenderIsPure(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	sale := f.cashSale(t, f.basket(t, true, line{name: "Rye bread", qty: 2}), 1000)
 	r := f.svc.Receipt(context.Background(), sale, false)
 	a, err := receipts.Render(r)
@@ -223,7 +223,7 @@ func TestRenderRefusesUnfinishedSales(t *testing.T) {
 // (zbarimg, and gozxing, a port of ZXing) and feeds what each read to the
 // basket field's parser: a receipt scan of this very sale.
 func TestBarcodeScansToTheSale(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	sale := f.cashSale(t, f.basket(t, false, line{name: "Rye bread", qty: 1}), 500)
 	pdf, err := receipts.Render(f.svc.Receipt(context.Background(), sale, false))
 	if err != nil {
@@ -251,7 +251,7 @@ func TestBarcodeScansToTheSale(t *testing.T) {
 // BenchmarkRender renders a 50-line receipt; the baseline is a 1-line one
 // in the same run.
 func BenchmarkRender(b *testing.B) {
-	f := newFixture(b, pos.EUR, false)
+	f := newFixture(b, pos.EUR(), false)
 	names := []string{"Sparkling water 1 l", "Rye bread", "Red wine, Rioja", "Bananas"}
 	for _, n := range []int{1, 50} {
 		lines := make([]line, n)

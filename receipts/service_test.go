@@ -17,7 +17,7 @@ import (
 )
 
 func TestSaveIsAtomicAndNeverOverwrites(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	ctx := context.Background()
 	f.svc.Dir = t.TempDir()
 	sale := f.cashSale(t, f.basket(t, true, line{name: "Rye bread", qty: 2}), 1000)
@@ -130,7 +130,7 @@ func TestPrint(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, pos.EUR, false)
+			f := newFixture(t, pos.EUR(), false)
 			ctx := context.Background()
 			record := fakeLP(t, c.fail)
 			f.svc.Dir = t.TempDir()
@@ -169,7 +169,7 @@ func TestPrint(t *testing.T) {
 // TestReceiptWithoutDatabase: when the database cannot answer, the customer
 // still gets a receipt, from the sale in hand, with numbers for names.
 func TestReceiptWithoutDatabase(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	sale := f.cashSale(t, f.basket(t, true, line{name: "Rye bread", qty: 1}), 500)
 	f.db.Close()
 	r := f.svc.Receipt(context.Background(), sale, false)
@@ -188,7 +188,7 @@ func TestReceiptWithoutDatabase(t *testing.T) {
 // TestLoyaltyBalanceAsOfTheSale: a reprint shows the balance right after
 // that sale, not today's.
 func TestLoyaltyBalanceAsOfTheSale(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	ctx := context.Background()
 	clock := saleTime
 	tick := func() time.Time { clock = clock.Add(time.Second); return clock }

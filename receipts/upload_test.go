@@ -152,7 +152,7 @@ func TestUploadKeyTypeAndEncryption(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, pos.EUR, false)
+			f := newFixture(t, pos.EUR(), false)
 			fs := newFakeS3(t)
 			w, _ := f.worker(t, fs, c.kms)
 			ctx := context.Background()
@@ -199,7 +199,7 @@ func TestUploadKeyTypeAndEncryption(t *testing.T) {
 // TestS3DownThenBack: with S3 unreachable sales still complete and the
 // outbox grows; the worker backs off; when S3 is back a drain empties it.
 func TestS3DownThenBack(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	fs := newFakeS3(t)
 	w, _ := f.worker(t, fs, "")
 	w.Every = 10 * time.Millisecond
@@ -254,7 +254,7 @@ func TestS3DownThenBack(t *testing.T) {
 // receipt uploaded before a crash, or by another worker) stays as it was,
 // and the outbox row is marked uploaded.
 func TestExistingObjectIsNeverOverwritten(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	fs := newFakeS3(t)
 	w, up := f.worker(t, fs, "")
 	ctx := context.Background()
@@ -284,7 +284,7 @@ func TestExistingObjectIsNeverOverwritten(t *testing.T) {
 // TestDrainReportsWhatIsLeft: a drain with S3 down leaves the receipts
 // pending and says so.
 func TestDrainReportsWhatIsLeft(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	fs := newFakeS3(t)
 	w, _ := f.worker(t, fs, "")
 	f.cashSale(t, f.basket(t, false, line{name: "Rye bread", qty: 1}), 500)

@@ -32,7 +32,7 @@ type fixture struct {
 }
 
 func settings() pos.Settings {
-	return pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, TaxMode: pos.TaxInclusive,
+	return pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), TaxMode: pos.TaxInclusive,
 		PointsPer: 100, Scan: pos.DefaultScanRules()}
 }
 

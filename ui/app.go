@@ -51,6 +51,10 @@ type Model struct {
 	km   KeyMap
 	help help.Model
 	now  func() time.Time
+	log  *slog.Logger
+	// after delivers msg once d has passed (tea.Tick). Every timer of the
+	// screen goes through it, so tests can run time themselves.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
 
 	width, height int
 
@@ -61,10 +65,13 @@ type Model struct {
 	auditOutbox  []pos.AuditEntry
 
 	cashier *pos.Cashier
-	sale    saleState
-	status  status
-	confirm *confirmation
-	lastReq int
+	// sale is the sale being built and paid at this till. It lives in
+	// memory until it is recorded, and survives the database being down.
+	sale     *pos.SaleInProgress
+	selected int // index of the selected basket line
+	status   status
+	confirm  *confirmation
+	lastReq  int
 
 	active  screenID
 	screens map[screenID]screen
@@ -96,6 +103,13 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		help: help.New(), now: deps.Now, cat: newCatalog(), width: 80, height: 24}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	m.after = func(d time.Duration, msg tea.Msg) tea.Cmd {
+		return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+	}
+	m.log = deps.Log
+	if m.log == nil {
+		m.log = slog.New(slog.DiscardHandler)
 	}
 	if m.deps.RefreshEvery <= 0 {
 		m.deps.RefreshEvery = 30 * time.Second
@@ -164,12 +178,12 @@ func (m *Model) quit() tea.Cmd {
 	case m.active == screenPayment:
 		m.setStatus("a card payment is in progress: wait for it or press esc to cancel it", true)
 		return bell
-	case m.sale.locked:
+	case m.sale.Locked():
 		m.setStatus("the sale is recorded: finish paying or void it ("+m.km.VoidSale.Help().Key+") before quitting", true)
 		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
-			plural(len(m.sale.basket.Lines), "line"), m.money(m.sale.totals.Total)), func() tea.Cmd {
+			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
 			return tea.Sequence(m.audit("void_sale", "abandoned at quit: "+m.saleSummary()), tea.Quit)
 		})
 		return nil
@@ -199,12 +213,20 @@ func (m *Model) goTo(s screenID) {
 	}
 }
 
+// show shows a screen and hands it msg at once: how one screen passes
+// another what it needs (the card to charge, the sale just recorded)
+// without reaching into it.
+func (m *Model) show(s screenID, msg tea.Msg) tea.Cmd {
+	m.goTo(s)
+	return m.screens[s].update(m, msg)
+}
+
 func (m *Model) setStatus(text string, isErr bool) { m.status = status{text: text, err: isErr} }
 
 // fail shows an error as the cashier-safe message, rings the bell and logs
 // the full error.
 func (m *Model) fail(doing string, err error) tea.Cmd {
-	slog.Warn(doing, "err", err, "code", pos.ErrorCode(err))
+	m.log.Warn(doing, "err", err, "code", pos.ErrorCode(err))
 	m.setStatus(pos.ErrorMessage(err), true)
 	m.noteDB(err)
 	return bell
@@ -225,12 +247,12 @@ func (m *Model) noteDB(err error) {
 	switch {
 	case err == nil:
 		if m.dbDown != "" {
-			slog.Info("database reachable again")
+			m.log.Info("database reachable again")
 		}
 		m.dbDown = ""
 	case pos.ErrorCode(err) == pos.EUnavailable:
 		if m.dbDown == "" {
-			slog.Warn("database unreachable", "err", err)
+			m.log.Warn("database unreachable", "err", err)
 		}
 		m.dbDown = pos.ErrorMessage(err)
 	}

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -23,7 +22,7 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			// Keep it and write it when the database is back: a void is
 			// always audited, even if it happened while the database was down.
-			slog.Warn("audit write failed; kept for later", "action", msg.entry.Action, "err", msg.err)
+			m.log.Warn("audit write failed; kept for later", "action", msg.entry.Action, "err", msg.err)
 			m.auditOutbox = append(m.auditOutbox, msg.entry)
 		}
 		return nil, true
@@ -46,23 +45,23 @@ func (m *Model) loadCatalog() tea.Cmd {
 func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 	m.noteDB(msg.err)
 	if msg.err != nil {
-		slog.Warn("catalog load failed", "err", msg.err)
+		m.log.Warn("catalog load failed", "err", msg.err)
 		m.refreshFails++
 		wait := backoff(m.refreshFails)
 		if !m.cat.loaded {
 			m.setStatus("loading the catalog: "+pos.ErrorMessage(msg.err)+"; retrying", true)
 		}
-		return tea.Tick(wait, func(time.Time) tea.Msg { return refreshMsg{} })
+		return m.after(wait, refreshMsg{})
 	}
 	first := !m.cat.loaded
 	m.refreshFails = 0
 	m.cat.merge(msg.items)
 	if first {
-		slog.Info("catalog loaded", "items", len(m.cat.items))
+		m.log.Info("catalog loaded", "items", len(m.cat.items))
 	} else if len(msg.items) > 0 {
-		slog.Debug("catalog refreshed", "changed", len(msg.items))
+		m.log.Debug("catalog refreshed", "changed", len(msg.items))
 	}
-	cmds := []tea.Cmd{tea.Tick(m.deps.RefreshEvery, func(time.Time) tea.Msg { return refreshMsg{} }),
+	cmds := []tea.Cmd{m.after(m.deps.RefreshEvery, refreshMsg{}),
 		m.flushAudit()}
 	if first && m.status.err && m.active == screenSignIn {
 		m.setStatus("", false)
@@ -79,11 +78,11 @@ func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 // audit writes an entry to the audit log in the background.
 func (m *Model) audit(action, detail string) tea.Cmd {
 	e := pos.AuditEntry{StoreID: m.set.StoreID, TillID: m.set.TillID, Action: action,
-		SaleKey: m.sale.basket.Key, Detail: detail}
+		SaleKey: m.sale.Key(), Detail: detail}
 	if m.cashier != nil {
 		e.CashierID = m.cashier.ID
 	}
-	slog.Info("audit", "action", action, "sale", e.SaleKey, "detail", detail)
+	m.log.Info("audit", "action", action, "sale", e.SaleKey, "detail", detail)
 	return m.writeAudit(e)
 }
 

@@ -37,10 +37,12 @@ func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, m.scan(l))
 		}
 		return tea.Batch(cmds...)
-	case releasedMsg:
-		return m.released(msg, &b.release)
+	case stepMsg:
+		if msg.result.Kind == pos.StepRelease {
+			return m.released(msg, &b.release)
+		}
 	case retryMsg:
-		if msg.op == "release" && msg.saleKey == m.sale.basket.Key {
+		if msg.op == retryRelease && msg.saleKey == m.sale.Key() {
 			return m.release()
 		}
 	case tea.KeyPressMsg:
@@ -63,14 +65,14 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Esc):
 		b.scan.reset()
 	case key.Matches(msg, km.Up):
-		m.sale.selected = max(m.sale.selected-1, 0)
+		m.selected = max(m.selected-1, 0)
 	case key.Matches(msg, km.Down):
-		m.sale.selected = min(m.sale.selected+1, max(len(m.sale.basket.Lines)-1, 0))
+		m.selected = min(m.selected+1, max(len(m.sale.Lines())-1, 0))
 	case key.Matches(msg, km.Quantity):
 		if err := m.editable(); err != nil {
 			return m.reject(pos.ErrorMessage(err))
 		}
-		if len(m.sale.basket.Lines) == 0 {
+		if len(m.sale.Lines()) == 0 {
 			return m.reject("no line selected")
 		}
 		b.onQty = true
@@ -80,7 +82,7 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Customer):
 		m.goTo(screenCustomer)
 	case key.Matches(msg, km.Pay):
-		if len(m.sale.basket.Lines) == 0 {
+		if len(m.sale.Lines()) == 0 {
 			return m.reject("the basket is empty: scan an item first")
 		}
 		m.goTo(screenTender)
@@ -120,8 +122,8 @@ func (b *basketScreen) bindings(m *Model) []key.Binding {
 
 func (b *basketScreen) view(m *Model, w, h int) string {
 	prompt := m.st.Prompt.Render("Scan › ") + m.st.Field.Render(b.scan.render(true))
-	if b.onQty && len(m.sale.basket.Lines) > 0 {
-		l := m.sale.basket.Lines[m.sale.selected]
+	if b.onQty && len(m.sale.Lines()) > 0 {
+		l := m.sale.Lines()[m.selected]
 		prompt = m.st.Prompt.Render("Quantity of "+ansi.Truncate(l.Name, 30, "…")+" (now "+m.quantity(l)+") › ") +
 			m.st.Field.Render(b.qty.render(true))
 	}
@@ -136,9 +138,9 @@ const panelWidth = 26
 func (m *Model) basketBody(w, h int) string {
 	// The body changes only when the sale does, not on every key typed
 	// into the scan field: it is drawn again only then.
-	t := m.sale.totals
-	memo := bodyKey{w: w, h: h, key: m.sale.basket.Key, lines: len(m.sale.basket.Lines), sel: m.sale.selected,
-		items: t.Items, total: t.Total, paid: m.cardPaid() + m.cashGiven(), customer: m.sale.basket.Customer}
+	t := m.sale.Totals()
+	memo := bodyKey{w: w, h: h, key: m.sale.Key(), lines: len(m.sale.Lines()), sel: m.selected,
+		items: t.Items, total: t.Total, paid: m.sale.CardPaid() + m.sale.CashGiven(), customer: m.sale.Customer()}
 	if m.bodyMemo.key == memo && m.bodyMemo.out != "" {
 		return m.bodyMemo.out
 	}
@@ -185,7 +187,7 @@ func (m *Model) linesTable(w, h int) string {
 		return mark + " " + pad(ansi.Truncate(name, nameW, "…"), nameW) + " " +
 			lpad(qty, qtyW) + " " + lpad(unit, unitW) + " " + lpad(total, totW)
 	}
-	lines := m.sale.basket.Lines
+	lines := m.sale.Lines()
 	out := make([]string, 0, h)
 	out = append(out, m.st.Label.Render(row(" ", "Item", "Qty", "Price", "Amount")))
 	if len(lines) == 0 {
@@ -196,7 +198,7 @@ func (m *Model) linesTable(w, h int) string {
 	rows := h - 1
 	first := 0
 	if len(lines) > rows {
-		first = min(max(m.sale.selected-rows/2, 0), len(lines)-rows)
+		first = min(max(m.selected-rows/2, 0), len(lines)-rows)
 		rows-- // one row says how many are hidden
 	}
 	for i := first; i < len(lines) && i < first+rows; i++ {
@@ -206,10 +208,10 @@ func (m *Model) linesTable(w, h int) string {
 			unit += "/kg"
 		}
 		amount := ""
-		if i < len(m.sale.totals.Lines) {
-			amount = m.money(m.sale.totals.Lines[i].Gross)
+		if i < len(m.sale.Totals().Lines) {
+			amount = m.money(m.sale.Totals().Lines[i].Gross)
 		}
-		if i == m.sale.selected {
+		if i == m.selected {
 			out = append(out, m.st.Selected.Render(pad(row("›", l.Name, m.quantity(l), unit, amount), w)))
 			continue
 		}
@@ -224,7 +226,7 @@ func (m *Model) linesTable(w, h int) string {
 
 func (m *Model) customerPanel(w int) string {
 	var body string
-	if c := m.sale.basket.Customer; c != nil {
+	if c := m.sale.Customer(); c != nil {
 		body = m.st.Value.Render(ansi.Truncate(c.Name, w-4, "…")) + "\n" +
 			m.st.Label.Render(ansi.Truncate("card "+c.LoyaltyCard, w-4, "…")) + "\n" +
 			m.st.Label.Render(fmt.Sprintf("%d points", c.LoyaltyPoints))
@@ -236,7 +238,7 @@ func (m *Model) customerPanel(w int) string {
 }
 
 func (m *Model) totalsPanel(w int) string {
-	t := m.sale.totals
+	t := m.sale.Totals()
 	iw := w - 4
 	kv := func(k, v string, st lipgloss.Style) string {
 		return m.st.Label.Render(k) + st.Render(lpad(v, iw-lipgloss.Width(k)))
@@ -247,8 +249,8 @@ func (m *Model) totalsPanel(w int) string {
 		kv("Tax", m.money(t.Tax), m.st.Value),
 		kv("TOTAL", m.money(t.Total), m.st.Total),
 	}
-	if paid := m.cardPaid() + m.cashGiven(); paid > 0 {
-		rows = append(rows, kv("Paid", m.money(paid), m.st.Value), kv("Due", m.money(max(m.owed(), 0)), m.st.Total))
+	if paid := m.sale.CardPaid() + m.sale.CashGiven(); paid > 0 {
+		rows = append(rows, kv("Paid", m.money(paid), m.st.Value), kv("Due", m.money(max(m.sale.Owed(), 0)), m.st.Total))
 	}
 	return m.st.Panel.Width(w).Render(strings.Join(rows, "\n"))
 }

@@ -22,7 +22,7 @@ func BenchmarkScan(b *testing.B) {
 		items[i] = pos.Item{ID: pos.ItemID(i + 1), Code: codes[i], Name: fmt.Sprintf("Item number %d", i),
 			Price: pos.Money(100 + i%900), TaxRate: 700, Active: true}
 	}
-	set := pos.Settings{StoreID: "s", TillID: "t", Currency: pos.EUR, Scan: pos.DefaultScanRules()}
+	set := pos.Settings{StoreID: "s", TillID: "t", Currency: pos.EUR(), Scan: pos.DefaultScanRules()}
 	m := New(context.Background(), Deps{Checkout: &pos.Checkout{Sales: db, Settings: set}, Catalog: db}, NewStyles(true))
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	m.Update(catalogMsg{items: items})

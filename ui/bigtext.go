@@ -4,25 +4,39 @@ import "strings"
 
 // glyph is a seven-segment font three rows high, plain ASCII so it reads
 // on any terminal and without colour: the change due must be seen from
-// across the counter.
+// across the counter. A switch of constants: nothing is built per call.
 func glyph(r rune) ([3]string, bool) {
-	g, ok := map[rune][3]string{
-		'0': {" _ ", "| |", "|_|"},
-		'1': {"   ", "  |", "  |"},
-		'2': {" _ ", " _|", "|_ "},
-		'3': {" _ ", " _|", " _|"},
-		'4': {"   ", "|_|", "  |"},
-		'5': {" _ ", "|_ ", " _|"},
-		'6': {" _ ", "|_ ", "|_|"},
-		'7': {" _ ", "  |", "  |"},
-		'8': {" _ ", "|_|", "|_|"},
-		'9': {" _ ", "|_|", " _|"},
-		'.': {" ", " ", "."},
-		',': {" ", " ", ","},
-		'-': {"   ", " _ ", "   "},
-		' ': {" ", " ", " "},
-	}[r]
-	return g, ok
+	switch r {
+	case '0':
+		return [3]string{" _ ", "| |", "|_|"}, true
+	case '1':
+		return [3]string{"   ", "  |", "  |"}, true
+	case '2':
+		return [3]string{" _ ", " _|", "|_ "}, true
+	case '3':
+		return [3]string{" _ ", " _|", " _|"}, true
+	case '4':
+		return [3]string{"   ", "|_|", "  |"}, true
+	case '5':
+		return [3]string{" _ ", "|_ ", " _|"}, true
+	case '6':
+		return [3]string{" _ ", "|_ ", "|_|"}, true
+	case '7':
+		return [3]string{" _ ", "  |", "  |"}, true
+	case '8':
+		return [3]string{" _ ", "|_|", "|_|"}, true
+	case '9':
+		return [3]string{" _ ", "|_|", " _|"}, true
+	case '.':
+		return [3]string{" ", " ", "."}, true
+	case ',':
+		return [3]string{" ", " ", ","}, true
+	case '-':
+		return [3]string{"   ", " _ ", "   "}, true
+	case ' ':
+		return [3]string{" ", " ", " "}, true
+	}
+	return [3]string{}, false
 }
 
 // bigText renders s three rows high; characters without a glyph (the

@@ -88,7 +88,7 @@ func (c *customerScreen) search(m *Model, q string) tea.Cmd {
 
 func (c *customerScreen) view(m *Model, w, h int) string {
 	out := []string{m.st.Title.Render("Customer"), ""}
-	if cur := m.sale.basket.Customer; cur != nil {
+	if cur := m.sale.Customer(); cur != nil {
 		out = append(out, fmt.Sprintf("Attached: %s · card %s · %d points", cur.Name, cur.LoyaltyCard, cur.LoyaltyPoints), "")
 	}
 	out = append(out, m.st.Prompt.Render("Phone, email, name or card › ")+m.st.Field.Render(c.query.render(true)), "")

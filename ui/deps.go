@@ -10,6 +10,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/till-pos/till/pos"
@@ -61,4 +62,7 @@ type Deps struct {
 	RefreshEvery time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Log receives what the screen has to say (never the terminal: the
+	// screen owns it); nil discards it.
+	Log *slog.Logger
 }

@@ -30,6 +30,8 @@ func (d *doneScreen) show(s pos.Sale) {
 
 func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case saleDoneMsg:
+		d.show(msg.sale)
 	case receiptMsg:
 		if msg.saleKey != d.sale.Key {
 			return nil
@@ -42,8 +44,7 @@ func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		d.receipt = "receipt " + msg.where
 		m.setStatus(d.receipt, false)
 	case tea.PasteMsg:
-		m.goTo(screenBasket)
-		return m.screens[screenBasket].update(m, msg)
+		return m.show(screenBasket, msg)
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, m.km.NextSale):

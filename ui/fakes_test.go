@@ -245,6 +245,8 @@ type fakeReader struct {
 	mu   sync.Mutex
 	next []pos.PaymentStatus
 	hold bool
+	// parked hears of a charge that starts to hold, with its context.
+	parked chan context.Context
 }
 
 func (r *fakeReader) NextDecline() { r.then(pos.PaymentDeclined) }
@@ -264,6 +266,7 @@ func (r *fakeReader) Charge(ctx context.Context, req pos.ChargeRequest) (pos.Cha
 	}
 	r.mu.Unlock()
 	if hold {
+		r.parked <- ctx
 		<-ctx.Done()
 		return pos.ChargeResult{Status: pos.PaymentCancelled, Message: "cancelled at the till"}, nil
 	}
@@ -309,10 +312,27 @@ var applesLabel = func() string {
 }()
 
 type rig struct {
-	m       *Model
-	db      *fakeDB
-	reader  *fakeReader
-	pending []chan tea.Msg // commands still running: timers, a held card
+	t      testing.TB
+	m      *Model
+	db     *fakeDB
+	reader *fakeReader
+	// held are commands parked in a fake (a card held until its context
+	// ends), with that context.
+	held []heldCmd
+	// timers are the model's timers, on a clock the rig runs: drain moves
+	// it on.
+	timers []timer
+	now    time.Duration
+}
+
+type heldCmd struct {
+	ctx context.Context
+	ch  chan tea.Msg
+}
+
+type timer struct {
+	at  time.Duration
+	msg tea.Msg
 }
 
 // newRig builds a till on the fakes, signed in unless signIn is false,
@@ -320,14 +340,15 @@ type rig struct {
 func newRig(t testing.TB, signedIn bool) *rig {
 	t.Helper()
 	db := &fakeDB{items: []pos.Item{milk, bread, apples, old}, custs: []pos.Customer{ann}}
-	reader := &fakeReader{}
-	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, TaxMode: pos.TaxInclusive,
+	reader := &fakeReader{parked: make(chan context.Context)}
+	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), TaxMode: pos.TaxInclusive,
 		PointsPer: 100, Scan: pos.DefaultScanRules()}
 	deps := Deps{Checkout: &pos.Checkout{Sales: db, Gateway: reader, Settings: set}, Catalog: db,
 		Customers: db, Cashiers: db, Audit: db, CardSim: reader,
 		Now: func() time.Time { return time.Date(2026, 3, 4, 12, 30, 0, 0, time.UTC) }}
 	m := New(context.Background(), deps, NewStyles(false))
-	r := &rig{m: m, db: db, reader: reader}
+	r := &rig{t: t, m: m, db: db, reader: reader}
+	m.after = r.after
 	r.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	r.run(m.Init())
 	if signedIn {
@@ -339,10 +360,17 @@ func newRig(t testing.TB, signedIn bool) *rig {
 	return r
 }
 
+// after is the model's timer: it keeps msg until drain runs the clock
+// past d. Nothing sleeps.
+func (r *rig) after(d time.Duration, msg tea.Msg) tea.Cmd {
+	r.timers = append(r.timers, timer{at: r.now + d, msg: msg})
+	return nil
+}
+
 // send delivers a message and runs the commands it returns, as the
-// program would. The fakes answer at once; a command that has not answered
-// within a moment (a timer, a held card) is kept aside, and drain or fire
-// deliver it later.
+// program would, one after the other until none is left. The fakes answer
+// at once; a card the reader holds is kept aside until its context ends,
+// and timers wait for drain.
 func (r *rig) send(msg tea.Msg) {
 	_, cmd := r.m.Update(msg)
 	r.run(cmd)
@@ -357,28 +385,43 @@ func (r *rig) run(cmd tea.Cmd) {
 	select {
 	case msg := <-ch:
 		r.deliver(msg)
-	case <-time.After(20 * time.Millisecond):
-		r.pending = append(r.pending, ch)
+	case ctx := <-r.reader.parked:
+		r.held = append(r.held, heldCmd{ctx: ctx, ch: ch})
+	case <-time.After(10 * time.Second):
+		r.t.Fatalf("a command neither answered nor parked: a fake blocks, or a timer is not on the model's clock")
 	}
 }
 
-// drain delivers the kept commands that answer within d (spinner ticks
-// re-arm themselves, so it runs for d at most).
+// drain runs the clock d on: the held commands whose context ended answer,
+// and the timers due by then fire in order (a spinner re-arms itself, so
+// only what falls within d).
 func (r *rig) drain(d time.Duration) {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		pending := r.pending
-		r.pending = nil
-		for _, ch := range pending {
-			select {
-			case msg := <-ch:
-				r.deliver(msg)
-			default:
-				r.pending = append(r.pending, ch)
+	held := r.held
+	r.held = nil
+	for _, h := range held {
+		if h.ctx.Err() == nil {
+			r.held = append(r.held, h) // still held
+			continue
+		}
+		r.deliver(<-h.ch) // the context ended: it answers at once
+	}
+	end := r.now + d
+	for {
+		i := -1
+		for j, tm := range r.timers {
+			if tm.at <= end && (i < 0 || tm.at < r.timers[i].at) {
+				i = j
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		if i < 0 {
+			break
+		}
+		tm := r.timers[i]
+		r.timers = append(r.timers[:i], r.timers[i+1:]...)
+		r.now = tm.at
+		r.deliver(tm.msg)
 	}
+	r.now = end
 }
 
 func (r *rig) deliver(msg tea.Msg) {

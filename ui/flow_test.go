@@ -19,7 +19,7 @@ import (
 // the rest in cash, and see the change.
 func TestFlowSplitTender(t *testing.T) {
 	db := &fakeDB{items: []pos.Item{milk, bread, apples}, custs: []pos.Customer{ann}}
-	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, TaxMode: pos.TaxInclusive,
+	set := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), TaxMode: pos.TaxInclusive,
 		PointsPer: 100, Scan: pos.DefaultScanRules(), Training: true}
 	reader := &fakeReader{}
 	m := New(context.Background(), Deps{Checkout: &pos.Checkout{Sales: db, Gateway: reader, Settings: set},

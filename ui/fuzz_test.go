@@ -19,11 +19,11 @@ func FuzzCashEntry(f *testing.F) {
 		r.key("f5")
 		r.typeText(typed)
 		r.key("enter")
-		given := r.m.cashGiven()
+		given := r.m.sale.CashGiven()
 		if given < 0 || given > pos.MaxMoney {
 			t.Fatalf("cash given %d from %q: want 0 to MaxMoney", given, typed)
 		}
-		v, err := parseAmount(pos.EUR, typed)
+		v, err := parseAmount(pos.EUR(), typed)
 		if err == nil && v < 0 {
 			t.Fatalf("parseAmount(%q) = %d, want never negative", typed, v)
 		}
@@ -50,7 +50,7 @@ func FuzzQuantityEntry(f *testing.F) {
 		r.key("f2")
 		r.typeText(typed)
 		r.key("enter")
-		l := r.m.sale.basket.Lines[0]
+		l := r.m.sale.Lines()[0]
 		if l.Quantity < 1 || l.Quantity > pos.MaxQuantity {
 			t.Fatalf("quantity after typing %q: got %d", typed, l.Quantity)
 		}

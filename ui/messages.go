@@ -47,41 +47,37 @@ type auditMsg struct {
 	err   error
 }
 
-// cardMsg answers a card payment (with the reservation made first if the
-// sale was not reserved yet).
-type cardMsg struct {
+// stepMsg answers a step of the sale protocol (pos.Step): recording,
+// reserving, charging a card, looking a card payment up, voiding. attempt
+// is the card payment it belongs to (0 for the others).
+type stepMsg struct {
 	attempt int
-	saleKey string
-	// reserved is the sale as recorded, when this command reserved it.
-	reserved *pos.Sale
-	payment  pos.Payment
-	err      error
+	result  pos.Result
 }
 
-// resolvedMsg answers a lookup of a card payment whose outcome was unknown.
-type resolvedMsg struct {
-	attempt int
-	saleKey string
-	payment pos.Payment
-	err     error
+// cardStartMsg tells the payment screen to start a card payment: step is
+// the reservation or the charge the sale returned.
+type cardStartMsg struct {
+	amount pos.Money
+	step   pos.Step
 }
 
-// completedMsg answers recording the sale (SellCash or Complete).
-type completedMsg struct {
-	saleKey string
-	sale    pos.Sale
-	err     error
-}
+// saleDoneMsg tells the done screen which sale was just recorded.
+type saleDoneMsg struct{ sale pos.Sale }
 
-// releasedMsg answers voiding a recorded sale.
-type releasedMsg struct {
-	saleKey string
-	err     error
-}
+// retryOp names what a retryMsg tries again.
+type retryOp int
+
+const (
+	retryFinish  retryOp = iota + 1 // record the sale (SellCash or Complete)
+	retryReserve                    // reserve the sale before a card
+	retryResolve                    // ask what became of a card payment
+	retryRelease                    // void the recorded sale
+)
 
 // retryMsg fires when it is time to try a waiting operation again.
 type retryMsg struct {
-	op      string // "finish", "card", "resolve", "release"
+	op      retryOp
 	saleKey string
 	attempt int
 }

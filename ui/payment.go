@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
@@ -17,127 +16,77 @@ import (
 // call's context; PayCard records the cancelled outcome itself.
 type paymentScreen struct {
 	spin    spinner.Model
+	state   payState
 	attempt int // the card payment this screen waits for
 	amount  pos.Money
 	phase   string // what is happening, for the cashier
 	cancel  context.CancelFunc
-	// resolving: the reader's answer was lost and the payment is being
-	// looked up; it cannot be cancelled, only waited for.
-	resolving  bool
-	cancelling bool
-	unknown    pos.Payment
-	tries      int
+	tries   int
 }
 
 func newPayment() *paymentScreen {
 	return &paymentScreen{spin: spinner.New(spinner.WithSpinner(spinner.Line))}
 }
 
-// payCard starts a card payment for amount, reserving the sale first if
-// that was not done yet.
-func (m *Model) payCard(amount pos.Money, t *tenderScreen) tea.Cmd {
-	owed := m.owed()
-	switch {
-	case m.deps.Checkout.Gateway == nil:
-		return m.reject("card payments are not set up on this till")
-	case owed <= 0:
-		return m.reject("nothing is left to pay")
-	case amount <= 0 || amount > owed:
-		return m.reject(fmt.Sprintf("a card can pay from %s to %s", m.money(1), m.money(owed)))
+// start shows a new card payment: the step is the reservation (when the
+// sale is not reserved yet) or the charge.
+func (p *paymentScreen) start(m *Model, msg cardStartMsg) tea.Cmd {
+	p.attempt, p.amount, p.tries, p.state = m.nextReq(), msg.amount, 0, payIdle
+	ev := payCharge
+	if msg.step.Kind == pos.StepReserve {
+		ev = payReserve
 	}
-	if _, err := m.draft(); err != nil {
-		return m.reject(pos.ErrorMessage(err))
-	}
-	t.amount.reset()
-	p := m.screens[screenPayment].(*paymentScreen)
-	p.attempt, p.amount, p.tries = m.nextReq(), amount, 0
-	p.resolving, p.cancelling = false, false
-	m.goTo(screenPayment)
-	m.setStatus("", false)
-	return tea.Batch(p.spin.Tick, p.charge(m))
+	return tea.Batch(p.spin.Tick, p.transition(m, ev, msg.step, pos.Result{}))
 }
 
-// charge sends the card payment (after the reservation when needed).
-func (p *paymentScreen) charge(m *Model) tea.Cmd {
-	draft, err := m.draft()
-	if err != nil {
-		return m.reject(pos.ErrorMessage(err))
+// send runs a step of the card payment. A reservation or a charge can be
+// cancelled with Esc; a lookup cannot.
+func (p *paymentScreen) send(m *Model, st pos.Step) tea.Cmd {
+	if st.Kind == pos.StepNone {
+		return nil
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	p.cancel = cancel
-	// From here the sale may be in the database: its lines are frozen.
-	m.sale.reserveSent, m.sale.locked = true, true
-	if !m.sale.reserved {
+	switch p.state {
+	case payReserving:
 		p.phase = "recording the sale…"
-	} else {
+	case payCharging:
 		p.phase = "waiting for the card…"
-	}
-	co, attempt, amount, reserved, rec := m.deps.Checkout, p.attempt, p.amount, m.sale.reserved, m.sale.recorded
-	if !reserved {
-		// Reserve first, as its own step, so the screen can tell the cashier
-		// whether it waits for the database or for the card.
-		return func() tea.Msg {
-			defer cancel()
-			s, err := co.Reserve(ctx, draft)
-			msg := cardMsg{attempt: attempt, saleKey: draft.Key, err: err}
-			if err == nil {
-				msg.reserved = &s
-			}
-			return msg
+	case payResolving:
+		if p.tries == 0 {
+			p.phase = "no answer from the card reader: checking what happened…"
 		}
 	}
+	attempt := p.attempt
 	return func() tea.Msg {
 		defer cancel()
-		pay, err := co.PayCard(ctx, rec, amount)
-		return cardMsg{attempt: attempt, saleKey: draft.Key, payment: pay, err: err}
+		return stepMsg{attempt: attempt, result: st.Run(ctx)}
 	}
 }
 
 func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case cardStartMsg:
+		return p.start(m, msg)
 	case spinner.TickMsg:
 		var cmd tea.Cmd
-		p.spin, cmd = p.spin.Update(msg)
-		return cmd
-	case cardMsg:
-		if msg.attempt != p.attempt || msg.saleKey != m.sale.basket.Key {
+		if p.spin, cmd = p.spin.Update(msg); cmd == nil {
+			return nil // not this spinner's tick
+		}
+		// The next frame, on the model's timer rather than the spinner's own.
+		return m.after(p.spin.Spinner.FPS, p.spin.Tick())
+	case stepMsg:
+		if msg.attempt != p.attempt || msg.result.Key != m.sale.Key() {
 			return nil
 		}
-		return p.answered(m, msg)
-	case resolvedMsg:
-		if msg.attempt != p.attempt || msg.saleKey != m.sale.basket.Key {
-			return nil
-		}
-		return p.resolved(m, msg)
+		return p.answered(m, msg.result)
 	case retryMsg:
-		if msg.attempt != p.attempt || msg.saleKey != m.sale.basket.Key {
+		if msg.attempt != p.attempt || msg.saleKey != m.sale.Key() {
 			return nil
 		}
-		if msg.op == "resolve" {
-			return p.resolve(m)
-		}
-		return p.charge(m)
+		return p.transition(m, payRetryDue, m.sale.Pending(), pos.Result{})
 	case tea.KeyPressMsg:
-		switch {
-		case key.Matches(msg, m.km.Esc):
-			if p.resolving {
-				return m.reject("checking what became of the payment: it cannot be cancelled now")
-			}
-			if p.cancel != nil && !p.cancelling {
-				p.cancelling, p.phase = true, "cancelling…"
-				p.cancel()
-			}
-		case key.Matches(msg, m.km.SimDecline) && m.deps.CardSim != nil:
-			m.deps.CardSim.NextDecline()
-			m.setStatus("training: the next card payment will be declined", false)
-		case key.Matches(msg, m.km.SimTimeout) && m.deps.CardSim != nil:
-			m.deps.CardSim.NextTimeout()
-			m.setStatus("training: the next card reader will time out", false)
-		case key.Matches(msg, m.km.TestCard) && m.deps.TestCards != nil:
-			return presentTestCard(m, false)
-		case key.Matches(msg, m.km.TestDecline) && m.deps.TestCards != nil:
-			return presentTestCard(m, true)
-		}
+		return p.key(m, msg)
 	case testCardMsg:
 		if msg.err != nil {
 			return m.fail("present a test card", msg.err)
@@ -147,84 +96,93 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// answered handles the reader's answer.
-func (p *paymentScreen) answered(m *Model, msg cardMsg) tea.Cmd {
-	if msg.reserved != nil {
-		m.sale.recorded, m.sale.reserved = *msg.reserved, true
-	}
-	pay, err := msg.payment, msg.err
-	if msg.reserved != nil || !m.sale.reserved {
-		m.noteDB(err) // the database answered the reservation, or did not
-	}
+func (p *paymentScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
-	case msg.reserved != nil && err == nil && p.cancelling:
-		m.goTo(screenTender)
-		m.setStatus("card payment cancelled: nothing was charged", false)
-		return nil
-	case msg.reserved != nil && err == nil:
-		return p.charge(m) // reserved: now the card
-	case err == nil:
-		return p.approved(m, pay)
-	case !m.sale.reserved && p.cancelling:
-		m.goTo(screenTender)
-		m.setStatus("card payment cancelled", false)
-		return nil
-	case !m.sale.reserved && pos.ErrorCode(err) == pos.EUnavailable:
-		// The reservation's answer was lost or the database is down: ask
-		// again (idempotent by the sale key) after a pause.
-		p.tries++
-		p.phase = fmt.Sprintf("waiting for the database (try %d): %s", p.tries, pos.ErrorMessage(err))
-		return retryAfter(p.tries, retryMsg{op: "card", saleKey: msg.saleKey, attempt: p.attempt})
-	case !m.sale.reserved:
-		// Refused outright (e.g. out of stock): nothing was recorded.
-		m.sale.reserveSent, m.sale.locked = false, false
-		m.goTo(screenTender)
-		return m.fail("reserve the sale", err)
-	case pay.Status == pos.PaymentUnknown:
-		p.resolving, p.unknown, p.tries = true, pay, 0
-		p.phase = "no answer from the card reader: checking what happened…"
-		return p.resolve(m)
-	case p.cancelling && pay.Status != pos.PaymentDeclined:
-		m.goTo(screenTender)
-		m.setStatus("card payment cancelled: nothing was charged", false)
-		return nil
+	case key.Matches(msg, m.km.Esc):
+		return p.transition(m, payEsc, pos.Step{}, pos.Result{})
+	case key.Matches(msg, m.km.SimDecline) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextDecline()
+		m.setStatus("training: the next card payment will be declined", false)
+	case key.Matches(msg, m.km.SimTimeout) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextTimeout()
+		m.setStatus("training: the next card reader will time out", false)
+	case key.Matches(msg, m.km.TestCard) && m.deps.TestCards != nil:
+		return presentTestCard(m, false)
+	case key.Matches(msg, m.km.TestDecline) && m.deps.TestCards != nil:
+		return presentTestCard(m, true)
 	}
-	m.goTo(screenTender)
-	return m.fail("card payment", err)
-}
-
-func (p *paymentScreen) approved(m *Model, pay pos.Payment) tea.Cmd {
-	m.sale.recorded.Payments = append(m.sale.recorded.Payments, pay)
-	slog.Info("card approved", "sale", pay.SaleKey, "amount", pay.Amount, "brand", pay.CardBrand, "last4", pay.CardLast4)
-	m.goTo(screenTender)
-	if m.cashDue() <= 0 {
-		return m.finish()
-	}
-	m.setStatus(fmt.Sprintf("card %s approved; %s still due", m.money(pay.Amount), m.money(m.owed())), false)
 	return nil
 }
 
-// resolve asks the gateway what became of a payment whose answer was lost.
-func (p *paymentScreen) resolve(m *Model) tea.Cmd {
-	ctx, co, attempt, key, pay := m.ctx, m.deps.Checkout, p.attempt, m.sale.basket.Key, p.unknown
-	return func() tea.Msg {
-		res, err := co.ResolvePayment(ctx, pay)
-		return resolvedMsg{attempt: attempt, saleKey: key, payment: res, err: err}
+// answered hands the answer of a reservation, a charge or a lookup to the
+// sale, which says what to run next, and moves the screen on.
+func (p *paymentScreen) answered(m *Model, r pos.Result) tea.Cmd {
+	next := m.sale.Apply(r)
+	if r.Kind == pos.StepReserve {
+		m.noteDB(r.Err) // the database answered the reservation, or did not
 	}
+	return p.transition(m, payEventOf(r), next, r)
 }
 
-func (p *paymentScreen) resolved(m *Model, msg resolvedMsg) tea.Cmd {
-	if msg.err != nil {
+// transition moves the screen to its next state and does what the
+// transition says: next is the step the sale returned, r the answer that
+// caused it (if any).
+func (p *paymentScreen) transition(m *Model, ev payEvent, next pos.Step, r pos.Result) tea.Cmd {
+	var act payAction
+	p.state, act = p.state.on(ev)
+	switch act {
+	case actSend:
+		if ev == payUnknown {
+			p.tries = 0
+		}
+		return p.send(m, next)
+	case actRetry:
 		p.tries++
-		p.phase = fmt.Sprintf("checking the card payment (try %d): %s", p.tries, pos.ErrorMessage(msg.err))
-		return retryAfter(p.tries, retryMsg{op: "resolve", saleKey: msg.saleKey, attempt: p.attempt})
+		op, doing := retryReserve, "waiting for the database"
+		if r.Kind == pos.StepResolve {
+			op, doing = retryResolve, "checking the card payment"
+		}
+		p.phase = fmt.Sprintf("%s (try %d): %s", doing, p.tries, pos.ErrorMessage(r.Err))
+		return m.retryAfter(p.tries, retryMsg{op: op, saleKey: r.Key, attempt: p.attempt})
+	case actCancel:
+		m.sale.CancelCard()
+		p.phase = "cancelling…"
+		if p.cancel != nil {
+			p.cancel()
+		}
+	case actRefuse:
+		return m.reject("checking what became of the payment: it cannot be cancelled now")
+	case actApproved:
+		return p.approved(m, r.Payment, next)
+	case actCancelled:
+		m.goTo(screenTender)
+		m.setStatus("card payment cancelled", false)
+	case actNotCharged:
+		m.goTo(screenTender)
+		m.setStatus("card payment cancelled: nothing was charged", false)
+	case actFailed:
+		m.goTo(screenTender)
+		if r.Kind == pos.StepReserve {
+			return m.fail("reserve the sale", r.Err)
+		}
+		return m.fail("card payment", r.Err)
+	case actLookupNot:
+		m.goTo(screenTender)
+		return m.reject(fmt.Sprintf("card payment %s%s: nothing was charged", r.Payment.Status, suffix(r.Payment.Message)))
 	}
-	p.resolving = false
-	if msg.payment.Status == pos.PaymentApproved {
-		return p.approved(m, msg.payment)
-	}
+	return nil
+}
+
+// approved is a card payment the sale has kept; next records the sale when
+// nothing is left to pay.
+func (p *paymentScreen) approved(m *Model, pay pos.Payment, next pos.Step) tea.Cmd {
+	m.log.Info("card approved", "sale", pay.SaleKey, "amount", pay.Amount, "brand", pay.CardBrand, "last4", pay.CardLast4)
 	m.goTo(screenTender)
-	return m.reject(fmt.Sprintf("card payment %s%s: nothing was charged", msg.payment.Status, suffix(msg.payment.Message)))
+	if next.Kind != pos.StepNone {
+		return m.finish(next)
+	}
+	m.setStatus(fmt.Sprintf("card %s approved; %s still due", m.money(pay.Amount), m.money(m.sale.Owed())), false)
+	return nil
 }
 
 func suffix(s string) string {
@@ -240,7 +198,7 @@ func (p *paymentScreen) view(m *Model, w, h int) string {
 		m.st.Big.Render(bigText(m.money(p.amount))), "",
 		p.spin.View() + " " + p.phase,
 	}
-	if !p.resolving && !p.cancelling {
+	if p.state == payReserving || p.state == payCharging {
 		rows = append(rows, "", "Ask the customer to tap, insert or swipe their card.")
 	}
 	if m.deps.CardSim != nil {

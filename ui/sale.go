@@ -2,59 +2,34 @@ package ui
 
 import (
 	"fmt"
-	"log/slog"
 	"strconv"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/till-pos/till/pos"
 )
 
-// saleState is the sale being built and paid at this till. It lives in
-// memory until it is recorded, and survives the database being down.
-type saleState struct {
-	basket   pos.Basket
-	selected int        // index of the selected line
-	totals   pos.Totals // recomputed after every change to the lines
-	// recorded is the sale as the store holds it after Reserve (ID set);
-	// its Payments are the approved card payments.
-	recorded pos.Sale
-	reserved bool
-	// locked is set once the sale may exist in the database (a Reserve or
-	// SellCash was sent): from then on its lines and customer cannot change,
-	// or the same key would name two different sales.
-	locked bool
-	// reserveSent is set once a Reserve was sent: the sale is finished
-	// with Complete from then on (SellCash would find the key taken).
-	reserveSent bool
-	// cash is the cash handed over so far, recorded when the sale completes.
-	cash []pos.Money
-}
-
 // newSale opens an empty basket under a new idempotency key.
 func (m *Model) newSale() {
-	m.sale = saleState{basket: pos.Basket{Key: pos.NewKey()}}
+	var id int64
+	if m.cashier != nil {
+		id = m.cashier.ID
+	}
+	m.sale, m.selected = m.deps.Checkout.Open(id), 0
 }
 
 // inProgress reports whether there is anything in the sale to lose.
-func (m *Model) inProgress() bool {
-	return len(m.sale.basket.Lines) > 0 || m.sale.locked || m.sale.basket.Customer != nil
-}
+func (m *Model) inProgress() bool { return !m.sale.Empty() }
 
+// recompute keeps the selection on a line after the lines changed (the
+// sale keeps its totals itself).
 func (m *Model) recompute() {
-	t, err := pos.ComputeTotals(m.sale.basket.Lines, m.set.TaxMode)
-	if err != nil {
-		// Basket.Add and SetQuantity validated the lines; this is a bug.
-		slog.Error("basket totals", "err", err)
-	}
-	m.sale.totals = t
-	m.sale.selected = min(max(m.sale.selected, 0), max(len(m.sale.basket.Lines)-1, 0))
+	m.selected = min(max(m.selected, 0), max(len(m.sale.Lines())-1, 0))
 }
 
 // editable refuses a change to a sale that is already recorded.
 func (m *Model) editable() error {
-	if m.sale.locked {
+	if m.sale.Locked() {
 		return pos.Errorf(pos.EConflict, "the sale is recorded: pay the rest or void it (%s)", m.km.VoidSale.Help().Key)
 	}
 	return nil
@@ -91,12 +66,12 @@ func (m *Model) scan(input string) tea.Cmd {
 func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
 	line, err := pos.NewLine(item, sc)
 	if err == nil {
-		err = m.sale.basket.Add(line)
+		err = m.sale.Add(line)
 	}
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	m.sale.selected = len(m.sale.basket.Lines) - 1
+	m.selected = len(m.sale.Lines()) - 1
 	m.recompute()
 	m.setStatus("added "+line.Name+" "+m.quantity(line), false)
 	return nil
@@ -111,7 +86,7 @@ func (m *Model) lookupCard(card string) tea.Cmd {
 		return m.reject("loyalty cards are not set up on this till")
 	}
 	m.setStatus("looking up loyalty card "+card+"…", false)
-	ctx, cs, key := m.ctx, m.deps.Customers, m.sale.basket.Key
+	ctx, cs, key := m.ctx, m.deps.Customers, m.sale.Key()
 	return func() tea.Msg {
 		c, err := cs.CustomerByCard(ctx, card)
 		return cardCustomerMsg{saleKey: key, card: card, customer: c, err: err}
@@ -119,7 +94,7 @@ func (m *Model) lookupCard(card string) tea.Cmd {
 }
 
 func (m *Model) cardCustomer(msg cardCustomerMsg) tea.Cmd {
-	if msg.saleKey != m.sale.basket.Key {
+	if msg.saleKey != m.sale.Key() {
 		return nil // the sale it was scanned into is over
 	}
 	if msg.err != nil {
@@ -133,7 +108,9 @@ func (m *Model) attach(c pos.Customer) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	m.sale.basket.Customer = &c
+	if err := m.sale.Attach(c); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
 	m.setStatus(fmt.Sprintf("customer %s attached (%d points)", c.Name, c.LoyaltyPoints), false)
 	return nil
 }
@@ -142,11 +119,11 @@ func (m *Model) detach() tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	if m.sale.basket.Customer == nil {
-		return m.reject("no customer is attached")
+	c, err := m.sale.Detach()
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
 	}
-	m.setStatus("customer "+m.sale.basket.Customer.Name+" detached", false)
-	m.sale.basket.Customer = nil
+	m.setStatus("customer "+c.Name+" detached", false)
 	return nil
 }
 
@@ -155,17 +132,17 @@ func (m *Model) setQuantity(input string) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	i := m.sale.selected
-	if i >= len(m.sale.basket.Lines) {
+	i := m.selected
+	if i >= len(m.sale.Lines()) {
 		return m.reject("no line selected")
 	}
-	l := m.sale.basket.Lines[i]
+	l := m.sale.Lines()[i]
 	if l.Weighed {
 		return m.reject(l.Name + " is weighed: its weight comes from the scale label")
 	}
 	q, err := parseQuantity(input)
 	if err == nil {
-		err = m.sale.basket.SetQuantity(i, q)
+		err = m.sale.SetQuantity(i, q)
 	}
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
@@ -198,7 +175,7 @@ func (m *Model) voidLine() tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	l, err := m.sale.basket.Void(m.sale.selected)
+	l, err := m.sale.Void(m.selected)
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
@@ -214,9 +191,9 @@ func (m *Model) voidSale() tea.Cmd {
 	if !m.inProgress() {
 		return m.reject("the sale is empty")
 	}
-	m.ask(fmt.Sprintf("Void the whole sale (%s, %s)? y/n", plural(len(m.sale.basket.Lines), "line"),
-		m.money(m.sale.totals.Total)), func() tea.Cmd {
-		if m.sale.locked {
+	m.ask(fmt.Sprintf("Void the whole sale (%s, %s)? y/n", plural(len(m.sale.Lines()), "line"),
+		m.money(m.sale.Totals().Total)), func() tea.Cmd {
+		if m.sale.Locked() {
 			m.goTo(screenTender)
 			m.setStatus("voiding the sale…", false)
 			return m.release()
@@ -232,28 +209,37 @@ func (m *Model) voidSale() tea.Cmd {
 
 // release voids a recorded sale in the database, retrying while it is down.
 func (m *Model) release() tea.Cmd {
-	ctx, co, key := m.ctx, m.deps.Checkout, m.sale.basket.Key
-	return func() tea.Msg {
-		_, err := co.Release(ctx, key, pos.SaleVoided)
-		if pos.ErrorCode(err) == pos.ENotFound {
-			err = nil // never recorded: nothing to give back
-		}
-		return releasedMsg{saleKey: key, err: err}
+	st, err := m.sale.Release(pos.SaleVoided)
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
 	}
+	return m.runStep(st, 0)
 }
 
-func (m *Model) released(msg releasedMsg, try *int) tea.Cmd {
-	if msg.saleKey != m.sale.basket.Key {
+// runStep runs a step of the sale protocol in a command; its result comes
+// back as a stepMsg marked with attempt.
+func (m *Model) runStep(st pos.Step, attempt int) tea.Cmd {
+	if st.Kind == pos.StepNone {
 		return nil
 	}
-	if msg.err != nil {
-		m.noteDB(msg.err)
-		if pos.ErrorCode(msg.err) == pos.EUnavailable {
+	ctx := m.ctx
+	return func() tea.Msg { return stepMsg{attempt: attempt, result: st.Run(ctx)} }
+}
+
+func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
+	r := msg.result
+	if r.Key != m.sale.Key() {
+		return nil
+	}
+	next := m.sale.Apply(r)
+	if r.Err != nil {
+		m.noteDB(r.Err)
+		if next.Retry {
 			*try++
-			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(msg.err)+"), retrying", true)
-			return retryAfter(*try, retryMsg{op: "release", saleKey: msg.saleKey})
+			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(r.Err)+"), retrying", true)
+			return m.retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
 		}
-		return m.fail("void sale", msg.err)
+		return m.fail("void sale", r.Err)
 	}
 	*try = 0
 	m.noteDB(nil)
@@ -264,13 +250,13 @@ func (m *Model) released(msg releasedMsg, try *int) tea.Cmd {
 	return cmd
 }
 
-func retryAfter(try int, msg retryMsg) tea.Cmd {
-	return tea.Tick(backoff(try-1), func(time.Time) tea.Msg { return msg })
+func (m *Model) retryAfter(try int, msg retryMsg) tea.Cmd {
+	return m.after(backoff(try-1), msg)
 }
 
 // saleSummary describes the sale for the audit log.
 func (m *Model) saleSummary() string {
-	return fmt.Sprintf("%s, total %s", plural(len(m.sale.basket.Lines), "line"), m.money(m.sale.totals.Total))
+	return fmt.Sprintf("%s, total %s", plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total))
 }
 
 // quantity writes a line's quantity: "3" or "0.482 kg".
@@ -279,13 +265,4 @@ func (m *Model) quantity(l pos.Line) string {
 		return fmt.Sprintf("%d.%03d kg", l.Quantity/1000, l.Quantity%1000)
 	}
 	return strconv.FormatInt(l.Quantity, 10)
-}
-
-// draft is the sale as it would be recorded now.
-func (m *Model) draft() (pos.Sale, error) {
-	var id int64
-	if m.cashier != nil {
-		id = m.cashier.ID
-	}
-	return m.deps.Checkout.Draft(&m.sale.basket, id)
 }

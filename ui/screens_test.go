@@ -72,7 +72,7 @@ func TestBasketScans(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, true)
 			r.scan(tt.input)
-			lines := r.m.sale.basket.Lines
+			lines := r.m.sale.Lines()
 			if len(lines) != tt.wantLines {
 				t.Fatalf("lines: got %d, want %d (status %q)", len(lines), tt.wantLines, r.m.status.text)
 			}
@@ -98,7 +98,7 @@ func TestBasketScans(t *testing.T) {
 func TestLoyaltyCardScanAttaches(t *testing.T) {
 	r := newRig(t, true)
 	r.scan(loyaltyCard)
-	if c := r.m.sale.basket.Customer; c == nil || c.ID != ann.ID {
+	if c := r.m.sale.Customer(); c == nil || c.ID != ann.ID {
 		t.Fatalf("customer: got %+v, want %s", c, ann.Name)
 	}
 	if !strings.Contains(r.screen(), "120 points") {
@@ -108,7 +108,7 @@ func TestLoyaltyCardScanAttaches(t *testing.T) {
 	r.key("f9")
 	r.key("y")
 	r.send(cardCustomerMsg{saleKey: "old", customer: ann})
-	if r.m.sale.basket.Customer != nil {
+	if r.m.sale.Customer() != nil {
 		t.Errorf("a stale loyalty answer attached a customer to the next sale")
 	}
 }
@@ -121,11 +121,11 @@ func TestBasketEditing(t *testing.T) {
 	r.key("f2")
 	r.typeText("4")
 	r.key("enter")
-	if got := r.m.sale.basket.Lines[0].Quantity; got != 4 {
+	if got := r.m.sale.Lines()[0].Quantity; got != 4 {
 		t.Errorf("quantity after F2 4: got %d, want 4", got)
 	}
 	r.key("f8") // void milk
-	if n := len(r.m.sale.basket.Lines); n != 1 || r.m.sale.basket.Lines[0].Name != bread.Name {
+	if n := len(r.m.sale.Lines()); n != 1 || r.m.sale.Lines()[0].Name != bread.Name {
 		t.Fatalf("after void line: got %d lines, want only %s", n, bread.Name)
 	}
 	r.key("f9")
@@ -133,7 +133,7 @@ func TestBasketEditing(t *testing.T) {
 		t.Fatal("void sale did not ask first")
 	}
 	r.key("y")
-	if n := len(r.m.sale.basket.Lines); n != 0 {
+	if n := len(r.m.sale.Lines()); n != 0 {
 		t.Errorf("after void sale: got %d lines, want 0", n)
 	}
 	got := strings.Join(r.db.auditActions(), ",")
@@ -150,8 +150,8 @@ func TestItemSearch(t *testing.T) {
 		t.Fatalf("screen: got %d, want the search", r.m.active)
 	}
 	r.key("enter")
-	if n := len(r.m.sale.basket.Lines); n != 1 || r.m.sale.basket.Lines[0].ItemID != bread.ID {
-		t.Fatalf("search and enter: got %+v, want one line of %s", r.m.sale.basket.Lines, bread.Name)
+	if n := len(r.m.sale.Lines()); n != 1 || r.m.sale.Lines()[0].ItemID != bread.ID {
+		t.Fatalf("search and enter: got %+v, want one line of %s", r.m.sale.Lines(), bread.Name)
 	}
 	if r.m.active != screenBasket {
 		t.Errorf("after adding: got screen %d, want the basket", r.m.active)
@@ -164,7 +164,7 @@ func TestCustomerLookup(t *testing.T) {
 	r.typeText("shop")
 	r.key("enter") // search
 	r.key("enter") // attach
-	if c := r.m.sale.basket.Customer; c == nil || c.Name != ann.Name {
+	if c := r.m.sale.Customer(); c == nil || c.Name != ann.Name {
 		t.Fatalf("customer: got %+v, want %s", c, ann.Name)
 	}
 	// A late answer to an older search is dropped.
@@ -174,7 +174,7 @@ func TestCustomerLookup(t *testing.T) {
 		t.Errorf("stale search answer shown: %+v", s.results)
 	}
 	r.key("f8") // detach
-	if r.m.sale.basket.Customer != nil {
+	if r.m.sale.Customer() != nil {
 		t.Errorf("detach: customer still attached")
 	}
 }
@@ -247,8 +247,8 @@ func TestDeclinedCardKeepsSaleReserved(t *testing.T) {
 	r.key("f5")
 	r.reader.NextDecline()
 	r.key("f5")
-	if !r.m.sale.reserved || !r.m.sale.locked {
-		t.Fatalf("after a decline: reserved %v locked %v, want both", r.m.sale.reserved, r.m.sale.locked)
+	if r.m.sale.Stage() != pos.StageReserved || !r.m.sale.Locked() {
+		t.Fatalf("after a decline: stage %s locked %v, want reserved and locked", r.m.sale.Stage(), r.m.sale.Locked())
 	}
 	r.key("esc")
 	if r.m.active != screenTender {
@@ -256,8 +256,8 @@ func TestDeclinedCardKeepsSaleReserved(t *testing.T) {
 	}
 	r.key("f9")
 	r.key("y")
-	if r.m.active != screenBasket || len(r.m.sale.basket.Lines) != 0 {
-		t.Fatalf("void: got screen %d with %d lines, want an empty basket", r.m.active, len(r.m.sale.basket.Lines))
+	if r.m.active != screenBasket || len(r.m.sale.Lines()) != 0 {
+		t.Fatalf("void: got screen %d with %d lines, want an empty basket", r.m.active, len(r.m.sale.Lines()))
 	}
 	for _, s := range r.db.sales {
 		if s.Status != pos.SaleVoided {
@@ -296,18 +296,17 @@ func TestDatabaseDown(t *testing.T) {
 	r.scan("4006381333931") // scanning goes on from the cache
 	r.scan("4006381333931")
 	r.key("f8") // a void while down is audited later
-	if n := len(r.m.sale.basket.Lines); n != 1 {
+	if n := len(r.m.sale.Lines()); n != 1 {
 		t.Fatalf("lines while down: got %d, want 1", n)
 	}
 	r.key("f5")
 	r.key("f2")
-	tender := r.m.screens[screenTender].(*tenderScreen)
-	if !tender.waiting || !strings.Contains(r.m.status.text, "waiting for the database") {
-		t.Fatalf("tender while down: waiting %v status %q, want waiting", tender.waiting, r.m.status.text)
+	if !r.m.sale.Recording() || !strings.Contains(r.m.status.text, "waiting for the database") {
+		t.Fatalf("tender while down: recording %v status %q, want waiting", r.m.sale.Recording(), r.m.status.text)
 	}
 	r.typeText("123") // nothing typed changes a sale being recorded
 	r.db.setDown(false)
-	r.send(retryMsg{op: "finish", saleKey: r.m.sale.basket.Key})
+	r.send(retryMsg{op: retryFinish, saleKey: r.m.sale.Key()})
 	if r.m.active != screenDone || r.m.dbDown != "" {
 		t.Fatalf("after the database came back: screen %d banner %q, want done and no banner", r.m.active, r.m.dbDown)
 	}
@@ -324,11 +323,11 @@ func TestScansBeforeCatalogAreKept(t *testing.T) {
 	r.m.goTo(screenBasket)
 	r.scan("4006381333931")
 	r.scan("5901234123457")
-	if len(r.m.sale.basket.Lines) != 0 || len(r.m.pendingScans) != 2 {
-		t.Fatalf("before the catalog: %d lines, %d kept; want 0 and 2", len(r.m.sale.basket.Lines), len(r.m.pendingScans))
+	if len(r.m.sale.Lines()) != 0 || len(r.m.pendingScans) != 2 {
+		t.Fatalf("before the catalog: %d lines, %d kept; want 0 and 2", len(r.m.sale.Lines()), len(r.m.pendingScans))
 	}
 	r.send(refreshMsg{})
-	if n := len(r.m.sale.basket.Lines); n != 2 {
+	if n := len(r.m.sale.Lines()); n != 2 {
 		t.Errorf("after the catalog: got %d lines, want 2", n)
 	}
 }
@@ -345,7 +344,7 @@ func TestQuitAsksWithSaleInProgress(t *testing.T) {
 		t.Fatalf("ctrl+c with a sale: want a question, got:\n%s", r.screen())
 	}
 	r.key("n")
-	if r.m.confirm != nil || len(r.m.sale.basket.Lines) != 1 {
+	if r.m.confirm != nil || len(r.m.sale.Lines()) != 1 {
 		t.Errorf("after n: the question or the sale changed")
 	}
 }
@@ -372,8 +371,8 @@ func TestDoneScanStartsNextSale(t *testing.T) {
 	r.key("f2")
 	first := r.m.screens[screenDone].(*doneScreen).sale.Key
 	r.scan("5901234123457")
-	if r.m.active != screenBasket || len(r.m.sale.basket.Lines) != 1 || r.m.sale.basket.Key == first {
-		t.Errorf("scan on done: got screen %d, %d lines, key reused %v", r.m.active, len(r.m.sale.basket.Lines), r.m.sale.basket.Key == first)
+	if r.m.active != screenBasket || len(r.m.sale.Lines()) != 1 || r.m.sale.Key() == first {
+		t.Errorf("scan on done: got screen %d, %d lines, key reused %v", r.m.active, len(r.m.sale.Lines()), r.m.sale.Key() == first)
 	}
 }
 
@@ -467,4 +466,66 @@ func TestTestCardKeysOnATestModeReader(t *testing.T) {
 	}
 	r.key("esc")
 	r.drain(300 * time.Millisecond)
+}
+
+// A card whose answer is lost is looked up, and the screen cannot be
+// cancelled meanwhile; the fake reader says it never reached it.
+func TestCardAnswerLostIsLookedUp(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.reader.NextTimeout()
+	r.key("f5")
+	if r.m.active != screenTender || !strings.Contains(r.m.status.text, "nothing was charged") {
+		t.Fatalf("after a lost answer: got screen %d status %q, want the tender and nothing charged", r.m.active, r.m.status.text)
+	}
+	if r.m.sale.Stage() != pos.StageReserved || r.m.sale.CardPaid() != 0 {
+		t.Errorf("sale: got %s with %d paid by card, want reserved and nothing paid", r.m.sale.Stage(), r.m.sale.CardPaid())
+	}
+}
+
+// The reservation waits for the database with a backoff, then the card is
+// charged and the sale recorded.
+func TestCardWaitsForTheDatabase(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.key("f5")
+	p := r.m.screens[screenPayment].(*paymentScreen)
+	if r.m.active != screenPayment || p.state != payReserving || !strings.Contains(p.phase, "waiting for the database (try 1)") {
+		t.Fatalf("card while down: got screen %d state %s phase %q, want reserving and waiting", r.m.active, p.state, p.phase)
+	}
+	r.drain(time.Second)
+	if !strings.Contains(p.phase, "(try 2)") {
+		t.Errorf("after a second: phase %q, want try 2", p.phase)
+	}
+	r.db.setDown(false)
+	r.drain(2 * time.Second)
+	if r.m.active != screenDone || len(r.db.completed()) != 1 {
+		t.Fatalf("after the database came back: got screen %d and %d sales, want done and 1", r.m.active, len(r.db.completed()))
+	}
+}
+
+// Esc while a reservation waits for its retry goes back to the tender at
+// once; the sale stays locked, since the reservation may exist.
+func TestCardCancelWhileTheDatabaseIsDown(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.key("f5")
+	r.key("esc")
+	r.drain(time.Second)
+	if r.m.active != screenTender || !strings.Contains(r.m.status.text, "card payment cancelled") {
+		t.Fatalf("esc while down: got screen %d status %q, want the tender and cancelled", r.m.active, r.m.status.text)
+	}
+	if !r.m.sale.Locked() {
+		t.Errorf("sale after a reservation without an answer: not locked, want locked")
+	}
+	r.db.setDown(false)
+	r.key("f2") // exact cash: reserved again, then completed
+	if r.m.active != screenDone || len(r.db.completed()) != 1 {
+		t.Fatalf("cash after: got screen %d and %d sales, want done and 1", r.m.active, len(r.db.completed()))
+	}
 }

@@ -45,6 +45,9 @@ func (s *signInScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		m.noteDB(nil)
 		c := msg.cashier
 		m.cashier = &c
+		if m.sale.Empty() {
+			m.newSale() // rung up by this cashier
+		}
 		m.goTo(screenBasket)
 		m.setStatus("signed in as "+c.Name+": ready to scan", false)
 		return nil

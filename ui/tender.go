@@ -14,9 +14,10 @@ import (
 // tenderScreen takes the payment: cash typed or by quick keys, card, or a
 // mix. The amount field holds the cash handed over, or the part to put on a
 // card.
+// While the sale is being recorded (and retried while the database is
+// down), the sale says so (Recording) and the screen waits.
 type tenderScreen struct {
 	amount  field
-	waiting bool // the sale is being recorded (and retried while the database is down)
 	tries   int
 	release int
 }
@@ -29,20 +30,23 @@ func (t *tenderScreen) enter(*Model) { t.amount.reset() }
 
 func (t *tenderScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
-	case completedMsg:
-		return m.completed(msg, t)
-	case releasedMsg:
-		return m.released(msg, &t.release)
+	case stepMsg:
+		switch msg.result.Kind {
+		case pos.StepSell, pos.StepComplete:
+			return t.completed(m, msg)
+		case pos.StepRelease:
+			return m.released(msg, &t.release)
+		}
 	case retryMsg:
 		switch {
-		case msg.saleKey != m.sale.basket.Key:
-		case msg.op == "finish" && t.waiting:
-			return m.finish()
-		case msg.op == "release":
+		case msg.saleKey != m.sale.Key():
+		case msg.op == retryFinish && m.sale.Recording():
+			return m.finish(m.sale.Pending())
+		case msg.op == retryRelease:
 			return m.release()
 		}
 	case tea.KeyPressMsg:
-		if t.waiting {
+		if m.sale.Recording() {
 			return m.reject("recording the sale: please wait")
 		}
 		return t.key(m, msg)
@@ -64,9 +68,9 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.takeCash(v)
 	case key.Matches(msg, km.Exact):
 		t.amount.reset()
-		return m.takeCash(m.cashDue())
+		return m.takeCash(m.sale.CashDue())
 	case key.Matches(msg, km.Note1), key.Matches(msg, km.Note2):
-		n := nextNotes(m.cashDue())
+		n := nextNotes(m.sale.CashDue())
 		i := 0
 		if key.Matches(msg, km.Note2) {
 			i = 1
@@ -77,7 +81,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		t.amount.reset()
 		return m.takeCash(n[i])
 	case key.Matches(msg, km.Card):
-		amount := m.owed()
+		amount := m.sale.Owed()
 		if !t.amount.empty() {
 			v, err := parseAmount(m.set.Currency, t.amount.String())
 			if err != nil {
@@ -85,7 +89,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			}
 			amount = v
 		}
-		return m.payCard(amount, t)
+		return t.payCard(m, amount)
 	case key.Matches(msg, km.SimDecline) && m.deps.CardSim != nil:
 		m.deps.CardSim.NextDecline()
 		m.setStatus("training: the next card payment will be declined", false)
@@ -95,7 +99,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.VoidSale):
 		return m.voidSale()
 	case key.Matches(msg, km.Esc):
-		if m.sale.locked {
+		if m.sale.Locked() {
 			return m.reject("a card was used: pay the rest or void the sale (" + km.VoidSale.Help().Key + ")")
 		}
 		m.goTo(screenBasket)
@@ -105,17 +109,29 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// payCard starts a card payment for amount on the payment screen,
+// reserving the sale first if that was not done yet.
+func (t *tenderScreen) payCard(m *Model, amount pos.Money) tea.Cmd {
+	st, err := m.sale.PayCard(amount)
+	if err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	t.amount.reset()
+	m.setStatus("", false)
+	return m.show(screenPayment, cardStartMsg{amount: amount, step: st})
+}
+
 // parseAmount reads an amount typed at the till; a comma is a decimal point.
 func parseAmount(c pos.Currency, s string) (pos.Money, error) {
 	return c.Parse(strings.ReplaceAll(s, ",", "."))
 }
 
 func (t *tenderScreen) bindings(m *Model) []key.Binding {
-	if t.waiting {
+	if m.sale.Recording() {
 		return []key.Binding{m.km.Quit}
 	}
-	out := []key.Binding{m.km.Cash, with(m.km.Exact, "exact "+m.money(max(m.cashDue(), 0)))}
-	for i, n := range nextNotes(m.cashDue()) {
+	out := []key.Binding{m.km.Cash, with(m.km.Exact, "exact "+m.money(max(m.sale.CashDue(), 0)))}
+	for i, n := range nextNotes(m.sale.CashDue()) {
 		out = append(out, with([]key.Binding{m.km.Note1, m.km.Note2}[i], m.money(n)))
 	}
 	if m.deps.Checkout.Gateway != nil {
@@ -125,7 +141,7 @@ func (t *tenderScreen) bindings(m *Model) []key.Binding {
 		out = append(out, m.km.SimDecline, m.km.SimTimeout)
 	}
 	out = append(out, m.km.VoidSale)
-	if !m.sale.locked {
+	if !m.sale.Locked() {
 		out = append(out, with(m.km.Esc, "back to basket"))
 	}
 	return out
@@ -136,22 +152,20 @@ func (t *tenderScreen) view(m *Model, w, h int) string {
 	kv := func(k, v string) string {
 		return m.st.Label.Render(pad(k, 20)) + m.st.Value.Render(lpad(v, 12))
 	}
-	rows := []string{m.st.Title.Render("Payment"), kv("Total", m.money(m.sale.totals.Total))}
-	for _, p := range m.sale.recorded.Payments {
-		if p.Status == pos.PaymentApproved {
-			rows = append(rows, kv(fmt.Sprintf("Card %s ••%s", p.CardBrand, p.CardLast4), m.money(p.Amount)))
-		}
+	rows := []string{m.st.Title.Render("Payment"), kv("Total", m.money(m.sale.Totals().Total))}
+	for _, p := range m.sale.Cards() {
+		rows = append(rows, kv(fmt.Sprintf("Card %s ••%s", p.CardBrand, p.CardLast4), m.money(p.Amount)))
 	}
-	for _, c := range m.sale.cash {
+	for _, c := range m.sale.Cash() {
 		rows = append(rows, kv("Cash", m.money(c)))
 	}
-	due := m.cashDue()
+	due := m.sale.CashDue()
 	label := "Due"
-	if owed := m.owed(); owed != due {
+	if owed := m.sale.Owed(); owed != due {
 		label = fmt.Sprintf("Due (card %s, cash rounded)", m.money(owed))
 	}
 	rows = append(rows, "", m.st.Total.Render(label), m.st.Big.Render(bigText(m.money(max(due, 0)))), "")
-	if t.waiting {
+	if m.sale.Recording() {
 		rows = append(rows, m.st.Prompt.Render("Recording the sale… ")+m.st.Muted.Render("nothing is lost if the database is slow"))
 	} else {
 		rows = append(rows, m.st.Prompt.Render("Cash given › ")+m.st.Field.Render(t.amount.render(true)))

@@ -35,39 +35,45 @@ func oursTills(db *store.DB, cfg config, b *benchDB) flowTills {
 // benchSettings is till i of the bench store: prices include tax, one
 // loyalty point per 1.00, no cash rounding.
 func benchSettings(i int) pos.Settings {
-	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR,
+	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR(),
 		TaxMode: pos.TaxInclusive, PointsPer: 100, Scan: pos.DefaultScanRules()}
 }
 
 func sellOurs(ctx context.Context, co *pos.Checkout, cashier int64, b basket) attempt {
-	bk := &pos.Basket{Key: pos.NewKey(), Lines: b.lines}
-	if b.customer != 0 {
-		bk.Customer = &pos.Customer{ID: b.customer}
-	}
-	sale, err := co.Draft(bk, cashier)
-	if err != nil {
-		return attempt{err: err}
-	}
-	if !b.card {
-		_, err = co.SellCash(ctx, sale, sale.Totals.Total)
-		return oursOutcome(err)
-	}
-	if sale, err = co.Reserve(ctx, sale); err != nil {
-		return oursOutcome(err)
-	}
-	p, err := co.PayCard(ctx, sale, sale.Totals.Total)
-	if err != nil {
-		// Only the hard stop gets here (the simulated reader approves):
-		// give the stock back as the till would.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if _, rerr := co.Release(rctx, sale.Key, pos.SaleFailed); rerr != nil {
-			err = errors.Join(err, rerr)
+	s := co.Open(cashier)
+	for _, l := range b.lines {
+		if err := s.Add(l); err != nil {
+			return attempt{err: err}
 		}
-		return attempt{err: err}
 	}
-	sale.Payments = append(sale.Payments, p)
-	_, err = co.Complete(ctx, sale)
+	if b.customer != 0 {
+		if err := s.Attach(pos.Customer{ID: b.customer}); err != nil {
+			return attempt{err: err}
+		}
+	}
+	var step pos.Step
+	var err error
+	if b.card {
+		step, err = s.PayCard(s.Totals().Total)
+	} else {
+		step, err = s.TakeCash(s.Totals().Total)
+	}
+	for err == nil && step.Kind != pos.StepNone {
+		r := step.Run(ctx)
+		step, err = s.Apply(r), r.Err
+		if err != nil && r.Kind == pos.StepCharge {
+			// Only the hard stop gets here (the simulated reader approves):
+			// give the stock back as the till would.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if rel, rerr := s.Release(pos.SaleFailed); rerr != nil {
+				err = errors.Join(err, rerr)
+			} else if rerr = rel.Run(rctx).Err; rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			return attempt{err: err}
+		}
+	}
 	return oursOutcome(err)
 }
 

@@ -130,7 +130,7 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 
 	// What the till does: sign in, read the catalog, find a customer, sell
 	// for cash, sell by card, void a reserved sale, audit.
-	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR, PointsPer: 100, Scan: pos.DefaultScanRules()}
+	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), PointsPer: 100, Scan: pos.DefaultScanRules()}
 	cashier, err := db.SignIn(ctx, "t1", "101", "1111")
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +248,7 @@ func TestReconcileReleasesUnpaidSales(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t9", Currency: pos.EUR}}
+	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t9", Currency: pos.EUR()}}
 	var item pos.Item
 	for _, it := range items[20:] {
 		if it.Active && !it.Weighed && it.Code[0] != '2' {

@@ -112,16 +112,16 @@ func TestE2EFiftyScanBurst(t *testing.T) {
 	}
 	tmux(burst...)
 	screen := waitFor("50 lines")
-	if !strings.Contains(screen, pos.EUR.Format(want.Total)) {
-		t.Errorf("basket screen: total %s not shown:\n%s", pos.EUR.Format(want.Total), screen)
+	if !strings.Contains(screen, pos.EUR().Format(want.Total)) {
+		t.Errorf("basket screen: total %s not shown:\n%s", pos.EUR().Format(want.Total), screen)
 	}
 	tmux("send-keys", "-t", session, "F5")
 	waitFor("Cash given")
 	tmux("send-keys", "-t", session, "F2")
 	screen = waitFor("CHANGE DUE")
 	t.Logf("done screen:\n%s", screen)
-	if !strings.Contains(screen, pos.EUR.Format(want.Total)) {
-		t.Errorf("done screen: total %s not shown", pos.EUR.Format(want.Total))
+	if !strings.Contains(screen, pos.EUR().Format(want.Total)) {
+		t.Errorf("done screen: total %s not shown", pos.EUR().Format(want.Total))
 	}
 
 	var id int64
@@ -133,9 +133,9 @@ func TestE2EFiftyScanBurst(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the sale in the database: %v", err)
 	}
-	if status != "completed" || n != 50 || total != pos.EUR.Plain(want.Total) {
+	if status != "completed" || n != 50 || total != pos.EUR().Plain(want.Total) {
 		t.Errorf("sale %d: got %s, %d lines, total %s; want completed, 50 lines, total %s",
-			id, status, n, total, pos.EUR.Plain(want.Total))
+			id, status, n, total, pos.EUR().Plain(want.Total))
 	}
 
 	// Nothing is in progress on the done screen: ctrl+c quits at once and

@@ -45,7 +45,7 @@ func receiptsStore(t *testing.T) (*storetest.Database, []pos.Sale, map[string]st
 	if err != nil {
 		t.Fatal(err)
 	}
-	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR,
+	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(),
 		PointsPer: 100, Scan: pos.DefaultScanRules()}}
 	var sales []pos.Sale
 	for _, it := range items {

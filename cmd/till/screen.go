@@ -67,6 +67,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		Audit:     db,
 		CardNote:  cardNote(gw, env.getenv),
 		Hint:      s.hint,
+		Log:       slog.Default(), // the log file openLog set up
 	}
 	if sim, ok := gw.(*simpay.Gateway); ok && s.settings.Training {
 		deps.CardSim = simCard{sim}

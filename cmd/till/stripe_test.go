@@ -85,7 +85,7 @@ func TestCardGatewayTalksToAPIBase(t *testing.T) {
 	}
 	fake.Next(stripetest.Script{Card: stripetest.Approved})
 	res, err := gw.Charge(context.Background(), pos.ChargeRequest{AttemptKey: pos.NewKey(), SaleKey: pos.NewKey(),
-		StoreID: "store-1", TillID: "till-1", Amount: 1999, Currency: pos.EUR})
+		StoreID: "store-1", TillID: "till-1", Amount: 1999, Currency: pos.EUR()})
 	if err != nil || res.Status != pos.PaymentApproved {
 		t.Fatalf("charge: got %s, %v; want approved", res.Status, err)
 	}

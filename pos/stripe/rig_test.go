@@ -68,7 +68,7 @@ func (r *rig) gateway(tb testing.TB, cfg Config) *Gateway {
 // the caller sets it) forward, as for a till restarted later.
 func (r *rig) checkout(gw pos.PaymentGateway, clockShift time.Duration) *pos.Checkout {
 	return &pos.Checkout{Sales: r.db, Gateway: gw, Now: func() time.Time { return time.Now().Add(clockShift) },
-		Settings: pos.Settings{StoreID: "store-1", TillID: "till-1", Currency: pos.EUR,
+		Settings: pos.Settings{StoreID: "store-1", TillID: "till-1", Currency: pos.EUR(),
 			TaxMode: pos.TaxInclusive, Scan: pos.DefaultScanRules()}}
 }
 

@@ -25,7 +25,7 @@ func TestStripeMockAcceptsEveryRequest(t *testing.T) {
 			}
 			ctx := context.Background()
 			req := pos.ChargeRequest{AttemptKey: pos.NewKey(), SaleKey: pos.NewKey(), StoreID: "store-1",
-				TillID: "till-1", Amount: 1234, Currency: pos.EUR}
+				TillID: "till-1", Amount: 1234, Currency: pos.EUR()}
 			pi, err := g.createIntent(ctx, req)
 			if err != nil {
 				t.Fatalf("create payment intent: %v", err)

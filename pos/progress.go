@@ -1,0 +1,577 @@
+package pos
+
+import "context"
+
+// SaleInProgress is the sale being built and paid at a till: its basket
+// lines and customer, the card payments approved and the cash handed over,
+// what is still owed, and where it stands in the sale protocol. It is the
+// one place that knows the flow:
+//
+//   - all cash and no card: SellCash, one transaction, once the cash covers
+//     the total;
+//   - a card: Reserve once (the sale and its stock are recorded as pending),
+//     PayCard per card, then Complete with the cash handed over, which is
+//     kept in memory until then;
+//   - a reservation whose answer was lost is sent again before anything
+//     else (it is idempotent by the sale key and returns the sale as first
+//     recorded).
+//
+// It does no I/O itself, so a screen can keep it in its model: the methods
+// that move the sale on return a Step, the caller runs it (in a Bubble Tea
+// command, or inline in a load generator) and hands the Result back to
+// Apply, which returns the next Step. A SaleInProgress is not safe for
+// concurrent use; a Step is a copy of what it needs and may run anywhere.
+type SaleInProgress struct {
+	co       *Checkout
+	cashier  int64
+	basket   Basket
+	totals   Totals
+	stage    Stage
+	recorded Sale    // the sale as Reserve returned it, plus the approved cards
+	cash     []Money // cash handed over, recorded when the sale completes
+	card     Money   // the card amount wanted while reserving or charging; 0: none (or cancelled)
+	before   Stage   // the stage a release started from
+	inflight Step    // the step last issued, for a retry
+	done     Sale    // the completed sale
+}
+
+// Stage is where a sale in progress stands in the protocol.
+type Stage int
+
+const (
+	StageOpen        Stage = iota // nothing recorded: the basket may change
+	StageSelling                  // SellCash sent (no card): answer awaited, retried while the database is down
+	StageReserveSent              // Reserve sent; not answered yet, or its answer was lost
+	StageReserved                 // recorded as pending: stock taken, cards may be charged
+	StageCharging                 // a card charge is in flight
+	StageResolving                // a charge's answer was lost: the gateway is being asked
+	StageCompleting               // Complete sent (after Reserve again if its answer was lost)
+	StageCompleted                // recorded and paid: nothing more to do
+	StageReleasing                // Release sent
+	StageReleased                 // voided or failed: stock given back
+)
+
+func (s Stage) String() string {
+	return [...]string{"open", "selling", "reserve sent", "reserved", "charging", "resolving",
+		"completing", "completed", "releasing", "released"}[s]
+}
+
+// StepKind names the call a Step makes.
+type StepKind int
+
+const (
+	StepNone     StepKind = iota // nothing to do now
+	StepSell                     // Checkout.SellCash (Complete if the key was reserved before)
+	StepReserve                  // Checkout.Reserve
+	StepCharge                   // Checkout.PayCard
+	StepResolve                  // Checkout.ResolvePayment
+	StepComplete                 // Checkout.Complete (Reserve again first if its answer was lost)
+	StepRelease                  // Checkout.Release
+)
+
+func (k StepKind) String() string {
+	return [...]string{"none", "sell", "reserve", "charge", "resolve", "complete", "release"}[k]
+}
+
+// Step is the next call of the protocol, with copies of its inputs.
+type Step struct {
+	Kind StepKind
+	Key  string // the sale key
+	// Retry: the same call again after its answer was unavailable; the
+	// caller waits a little (a backoff) before running it.
+	Retry bool
+	// Amount is the card amount of a StepCharge.
+	Amount Money
+
+	co       *Checkout
+	sale     Sale // the draft, or the sale as recorded
+	reserved bool // StepComplete: the sale is known to be reserved
+	cash     []Money
+	payment  Payment // StepResolve
+	status   SaleStatus
+}
+
+// Result is what running a Step got.
+type Result struct {
+	Kind    StepKind
+	Key     string
+	Sale    Sale    // reserved, completed or released
+	Payment Payment // charged or resolved
+	Err     error
+}
+
+// Run makes the call. It never touches the SaleInProgress that issued the
+// step, so it may run in another goroutine.
+func (st Step) Run(ctx context.Context) Result {
+	r := Result{Kind: st.Kind, Key: st.Key}
+	co := st.co
+	switch st.Kind {
+	case StepSell:
+		done, err := co.SellCash(ctx, st.sale, st.cash...)
+		if err != nil || done.Status == SaleCompleted {
+			r.Sale, r.Err = done, err
+			return r
+		}
+		// The key was reserved before: finish it as reserved.
+		r.Sale, r.Err = co.Complete(ctx, done, st.cash...)
+	case StepReserve:
+		r.Sale, r.Err = co.Reserve(ctx, st.sale)
+	case StepCharge:
+		r.Payment, r.Err = co.PayCard(ctx, st.sale, st.Amount)
+	case StepResolve:
+		r.Payment, r.Err = co.ResolvePayment(ctx, st.payment)
+	case StepComplete:
+		rec := st.sale
+		if !st.reserved {
+			// A reservation was sent but its answer was lost: asking again
+			// returns the sale as first recorded, payments included.
+			var err error
+			if rec, err = co.Reserve(ctx, rec); err != nil {
+				r.Err = err
+				return r
+			}
+		}
+		r.Sale, r.Err = co.Complete(ctx, rec, st.cash...)
+	case StepRelease:
+		r.Sale, r.Err = co.Release(ctx, st.Key, st.status)
+		if ErrorCode(r.Err) == ENotFound {
+			r.Err = nil // never recorded: nothing to give back
+		}
+	}
+	return r
+}
+
+// Open starts an empty sale under a new idempotency key, rung up by
+// cashierID.
+func (c *Checkout) Open(cashierID int64) *SaleInProgress {
+	return &SaleInProgress{co: c, cashier: cashierID, basket: Basket{Key: NewKey()}}
+}
+
+// Key is the sale's idempotency key.
+func (s *SaleInProgress) Key() string { return s.basket.Key }
+
+// Stage is where the sale stands.
+func (s *SaleInProgress) Stage() Stage { return s.stage }
+
+// Lines are the basket lines; the caller must not change them.
+func (s *SaleInProgress) Lines() []Line { return s.basket.Lines }
+
+// Customer is the customer attached, or nil.
+func (s *SaleInProgress) Customer() *Customer { return s.basket.Customer }
+
+// Totals are the basket's totals, kept in step with its lines.
+func (s *SaleInProgress) Totals() Totals { return s.totals }
+
+// Empty reports whether there is nothing in the sale to lose.
+func (s *SaleInProgress) Empty() bool {
+	return len(s.basket.Lines) == 0 && s.basket.Customer == nil && s.stage == StageOpen
+}
+
+// Locked reports whether the sale may exist in the database (a Reserve or
+// SellCash was sent): from then on its lines and customer cannot change, or
+// the same key would name two different sales.
+func (s *SaleInProgress) Locked() bool { return s.stage != StageOpen }
+
+// Recording reports whether the sale is being recorded (SellCash or
+// Complete sent, and retried while the database is down): no more money
+// can be taken until the answer is applied.
+func (s *SaleInProgress) Recording() bool {
+	return s.stage == StageSelling || s.stage == StageCompleting
+}
+
+// Cards are the approved card payments.
+func (s *SaleInProgress) Cards() []Payment {
+	var out []Payment
+	for _, p := range s.recorded.Payments {
+		if p.Status == PaymentApproved {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Cash is the cash handed over so far, one amount per hand-over.
+func (s *SaleInProgress) Cash() []Money { return append([]Money(nil), s.cash...) }
+
+// CardPaid is the sum of the approved card payments.
+func (s *SaleInProgress) CardPaid() Money { return s.recorded.Paid() }
+
+// CashGiven is the cash handed over so far.
+func (s *SaleInProgress) CashGiven() Money {
+	var sum Money
+	for _, c := range s.cash {
+		sum += c
+	}
+	return sum
+}
+
+// Owed is what is still to pay, by card or cash, before cash rounding.
+func (s *SaleInProgress) Owed() Money { return s.totals.Total - s.CardPaid() - s.CashGiven() }
+
+// CashDue is what must still be paid if the rest is paid in cash: the rest
+// rounded to the store's cash step. Zero or less means it is all paid, and
+// its opposite is the change.
+func (s *SaleInProgress) CashDue() Money {
+	rounded, _ := s.co.Settings.RoundCash(s.totals.Total - s.CardPaid())
+	return rounded - s.CashGiven()
+}
+
+// Completed is the sale as recorded once the stage is StageCompleted.
+func (s *SaleInProgress) Completed() Sale { return s.done }
+
+// editable refuses a change to a sale that may be recorded.
+func (s *SaleInProgress) editable() error {
+	if s.Locked() {
+		return Errorf(EConflict, "the sale is recorded: pay the rest or void it")
+	}
+	return nil
+}
+
+// edit applies f to a copy of the basket and keeps it only if its totals
+// can be computed.
+func (s *SaleInProgress) edit(f func(b *Basket) error) error {
+	if err := s.editable(); err != nil {
+		return err
+	}
+	b := s.basket
+	b.Lines = append([]Line(nil), s.basket.Lines...)
+	if err := f(&b); err != nil {
+		return err
+	}
+	t, err := ComputeTotals(b.Lines, s.co.Settings.TaxMode)
+	if err != nil {
+		return err
+	}
+	s.basket, s.totals = b, t
+	return nil
+}
+
+// Add appends a line.
+func (s *SaleInProgress) Add(l Line) error { return s.edit(func(b *Basket) error { return b.Add(l) }) }
+
+// SetQuantity changes line i's quantity (pieces or grams).
+func (s *SaleInProgress) SetQuantity(i int, q int64) error {
+	return s.edit(func(b *Basket) error { return b.SetQuantity(i, q) })
+}
+
+// Void removes line i and returns it.
+func (s *SaleInProgress) Void(i int) (Line, error) {
+	var l Line
+	err := s.edit(func(b *Basket) (err error) {
+		l, err = b.Void(i)
+		return err
+	})
+	return l, err
+}
+
+// Attach sets the sale's customer.
+func (s *SaleInProgress) Attach(c Customer) error {
+	return s.edit(func(b *Basket) error {
+		b.Customer = &c
+		return nil
+	})
+}
+
+// Detach removes the sale's customer and returns it.
+func (s *SaleInProgress) Detach() (Customer, error) {
+	var c Customer
+	err := s.edit(func(b *Basket) error {
+		if b.Customer == nil {
+			return Errorf(EInvalid, "no customer is attached")
+		}
+		c, b.Customer = *b.Customer, nil
+		return nil
+	})
+	return c, err
+}
+
+// draft is the sale as it would be recorded now.
+func (s *SaleInProgress) draft() (Sale, error) { return s.co.Draft(&s.basket, s.cashier) }
+
+// payable reports whether money can be taken now.
+func (s *SaleInProgress) payable() error {
+	switch s.stage {
+	case StageOpen, StageReserveSent, StageReserved:
+		return nil
+	case StageCompleted:
+		return Errorf(EConflict, "the sale is already recorded")
+	case StageReleasing, StageReleased:
+		return Errorf(EConflict, "the sale is being voided")
+	}
+	return Errorf(EConflict, "the sale is being recorded: please wait")
+}
+
+// TakeCash adds cash handed over. While some is still due it returns no
+// step; once the cash covers what is due it returns the step that records
+// the sale.
+func (s *SaleInProgress) TakeCash(amount Money) (Step, error) {
+	if err := s.payable(); err != nil {
+		return Step{}, err
+	}
+	switch {
+	case amount <= 0:
+		return Step{}, Errorf(EInvalid, "type the cash amount handed over")
+	case s.CashDue() <= 0:
+		return Step{}, Errorf(EConflict, "nothing is left to pay")
+	case amount > MaxMoney || s.CashGiven()+amount > MaxMoney:
+		return Step{}, Errorf(EInvalid, "that is too much cash")
+	}
+	if _, err := s.draft(); err != nil {
+		return Step{}, err
+	}
+	s.cash = append(s.cash, amount)
+	if s.CashDue() > 0 {
+		return Step{}, nil
+	}
+	return s.record(), nil
+}
+
+// record issues the step that records the paid sale: SellCash when no
+// reservation was ever sent, else Complete.
+func (s *SaleInProgress) record() Step {
+	draft, err := s.draft()
+	if err != nil {
+		return Step{} // the basket was checked when the money was taken
+	}
+	st := Step{Key: s.Key(), co: s.co, cash: append([]Money(nil), s.cash...)}
+	switch s.stage {
+	case StageOpen:
+		st.Kind, st.sale = StepSell, draft
+		s.stage = StageSelling
+	case StageReserved:
+		st.Kind, st.sale, st.reserved = StepComplete, s.recordedCopy(), true
+		s.stage = StageCompleting
+	default: // StageReserveSent
+		st.Kind, st.sale = StepComplete, draft
+		s.stage = StageCompleting
+	}
+	s.inflight = st
+	return st
+}
+
+// PayCard starts a card payment for amount: the step reserves the sale
+// first if that was not done yet, and the card is charged once Apply has
+// the reservation.
+func (s *SaleInProgress) PayCard(amount Money) (Step, error) {
+	if err := s.payable(); err != nil {
+		return Step{}, err
+	}
+	owed := s.Owed()
+	cur := s.co.Settings.Currency
+	switch {
+	case s.co.Gateway == nil:
+		return Step{}, Errorf(EUnavailable, "card payments are not set up on this till")
+	case owed <= 0:
+		return Step{}, Errorf(EConflict, "nothing is left to pay")
+	case amount <= 0 || amount > owed:
+		return Step{}, Errorf(EInvalid, "a card can pay from %s to %s", cur.Format(1), cur.Format(owed))
+	}
+	draft, err := s.draft()
+	if err != nil {
+		return Step{}, err
+	}
+	s.card = amount
+	if s.stage == StageReserved {
+		return s.charge(), nil
+	}
+	// Reserve first, as its own step, so the cashier can be told whether
+	// the till waits for the database or for the card.
+	s.stage = StageReserveSent
+	s.inflight = Step{Kind: StepReserve, Key: s.Key(), co: s.co, sale: draft}
+	return s.inflight, nil
+}
+
+func (s *SaleInProgress) charge() Step {
+	s.stage = StageCharging
+	s.inflight = Step{Kind: StepCharge, Key: s.Key(), co: s.co, sale: s.recordedCopy(), Amount: s.card}
+	return s.inflight
+}
+
+// recordedCopy is the recorded sale with its own list of payments, so a
+// step running elsewhere never shares it with Apply.
+func (s *SaleInProgress) recordedCopy() Sale {
+	rec := s.recorded
+	rec.Payments = append([]Payment(nil), rec.Payments...)
+	return rec
+}
+
+// CancelCard drops the card payment asked for: a reservation that is
+// answered later is kept, but no card is charged after it. A charge
+// already in flight is cancelled by its context, and its answer applied
+// as usual.
+func (s *SaleInProgress) CancelCard() { s.card = 0 }
+
+// Release voids the sale: the step gives back its stock (refunding any
+// approved card first). A sale that was never sent to the database needs
+// no call: it is released at once and the step is StepNone.
+func (s *SaleInProgress) Release(status SaleStatus) (Step, error) {
+	switch s.stage {
+	case StageOpen:
+		s.stage = StageReleased
+		return Step{}, nil
+	case StageCompleted:
+		return Step{}, Errorf(EConflict, "the sale is completed and cannot be voided")
+	case StageReleased:
+		return Step{}, nil
+	}
+	if s.stage != StageReleasing {
+		s.before = s.stage
+	}
+	s.stage = StageReleasing
+	s.inflight = Step{Kind: StepRelease, Key: s.Key(), co: s.co, status: status}
+	return s.inflight, nil
+}
+
+// Pending is the step the sale waits on (to run again when a retry is
+// due), or StepNone when it waits on nothing.
+func (s *SaleInProgress) Pending() Step {
+	switch s.stage {
+	case StageSelling, StageCompleting, StageReleasing, StageResolving, StageCharging:
+		return s.inflight
+	case StageReserveSent:
+		if s.card > 0 {
+			return s.inflight
+		}
+	}
+	return Step{}
+}
+
+// expects reports whether the stage waits for a result of kind k.
+func (s *SaleInProgress) expects(k StepKind) bool {
+	switch s.stage {
+	case StageSelling:
+		return k == StepSell
+	case StageReserveSent:
+		return k == StepReserve
+	case StageCharging:
+		return k == StepCharge
+	case StageResolving:
+		return k == StepResolve
+	case StageCompleting:
+		return k == StepComplete
+	case StageReleasing:
+		return k == StepRelease
+	}
+	return false
+}
+
+// Apply takes the result of a step and returns the next step: StepNone
+// when the sale waits for the cashier (or is over), the same step with
+// Retry set when its answer was unavailable. A result for another sale, or
+// one the sale no longer waits for, changes nothing.
+func (s *SaleInProgress) Apply(r Result) Step {
+	if r.Key != s.Key() || !s.expects(r.Kind) {
+		return Step{}
+	}
+	switch r.Kind {
+	case StepSell, StepComplete:
+		return s.settled(r)
+	case StepReserve:
+		return s.reserved(r)
+	case StepCharge:
+		return s.charged(r)
+	case StepResolve:
+		return s.resolved(r)
+	case StepRelease:
+		return s.released(r)
+	}
+	return Step{}
+}
+
+func (s *SaleInProgress) retry() Step {
+	st := s.inflight
+	st.Retry = true
+	return st
+}
+
+func (s *SaleInProgress) settled(r Result) Step {
+	switch {
+	case r.Err == nil:
+		s.stage, s.done = StageCompleted, r.Sale
+		return Step{}
+	case ErrorCode(r.Err) == EUnavailable:
+		return s.retry() // idempotent by the sale key: nothing is recorded twice
+	}
+	// The sale cannot be recorded as it is (e.g. an item is short): the
+	// cash is forgotten so that it is taken again once the basket is put
+	// right.
+	s.cash = nil
+	switch {
+	case r.Kind == StepSell:
+		s.stage = StageOpen // SellCash rolled back: nothing was recorded
+	case s.recorded.ID != 0:
+		s.stage = StageReserved
+	default:
+		s.stage = StageReserveSent
+	}
+	return Step{}
+}
+
+func (s *SaleInProgress) reserved(r Result) Step {
+	switch {
+	case r.Err == nil:
+		s.stage, s.recorded = StageReserved, r.Sale
+		if s.card > 0 {
+			return s.charge()
+		}
+		return Step{}
+	case ErrorCode(r.Err) == EUnavailable:
+		// The answer was lost or the database is down: the reservation
+		// may exist, so the sale stays locked and Reserve is asked again.
+		if s.card > 0 {
+			return s.retry()
+		}
+		return Step{}
+	}
+	// Refused outright (e.g. out of stock): nothing was recorded.
+	s.stage, s.card = StageOpen, 0
+	return Step{}
+}
+
+func (s *SaleInProgress) charged(r Result) Step {
+	s.card = 0
+	switch {
+	case r.Err == nil:
+		return s.approved(r.Payment)
+	case r.Payment.Status == PaymentUnknown:
+		s.stage = StageResolving
+		s.inflight = Step{Kind: StepResolve, Key: s.Key(), co: s.co, payment: r.Payment}
+		return s.inflight
+	}
+	s.stage = StageReserved // declined, cancelled or failed: nothing was charged
+	return Step{}
+}
+
+func (s *SaleInProgress) resolved(r Result) Step {
+	switch {
+	case r.Err != nil:
+		return s.retry()
+	case r.Payment.Status == PaymentApproved:
+		return s.approved(r.Payment)
+	}
+	s.stage = StageReserved
+	return Step{}
+}
+
+// approved keeps an approved card payment; when nothing is left to pay
+// the sale is recorded at once.
+func (s *SaleInProgress) approved(p Payment) Step {
+	s.recorded.Payments = append(s.recorded.Payments, p)
+	s.stage = StageReserved
+	if s.CashDue() <= 0 {
+		return s.record()
+	}
+	return Step{}
+}
+
+func (s *SaleInProgress) released(r Result) Step {
+	switch {
+	case r.Err == nil:
+		s.stage = StageReleased
+		return Step{}
+	case ErrorCode(r.Err) == EUnavailable:
+		return s.retry()
+	}
+	s.stage = s.before
+	return Step{}
+}
