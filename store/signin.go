@@ -17,6 +17,9 @@ import (
 // audit log says which it was.
 const SignInRefused = "wrong cashier number or PIN, or sign-in is locked: try again, or ask a manager"
 
+// maxNumberLen is the length of the procedures' number parameter.
+const maxNumberLen = 64
+
 // maxPINIterations bounds the PBKDF2 work pin_params may ask of the till.
 const maxPINIterations = 10_000_000
 
@@ -30,6 +33,12 @@ const maxPINIterations = 10_000_000
 func (db *DB) SignIn(ctx context.Context, storeID, tillID, number, pin string) (pos.Cashier, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
+	// No cashier number is this long (cashiers.number is VARCHAR(16)); cut
+	// what was typed to the procedures' parameter, so it is refused and
+	// audited like any other unknown number instead of failing the call.
+	if r := []rune(number); len(r) > maxNumberLen {
+		number = string(r[:maxNumberLen])
+	}
 	var iter int
 	var salt string
 	err := db.writer.QueryRowContext(ctx, `CALL pin_params(?)`, number).Scan(&iter, &salt)
