@@ -23,9 +23,10 @@ type Customers interface {
 
 // Cashiers signs cashiers in.
 type Cashiers interface {
-	// SignIn checks a cashier's PIN. Wrong PINs are counted and audited;
-	// after MaxPINAttempts in a row sign-in is locked for PINLockout.
-	SignIn(ctx context.Context, tillID, number, pin string) (Cashier, error)
+	// SignIn checks a cashier's PIN at a store's till. Wrong PINs are
+	// counted and audited; after MaxPINAttempts in a row sign-in is locked
+	// for PINLockout.
+	SignIn(ctx context.Context, storeID, tillID, number, pin string) (Cashier, error)
 }
 
 // MaxPINAttempts wrong PINs in a row lock a cashier's sign-in for PINLockout.

@@ -132,57 +132,6 @@ func digitsOnly(s string) string {
 	return b.String()
 }
 
-// SignIn checks a cashier's PIN on the writer. Wrong PINs are counted and
-// audited; MaxPINAttempts in a row lock the cashier out for PINLockout.
-func (db *DB) SignIn(ctx context.Context, tillID, number, pin string) (pos.Cashier, error) {
-	ctx, cancel := db.call(ctx)
-	defer cancel()
-	var c pos.Cashier
-	var hash string
-	var active bool
-	var failed int
-	var locked sql.NullTime
-	err := db.writer.QueryRowContext(ctx, `SELECT cashier_id, number, name, manager, pin_hash, active,
-			failed_attempts, locked_until FROM cashiers WHERE number = ?`, number).
-		Scan(&c.ID, &c.Number, &c.Name, &c.Manager, &hash, &active, &failed, &locked)
-	if errors.Is(err, sql.ErrNoRows) {
-		db.auditQuietly(ctx, pos.AuditEntry{TillID: tillID, Action: "sign_in_failed", Detail: "unknown cashier " + number})
-		return c, pos.Errorf(pos.ENotFound, "wrong cashier number or PIN")
-	}
-	if err != nil {
-		return c, mapError(err, "sign in")
-	}
-	now := db.now().UTC()
-	if locked.Valid && locked.Time.After(now) {
-		return c, pos.Errorf(pos.EConflict, "too many wrong PINs: sign-in is locked for %s",
-			locked.Time.Sub(now).Round(time.Second))
-	}
-	if !active {
-		return c, pos.Errorf(pos.EConflict, "cashier %s is not active", number)
-	}
-	if !pos.CheckPIN(hash, pin) {
-		failed++
-		var until any
-		msg := "wrong cashier number or PIN"
-		if failed >= pos.MaxPINAttempts {
-			until, failed = now.Add(pos.PINLockout), 0
-			msg = "too many wrong PINs: sign-in is locked for " + pos.PINLockout.String()
-		}
-		if _, err := db.writer.ExecContext(ctx, `UPDATE cashiers SET failed_attempts = ?,
-				locked_until = COALESCE(?, locked_until) WHERE cashier_id = ?`, failed, until, c.ID); err != nil {
-			return pos.Cashier{}, mapError(err, "sign in")
-		}
-		db.auditQuietly(ctx, pos.AuditEntry{TillID: tillID, CashierID: c.ID, Action: "sign_in_failed", Detail: msg})
-		return pos.Cashier{}, pos.Errorf(pos.EInvalid, "%s", msg)
-	}
-	if _, err := db.writer.ExecContext(ctx, `UPDATE cashiers SET failed_attempts = 0, locked_until = NULL
-		WHERE cashier_id = ?`, c.ID); err != nil {
-		return pos.Cashier{}, mapError(err, "sign in")
-	}
-	db.auditQuietly(ctx, pos.AuditEntry{TillID: tillID, CashierID: c.ID, Action: "sign_in"})
-	return c, nil
-}
-
 // Audit appends an entry to the audit log.
 func (db *DB) Audit(ctx context.Context, e pos.AuditEntry) error {
 	ctx, cancel := db.call(ctx)
@@ -199,8 +148,3 @@ func (db *DB) Audit(ctx context.Context, e pos.AuditEntry) error {
 		db.now().UTC(), e.StoreID, e.TillID, cashier, e.Action, sale, truncate(e.Detail, 1024))
 	return mapError(err, "write the audit log")
 }
-
-// auditQuietly audits where a failure to audit must not change the answer:
-// a cashier's sign-in result stands even if its audit line could not be
-// written (the database being down shows in the sign-in's own error).
-func (db *DB) auditQuietly(ctx context.Context, e pos.AuditEntry) { _ = db.Audit(ctx, e) }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -13,7 +14,9 @@ import (
 // and give back stock, record sales, payments and receipts, append to the
 // audit log. No DDL, no DELETE anywhere, no GRANT; a finished sale or
 // payment cannot be updated (the migrations' triggers refuse it, since
-// column grants cannot depend on a row's state).
+// column grants cannot depend on a row's state). It cannot read PIN hashes
+// or the lockout columns: it signs cashiers in only through the procedures
+// of TillProcedures.
 type grant struct {
 	Table      string
 	Privileges []string // e.g. "SELECT", "INSERT", "UPDATE (stock_quantity)"
@@ -24,13 +27,21 @@ func tillGrants() []grant {
 	return []grant{
 		{"inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
 		{"customers", []string{"SELECT", "UPDATE (loyalty_points)"}},
-		{"cashiers", []string{"SELECT", "UPDATE (failed_attempts, locked_until)"}},
+		// Receipts name the cashier; pin_hash and the lockout stay hidden.
+		{"cashiers", []string{"SELECT (cashier_id, number, name, manager)"}},
 		{"transactions", []string{"SELECT", "INSERT", "UPDATE (payment_status, cash_rounding, points_earned, completed_at, updated_at)"}},
 		{"transaction_items", []string{"SELECT", "INSERT"}},
 		{"payments", []string{"SELECT", "INSERT", "UPDATE (status, provider, provider_ref, card_brand, card_last4, auth_code, message, updated_at)"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"audit_log", []string{"INSERT"}},
 	}
+}
+
+// TillProcedures lists the stored procedures the till's user may EXECUTE.
+// They run with their definer's rights (migrations/00002_signin.sql): the
+// PIN check, the lockout and its audit happen inside the database.
+func TillProcedures() []string {
+	return []string{"pin_params", "sign_in"}
 }
 
 // GrantOptions says whom to grant to.
@@ -46,7 +57,9 @@ type GrantOptions struct {
 }
 
 // GrantSQL returns the statements that create the till's user and grant it
-// exactly tillGrants. They are safe to run again.
+// exactly tillGrants and TillProcedures. They are safe to run again, and
+// they add privileges only: ApplyGrants also revokes what an older version
+// granted beyond them.
 func GrantSQL(o GrantOptions) ([]string, error) {
 	if !identifier(o.Database) || !identifier(o.User) {
 		return nil, fmt.Errorf("database and user names must be letters, digits and _")
@@ -76,10 +89,16 @@ func GrantSQL(o GrantOptions) ([]string, error) {
 		stmts = append(stmts, fmt.Sprintf("GRANT %s ON `%s`.`%s` TO %s",
 			strings.Join(g.Privileges, ", "), o.Database, g.Table, account))
 	}
+	for _, p := range TillProcedures() {
+		stmts = append(stmts, fmt.Sprintf("GRANT EXECUTE ON PROCEDURE `%s`.`%s` TO %s", o.Database, p, account))
+	}
 	return stmts, nil
 }
 
-// ApplyGrants runs GrantSQL as the administrative user.
+// ApplyGrants runs GrantSQL as the administrative user, after revoking any
+// table or column privilege the user holds on the database beyond
+// tillGrants (such as SELECT on all of cashiers, which a till user granted
+// before migration 00002 had).
 func ApplyGrants(ctx context.Context, admin *sql.DB, o GrantOptions) error {
 	if !o.IAM && o.Password == "" {
 		return fmt.Errorf("a password is needed for a password user (or use IAM)")
@@ -88,13 +107,92 @@ func ApplyGrants(ctx context.Context, admin *sql.DB, o GrantOptions) error {
 	if err != nil {
 		return err
 	}
+	stale, err := staleGrants(ctx, admin, o)
+	if err != nil {
+		return err
+	}
+	// The revokes go after CREATE USER and before the grants: revoking a
+	// table-level privilege also drops that privilege's column grants.
+	first := slices.IndexFunc(stmts, func(s string) bool { return strings.HasPrefix(s, "GRANT ") })
+	stmts = slices.Insert(stmts, first, stale...)
 	for _, s := range stmts {
-		if _, err := admin.ExecContext(ctx, s); err != nil {
+		_, err := admin.ExecContext(ctx, s)
+		if strings.HasPrefix(s, "REVOKE ") && mysqlCode(err) == errNoSuchTableGrant {
+			// Already gone with a table-level revoke before it.
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", strings.SplitN(s, " IDENTIFIED", 2)[0], err)
 		}
 	}
 	return nil
 }
+
+// staleGrants returns the REVOKE statements for the table and column
+// privileges the account holds on the database beyond tillGrants.
+func staleGrants(ctx context.Context, admin *sql.DB, o GrantOptions) ([]string, error) {
+	host := o.Host
+	if host == "" {
+		host = "%"
+	}
+	grantee := fmt.Sprintf("'%s'@'%s'", o.User, host)
+	type priv struct{ table, column, name string }
+	want := map[priv]bool{}
+	for _, g := range tillGrants() {
+		for _, p := range g.Privileges {
+			name, cols, found := strings.Cut(p, "(")
+			name = strings.ToUpper(strings.TrimSpace(name))
+			if !found {
+				want[priv{g.Table, "", name}] = true
+				continue
+			}
+			for _, c := range strings.Split(strings.TrimSuffix(strings.TrimSpace(cols), ")"), ",") {
+				want[priv{g.Table, strings.TrimSpace(c), name}] = true
+			}
+		}
+	}
+	var held []priv
+	for _, q := range []string{
+		`SELECT TABLE_NAME, '', PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES
+			WHERE GRANTEE = ? AND TABLE_SCHEMA = ? ORDER BY 1, 3`,
+		`SELECT TABLE_NAME, COLUMN_NAME, PRIVILEGE_TYPE FROM information_schema.COLUMN_PRIVILEGES
+			WHERE GRANTEE = ? AND TABLE_SCHEMA = ? ORDER BY 1, 3, 2`,
+	} {
+		rows, err := admin.QueryContext(ctx, q, grantee, o.Database)
+		if err != nil {
+			return nil, fmt.Errorf("read the till user's privileges: %w", err)
+		}
+		for rows.Next() {
+			var p priv
+			if err := rows.Scan(&p.table, &p.column, &p.name); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read the till user's privileges: %w", err)
+			}
+			// Names are checked before they go into SQL text.
+			safe := identifier(p.table) && (p.column == "" || identifier(p.column)) &&
+				identifier(strings.ReplaceAll(p.name, " ", "_"))
+			if !want[p] && safe {
+				held = append(held, p)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read the till user's privileges: %w", err)
+		}
+	}
+	var stmts []string
+	for _, p := range held {
+		what := p.name
+		if p.column != "" {
+			what += " (`" + p.column + "`)"
+		}
+		stmts = append(stmts, fmt.Sprintf("REVOKE %s ON `%s`.`%s` FROM %s", what, o.Database, p.table, grantee))
+	}
+	return stmts, nil
+}
+
+// errNoSuchTableGrant: REVOKE of a table or column privilege not held.
+const errNoSuchTableGrant = 1147
 
 // IAMPolicy is the IAM policy that lets a principal sign in as the till's
 // database user, and only as that user.

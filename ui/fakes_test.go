@@ -88,7 +88,7 @@ func (f *fakeDB) CustomerByCard(ctx context.Context, card string) (pos.Customer,
 	return pos.Customer{}, pos.Errorf(pos.ENotFound, "unknown loyalty card %s", card)
 }
 
-func (f *fakeDB) SignIn(ctx context.Context, till, number, pin string) (pos.Cashier, error) {
+func (f *fakeDB) SignIn(ctx context.Context, store, till, number, pin string) (pos.Cashier, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.signIns++

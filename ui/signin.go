@@ -83,9 +83,9 @@ func (s *signInScreen) submit(m *Model) tea.Cmd {
 	}
 	s.req = m.nextReq()
 	m.setStatus("checking…", false)
-	ctx, cs, till, req, number, pin := m.ctx, m.deps.Cashiers, m.set.TillID, s.req, s.number.String(), s.pin.take()
+	ctx, cs, store, till, req, number, pin := m.ctx, m.deps.Cashiers, m.set.StoreID, m.set.TillID, s.req, s.number.String(), s.pin.take()
 	return func() tea.Msg {
-		c, err := cs.SignIn(ctx, till, number, pin)
+		c, err := cs.SignIn(ctx, store, till, number, pin)
 		return signedInMsg{req: req, cashier: c, err: err}
 	}
 }

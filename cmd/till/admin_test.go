@@ -86,6 +86,8 @@ func TestGrantsPrintIAM(t *testing.T) {
 	for _, want := range []string{
 		"IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'", "REQUIRE SSL",
 		"GRANT SELECT, UPDATE (stock_quantity) ON `till`.`inventory` TO 'pos_till'@'%'",
+		"GRANT SELECT (cashier_id, number, name, manager) ON `till`.`cashiers` TO 'pos_till'@'%'",
+		"GRANT EXECUTE ON PROCEDURE `till`.`sign_in` TO 'pos_till'@'%'",
 		`"Action": "rds-db:connect"`,
 		`"Resource": "arn:aws:rds-db:eu-west-1:123456789012:dbuser:cluster-ABC/pos_till"`,
 	} {
@@ -131,12 +133,15 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 	// What the till does: sign in, read the catalog, find a customer, sell
 	// for cash, sell by card, void a reserved sale, audit.
 	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), PointsPer: 100, Scan: pos.DefaultScanRules()}
-	cashier, err := db.SignIn(ctx, "t1", "101", "1111")
+	cashier, err := db.SignIn(ctx, "s1", "t1", "101", "1111")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SignIn(ctx, "t1", "101", "0000"); pos.ErrorCode(err) != pos.EInvalid {
+	if _, err := db.SignIn(ctx, "s1", "t1", "101", "0000"); pos.ErrorCode(err) != pos.EInvalid {
 		t.Errorf("wrong PIN: got %v, want invalid", err)
+	}
+	if _, err := db.SignIn(ctx, "s1", "t1", "999", "0000"); pos.ErrorCode(err) != pos.EInvalid || !strings.Contains(err.Error(), store.SignInRefused) {
+		t.Errorf("unknown cashier: got %v, want the same refusal as a wrong PIN", err)
 	}
 	items, err := db.Items(ctx, time.Time{})
 	if err != nil || len(items) < 500 {
@@ -207,6 +212,10 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 		"GRANT SELECT ON " + d.Name + ".inventory TO '" + user + "'@'%'",
 		"CREATE USER 'intruder'@'%'",
 		"SELECT * FROM goose_db_version",
+		"SELECT pin_hash FROM cashiers", // PINs are checked inside the database (sign_in)
+		"SELECT failed_attempts, locked_until FROM cashiers",
+		"UPDATE cashiers SET failed_attempts = 0, locked_until = NULL",
+		"SELECT * FROM signin_policy",
 	}
 	till, err := sql.Open("mysql", tillDSN) // the same user, every statement sent as typed
 	if err != nil {

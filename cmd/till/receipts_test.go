@@ -37,7 +37,7 @@ func receiptsStore(t *testing.T) (*storetest.Database, []pos.Sale, map[string]st
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cashier, err := db.SignIn(ctx, "t1", "101", "1111")
+	cashier, err := db.SignIn(ctx, "s1", "t1", "101", "1111")
 	if err != nil {
 		t.Fatal(err)
 	}
