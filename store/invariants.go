@@ -92,3 +92,57 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial map[pos.ItemID]int6
 	}
 	return bad, nil
 }
+
+// OpenTransactions counts the InnoDB transactions of other sessions on
+// database (only those waiting for a row lock when lockWaits is set). It
+// reads information_schema's INNODB_TRX and PROCESSLIST in two statements
+// and matches them here: MariaDB 10.11.19 crashed (signal 11, freeing an
+// Aria temporary table) on the one statement joining them, run in a loop
+// while a posbench load was ending.
+func OpenTransactions(ctx context.Context, admin *sql.DB, database string, lockWaits bool) (int, error) {
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	trxQuery := `SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX`
+	if lockWaits {
+		trxQuery += ` WHERE trx_state = 'LOCK WAIT'`
+	}
+	inTrx, err := threadIDs(ctx, conn, trxQuery)
+	if err != nil {
+		return 0, fmt.Errorf("read INNODB_TRX: %w", err)
+	}
+	if len(inTrx) == 0 {
+		return 0, nil
+	}
+	onDB, err := threadIDs(ctx, conn, `SELECT ID FROM information_schema.PROCESSLIST
+		WHERE DB = ? AND ID <> CONNECTION_ID()`, database)
+	if err != nil {
+		return 0, fmt.Errorf("read PROCESSLIST: %w", err)
+	}
+	n := 0
+	for id := range inTrx {
+		if onDB[id] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func threadIDs(ctx context.Context, conn *sql.Conn, query string, args ...any) (map[int64]bool, error) {
+	rows, err := conn.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
+}

@@ -375,10 +375,7 @@ func waitForLockWaits(t *testing.T, d *storetest.Database, n int) {
 	const patience = 2 * time.Minute // the test machine may be very busy
 	deadline := time.Now().Add(patience)
 	for {
-		var waiting int
-		err := d.Admin.QueryRow(`SELECT COUNT(*) FROM information_schema.INNODB_TRX t
-			JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-			WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?`, d.Name).Scan(&waiting)
+		waiting, err := store.OpenTransactions(context.Background(), d.Admin, d.Name, true)
 		if err != nil {
 			// information_schema's temporary tables can fail on a busy
 			// server; ask again.
@@ -389,15 +386,12 @@ func waitForLockWaits(t *testing.T, d *storetest.Database, n int) {
 		}
 		if time.Now().After(deadline) {
 			// Say what the sessions are doing instead.
-			rows, _ := d.Admin.Query(`SELECT p.ID, p.COMMAND, COALESCE(p.STATE, ''), COALESCE(p.INFO, ''),
-					COALESCE(t.trx_state, '')
-				FROM information_schema.PROCESSLIST p
-				LEFT JOIN information_schema.INNODB_TRX t ON p.ID = t.trx_mysql_thread_id
-				WHERE p.DB = ?`, d.Name)
+			rows, _ := d.Admin.Query(`SELECT ID, COMMAND, COALESCE(STATE, ''), COALESCE(INFO, '')
+				FROM information_schema.PROCESSLIST WHERE DB = ?`, d.Name)
 			for rows != nil && rows.Next() {
-				var id, cmd, state, info, trx string
-				rows.Scan(&id, &cmd, &state, &info, &trx)
-				t.Logf("%s %s %s %q %s", id, cmd, state, info, trx)
+				var id, cmd, state, info string
+				rows.Scan(&id, &cmd, &state, &info)
+				t.Logf("%s %s %s %q", id, cmd, state, info)
 			}
 			t.Fatalf("%d of %d sign-ins waiting on the cashier's row after %s", waiting, n, patience)
 		}

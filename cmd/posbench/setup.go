@@ -191,10 +191,7 @@ func (b *benchDB) waitIdle(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, b.lockWait+30*time.Second)
 	defer cancel()
 	for {
-		var open int
-		err := b.admin.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.INNODB_TRX t
-			JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-			WHERE p.DB = ? AND p.ID <> CONNECTION_ID()`, b.name).Scan(&open)
+		open, err := store.OpenTransactions(ctx, b.admin, b.name, false)
 		if err != nil {
 			return fmt.Errorf("wait for open transactions to end: %w", err)
 		}
