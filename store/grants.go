@@ -24,6 +24,7 @@ func tillGrants() []grant {
 	return []grant{
 		{"inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
 		{"customers", []string{"SELECT", "UPDATE (loyalty_points)"}},
+		{"customer_name_words", []string{"SELECT"}},
 		{"cashiers", []string{"SELECT", "UPDATE (failed_attempts, locked_until)"}},
 		{"transactions", []string{"SELECT", "INSERT", "UPDATE (payment_status, cash_rounding, points_earned, completed_at, updated_at)"}},
 		{"transaction_items", []string{"SELECT", "INSERT"}},
