@@ -5,9 +5,11 @@
 -- A search by phone is a match on the number's end ("107", "23125 107",
 -- "+49 30 23125 107" and "030 23125 107" all end "...23125107"), and a
 -- match on the end of the reversed digits is a LIKE 'x%' on an index.
--- A trigger keeps it, not a generated column: REGEXP_REPLACE in a
--- generated column is not accepted alike by MariaDB 10.11 and MySQL 8.0,
--- and a trigger is.
+-- A trigger keeps it, not a generated column: MariaDB 10.11 takes
+-- REGEXP_REPLACE in a stored generated column, but whether MySQL 8.0
+-- (Aurora) does could not be tried here, and the name words need
+-- triggers anyway; a trigger's SET is plain SQL both accept, as the
+-- triggers of 00001 are.
 --
 -- Name: customer_name_words holds every word of every name, so "any word
 -- starts with" is a LIKE 'x%' on an index too (a leading-wildcard LIKE
