@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/till-pos/till/pos"
 )
@@ -55,7 +56,19 @@ func (db *DB) read(ctx context.Context, fn func(*sql.DB) error) error {
 	return err
 }
 
-// FindCustomers matches a loyalty card, phone, email or the start of a name.
+// FindCustomers finds customers by what a cashier is told at the till:
+//   - a word of the name, or the start of one, in any case and with or
+//     without accents ("schm", "Schmidt", "muller" or "mueller" for
+//     "Anna Müller"); with several words every one must start a word of
+//     the name, in any order ("anna schm");
+//   - the phone number in any format, or its last digits ("+49 30 23125 107",
+//     "030 23125107", "107"): digits only, compared from the end;
+//   - the email, or its start, once the search has an @;
+//   - the loyalty card number.
+//
+// Every way in is a LIKE 'x%' or an equality on an index (migration
+// 00003): the name through customer_name_words, the phone through
+// phone_rdigits (its digits reversed). Results are ordered by name.
 func (db *DB) FindCustomers(ctx context.Context, query string, limit int) ([]pos.Customer, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
@@ -66,17 +79,11 @@ func (db *DB) FindCustomers(ctx context.Context, query string, limit int) ([]pos
 	}
 	ctx, cancel := db.call(ctx)
 	defer cancel()
-	like := escapeLike(query) + "%"
-	phone := digitsOnly(query)
-	if phone == "" {
-		phone = "-"
-	}
+	text, args := customerSearchSQL(query, limit)
 	var out []pos.Customer
 	err := db.read(ctx, func(q *sql.DB) error {
 		out = out[:0]
-		rows, err := q.QueryContext(ctx, customerColumns+`
-			WHERE loyalty_card = ? OR email = ? OR phone LIKE ? OR name LIKE ?
-			ORDER BY name LIMIT ?`, query, query, "%"+escapeLike(phone), like, limit)
+		rows, err := q.QueryContext(ctx, text, args...)
 		if err != nil {
 			return err
 		}
@@ -91,6 +98,110 @@ func (db *DB) FindCustomers(ctx context.Context, query string, limit int) ([]pos
 		return rows.Err()
 	})
 	return out, mapError(err, "look up customers")
+}
+
+// maxSearchWords bounds the words of a name search: each is a join. A
+// search of more words matches no name (it may still be an email).
+const maxSearchWords = 8
+
+// customerSearchSQL builds the search for a trimmed, non-empty query: a
+// UNION of one indexed SELECT per way in, so each uses its own index.
+func customerSearchSQL(query string, limit int) (string, []any) {
+	var parts []string
+	var args []any
+	digits := phoneDigits(query)
+	cards := []any{query, query}
+	if digits != "" {
+		cards[1] = digitsOnly(query) // a card typed in groups
+	}
+	parts = append(parts, customerColumns+` WHERE loyalty_card IN (?, ?)`)
+	args = append(args, cards...)
+	if strings.Contains(query, "@") {
+		parts = append(parts, customerColumns+` WHERE email LIKE ?`)
+		args = append(args, escapeLike(query)+"%")
+	}
+	if digits != "" {
+		parts = append(parts, customerColumns+` WHERE phone_rdigits LIKE ?`)
+		args = append(args, reverse(digits)+"%")
+	}
+	if tokens := searchTokens(query); len(tokens) > 0 && len(tokens) <= maxSearchWords {
+		var where []string
+		for _, variants := range tokens {
+			var like []string
+			for _, v := range variants {
+				like = append(like, "word LIKE ?")
+				args = append(args, escapeLike(v)+"%")
+			}
+			where = append(where, `customer_id IN (SELECT customer_id FROM customer_name_words WHERE `+
+				strings.Join(like, " OR ")+`)`)
+		}
+		parts = append(parts, customerColumns+` WHERE `+strings.Join(where, " AND "))
+	}
+	args = append(args, limit)
+	return "(" + strings.Join(parts, ") UNION (") + ") ORDER BY name, customer_id LIMIT ?", args
+}
+
+// phoneDigits returns the digits of a query that reads as a phone number
+// (digits, blanks and + - ( ) . / only), or "" for any other. A whole
+// number (7 digits or more) loses its leading zeros, the trunk 0 or the
+// international 00, so that "030 23125 107" and "0049 30 23125 107" find
+// "+49 30 23125 107" by its end; a shorter one is the number's last
+// digits, zeros and all ("0100").
+func phoneDigits(q string) string {
+	var b strings.Builder
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case unicode.IsSpace(r) || strings.ContainsRune("+-()./", r):
+		default:
+			return ""
+		}
+	}
+	d := b.String()
+	if len(d) >= 7 {
+		d = strings.TrimLeft(d, "0")
+	}
+	return d
+}
+
+// searchTokens splits a name search into words, each with the spellings
+// to look for: the word with ß, æ, œ, ø, ł, đ, þ, ð written out, and, if
+// it has ä, ö or ü, also written the German way (ae, oe, ue). The
+// collation (utf8mb4_unicode_ci) folds case and other accents. It splits
+// and writes out as customer_name_words_set does (migration 00003), and
+// splits at any blank or control character too (a control character in a
+// LIKE pattern may be ignorable to the collation, and match anything).
+func searchTokens(q string) [][]string {
+	var out [][]string
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune(nameSeparators, r)
+	}) {
+		w = letterFolder.Replace(w)
+		variants := []string{w}
+		if g := germanFolder.Replace(w); g != w {
+			variants = append(variants, g)
+		}
+		out = append(out, variants)
+	}
+	return out
+}
+
+// nameSeparators split a name into words, with blanks (migration 00003).
+const nameSeparators = "-,./()'"
+
+var (
+	letterFolder = strings.NewReplacer("ß", "ss", "ẞ", "SS", "æ", "ae", "Æ", "AE", "œ", "oe", "Œ", "OE",
+		"ø", "o", "Ø", "O", "ł", "l", "Ł", "L", "đ", "d", "Đ", "D", "þ", "th", "Þ", "TH", "ð", "d", "Ð", "D")
+	germanFolder = strings.NewReplacer("ä", "ae", "Ä", "AE", "ö", "oe", "Ö", "OE", "ü", "ue", "Ü", "UE")
+)
+
+func reverse(s string) string {
+	b := []byte(s) // digits only
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
 }
 
 // CustomerByCard returns the customer holding a loyalty card.

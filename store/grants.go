@@ -27,6 +27,7 @@ func tillGrants() []grant {
 	return []grant{
 		{"inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
 		{"customers", []string{"SELECT", "UPDATE (loyalty_points)"}},
+		{"customer_name_words", []string{"SELECT"}},
 		// Receipts name the cashier; pin_hash and the lockout stay hidden.
 		{"cashiers", []string{"SELECT (cashier_id, number, name, manager)"}},
 		{"transactions", []string{"SELECT", "INSERT", "UPDATE (payment_status, cash_rounding, points_earned, completed_at, updated_at)"}},
