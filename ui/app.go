@@ -58,6 +58,7 @@ type Model struct {
 
 	width, height int
 
+	burst        burst // tells scanner bursts from typing
 	cat          catalog
 	pendingScans []string // typed before the catalog arrived
 	refreshFails int
@@ -139,9 +140,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(msg.Width)
 		return m, nil
 	case tea.KeyPressMsg:
-		if cmd, done := m.globalKey(msg); done {
-			return m, cmd
-		}
+		return m, m.keyIn(msg)
+	case burstFlushMsg:
+		return m, tea.Batch(m.press(m.burst.flush(msg.seq))...)
 	}
 	if cmd, done := m.background(msg); done {
 		return m, cmd
@@ -283,6 +284,14 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// clock is the time now in the store's zone, as the receipts show it.
+func (m *Model) clock() time.Time {
+	if m.deps.Location != nil {
+		return m.now().In(m.deps.Location)
+	}
+	return m.now()
+}
+
 func (m *Model) header(w int) string {
 	left := fmt.Sprintf(" till · %s/%s", m.set.StoreID, m.set.TillID)
 	if m.cashier != nil {
@@ -291,7 +300,7 @@ func (m *Model) header(w int) string {
 	if m.deps.CardNote != "" {
 		left += " · " + m.deps.CardNote
 	}
-	right := m.now().Format("15:04") + " "
+	right := m.clock().Format("15:04") + " "
 	if m.set.Training {
 		// TRAINING is on every screen, at the top, whatever the width.
 		tr := m.st.Training.Render(" TRAINING ")

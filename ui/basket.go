@@ -34,7 +34,7 @@ func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		// A scanner in paste mode, or a list of codes: one scan a line.
 		var cmds []tea.Cmd
 		for _, l := range strings.FieldsFunc(msg.Content, func(r rune) bool { return r == '\n' || r == '\r' }) {
-			cmds = append(cmds, m.scan(l))
+			cmds = append(cmds, m.scanInput(l))
 		}
 		return tea.Batch(cmds...)
 	case stepMsg:
@@ -61,7 +61,7 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if b.scan.empty() {
 			return nil
 		}
-		return m.scan(b.scan.take())
+		return m.scanInput(b.scan.take())
 	case key.Matches(msg, km.Esc):
 		b.scan.reset()
 	case key.Matches(msg, km.Up):
@@ -98,11 +98,53 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// scanned takes a scanner burst: it closes the quantity prompt if open
+// (the scan is not a quantity) and is read after what was typed in the
+// scan field, so a typed "3*" still counts.
+func (b *basketScreen) scanned(m *Model, code string) tea.Cmd {
+	if b.onQty {
+		b.onQty = false
+		b.qty.reset()
+	}
+	return m.scanInput(b.scan.take() + code)
+}
+
+// scanInput is what the basket field hands in: a quantity prefix above the
+// till's limit ("4030*code") is asked about before it is sold.
+func (m *Model) scanInput(input string) tea.Cmd {
+	sc, err := m.set.Scan.Parse(input)
+	if err != nil || sc.Kind != pos.ScanItem || !sc.Explicit || sc.Quantity <= m.maxQuantity() {
+		return m.scan(input)
+	}
+	m.ask(fmt.Sprintf("Sell %d of %s? That is more than %d. y/n", sc.Quantity, sc.Code, m.maxQuantity()),
+		func() tea.Cmd { return m.scan(input) })
+	return nil
+}
+
+// maxQuantity is the largest quantity taken without asking.
+func (m *Model) maxQuantity() int64 {
+	if m.deps.MaxQuantityUnconfirmed > 0 {
+		return m.deps.MaxQuantityUnconfirmed
+	}
+	return defaultMaxQuantityUnconfirmed
+}
+
+// defaultMaxQuantityUnconfirmed: 4030 pens went in from a mistyped
+// quantity; a basket of more than 50 of one thing is rare enough to ask.
+const defaultMaxQuantityUnconfirmed = 50
+
 func (b *basketScreen) quantityKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.km.Enter):
 		b.onQty = false
-		return m.setQuantity(b.qty.take())
+		typed := b.qty.take()
+		if q, err := parseQuantity(typed); err == nil && q > m.maxQuantity() && m.selected < len(m.sale.Lines()) {
+			l := m.sale.Lines()[m.selected]
+			m.ask(fmt.Sprintf("Quantity %d of %s (%s)? That is more than %d. y/n", q, ansi.Truncate(l.Name, 24, "…"),
+				m.money(pos.Money(q)*l.UnitPrice), m.maxQuantity()), func() tea.Cmd { return m.setQuantity(typed) })
+			return nil
+		}
+		return m.setQuantity(typed)
 	case key.Matches(msg, m.km.Esc):
 		b.onQty = false
 		b.qty.reset()

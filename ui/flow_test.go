@@ -34,7 +34,10 @@ func TestFlowSplitTender(t *testing.T) {
 	wait("catalog")
 	tm.Type("101")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
-	tm.Type("1111")
+	for _, c := range "1111" { // a person's pace: at machine speed a PIN is a scan
+		tm.Type(string(c))
+		time.Sleep(2 * burstGap)
+	}
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	wait("Scan")
 	for _, code := range []string{"3*4006381333931", applesLabel, "5901234123457", loyaltyCard} {

@@ -50,6 +50,12 @@ func FuzzQuantityEntry(f *testing.F) {
 		r.key("f2")
 		r.typeText(typed)
 		r.key("enter")
+		if err == nil && q > defaultMaxQuantityUnconfirmed {
+			if r.m.confirm == nil {
+				t.Fatalf("quantity %d from %q taken without asking", q, typed)
+			}
+			r.key("y")
+		}
 		l := r.m.sale.Lines()[0]
 		if l.Quantity < 1 || l.Quantity > pos.MaxQuantity {
 			t.Fatalf("quantity after typing %q: got %d", typed, l.Quantity)
