@@ -237,11 +237,13 @@ func (m *Model) linesTable(w, h int) string {
 			m.st.Muted.Render("  "+m.km.Search.Help().Key+" finds an item by name."))
 		return strings.Join(out, "\n")
 	}
-	rows := h - 1
-	first := 0
-	if len(lines) > rows {
+	rows := h - 1 // under the heading
+	first, overflow := 0, len(lines) > rows
+	if overflow {
+		rows = max(rows-1, 1) // one row says how many are hidden
+		// The window of rows is placed after that row is taken, so the
+		// selected line (the newest, after a scan) is always in it.
 		first = min(max(m.selected-rows/2, 0), len(lines)-rows)
-		rows-- // one row says how many are hidden
 	}
 	for i := first; i < len(lines) && i < first+rows; i++ {
 		l := lines[i]
@@ -259,7 +261,7 @@ func (m *Model) linesTable(w, h int) string {
 		}
 		out = append(out, row(" ", l.Name, m.quantity(l), unit, amount))
 	}
-	if len(lines) > rows+1 || first > 0 {
+	if overflow {
 		out = append(out, m.st.Muted.Render(fmt.Sprintf("  %d lines · %d–%d shown · ↑↓ to move",
 			len(lines), first+1, min(first+rows, len(lines)))))
 	}
