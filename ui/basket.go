@@ -207,6 +207,9 @@ func (m *Model) drawBasketBody(w, h int) string {
 	side := ""
 	if pw > 0 {
 		side = m.customerPanel(pw) + "\n" + m.totalsPanel(pw)
+		if lipgloss.Height(side) > h {
+			side = m.totalsPanel(pw) // the TOTAL before the customer
+		}
 	}
 	lh := h
 	if pw == 0 {
@@ -217,7 +220,8 @@ func (m *Model) drawBasketBody(w, h int) string {
 	if pw == 0 {
 		return table + "\n" + side
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, fit(table, w-pw-1, h), " ", side)
+	// Never taller than h: the scan line under the body stays in view.
+	return fit(lipgloss.JoinHorizontal(lipgloss.Top, fit(table, w-pw-1, h), " ", side), w, h)
 }
 
 // linesTable shows the lines around the selected one: only what fits is
