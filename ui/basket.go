@@ -293,7 +293,9 @@ func (m *Model) totalsPanel(w int) string {
 	}
 	rows := []string{
 		kv("Items", fmt.Sprint(t.Items), m.st.Value),
-		kv("Subtotal", m.money(t.Subtotal), m.st.Value),
+		// The receipt's "Subtotal before tax", in the panel's 22 columns: a
+		// bare "Subtotal" read as what the customer pays so far.
+		kv("Before tax", m.money(t.Subtotal), m.st.Value),
 		kv("Tax", m.money(t.Tax), m.st.Value),
 		kv("TOTAL", m.money(t.Total), m.st.Total),
 	}
