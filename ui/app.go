@@ -318,7 +318,7 @@ func (m *Model) tooSmall() tea.View {
 	w, h := max(m.width, 1), max(m.height, 1)
 	rows := []string{
 		m.st.Error.Render(fmt.Sprintf("✗ The window is %d×%d: too small for the till.", m.width, m.height)),
-		m.st.Prompt.Render(fmt.Sprintf("Make it at least %d×%d.", minWidth, minHeight)),
+		m.st.Prompt.Render(fmt.Sprintf("Make it at least %d×%d%s.", minWidth, minHeight, short(m.width, m.height))),
 		m.st.Muted.Render("Keys and scans still work."),
 	}
 	if m.inProgress() {
@@ -339,6 +339,18 @@ func (m *Model) tooSmall() tea.View {
 	v.AltScreen = true
 	v.WindowTitle = "till"
 	return v
+}
+
+// short says what a w×h window lacks: " (5 more rows)".
+func short(w, h int) string {
+	var more []string
+	if w < minWidth {
+		more = append(more, plural(minWidth-w, "more column"))
+	}
+	if h < minHeight {
+		more = append(more, plural(minHeight-h, "more row"))
+	}
+	return " (" + strings.Join(more, ", ") + ")"
 }
 
 func (m *Model) header(w int) string {

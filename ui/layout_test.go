@@ -166,7 +166,7 @@ func TestTooSmallWindow(t *testing.T) {
 		if n := len(strings.Split(r.m.View().Content, "\n")); n != size[1] {
 			t.Errorf("%dx%d: got %d lines, want %d", size[0], size[1], n, size[1])
 		}
-		for _, want := range []string{fmt.Sprintf("Make it at least %dx%d", minWidth, minHeight), "TOTAL €8.27", "added Sourdough"} {
+		for _, want := range []string{fmt.Sprintf("Make it at least %dx%d", minWidth, minHeight), "more row", "TOTAL €8.27", "added Sourdough"} {
 			if !strings.Contains(strings.ReplaceAll(screen, "×", "x"), want) && size[0] >= 60 {
 				t.Errorf("%dx%d: %q not shown:\n%s", size[0], size[1], want, screen)
 			}
