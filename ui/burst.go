@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -56,7 +57,9 @@ func (b *burst) feed(k tea.KeyPressMsg, now time.Time) (keys []tea.KeyPressMsg, 
 		b.last = now
 		b.seq++
 		return keys, "", true
-	case k.Code == tea.KeyEnter && k.Mod == 0 && len(b.held) >= burstMinChars:
+	case k.Code == tea.KeyEnter && k.Mod == 0 && utf8.RuneCountInString(heldText(b.held)) >= burstMinChars:
+		// Characters, not key messages: a terminal may hand several
+		// characters read at once over as one key with a longer Text.
 		code = heldText(b.held)
 		b.held = nil
 		return keys, code, false

@@ -52,6 +52,8 @@ func TestBurstFeed(t *testing.T) {
 			false, "9638[f5]⏎", nil},
 		{"two scans back to back", append(append(append(keys(2*ms, "96385074"), fed{2 * ms, "enter"}),
 			keys(2*ms, "40063813")...), fed{2 * ms, "enter"}), false, "", []string{"96385074", "40063813"}},
+		{"characters read together in one key", []fed{{150 * ms, "9638"}, {1 * ms, "5074"}, {1 * ms, "enter"}},
+			false, "", []string{"96385074"}},
 		{"held keys wait for the timer", keys(150*ms, "7"), false, "", nil},
 		{"the timer hands them on", keys(150*ms, "7"), true, "7", nil},
 	}
