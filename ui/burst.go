@@ -155,6 +155,9 @@ func (m *Model) scanned(code string) tea.Cmd {
 		return m.reject(fmt.Sprintf("scanned %s: a card payment is in progress: wait for it, or %s to cancel it",
 			code, m.km.Esc.Help().Key))
 	case screenTender:
+		if m.sale.Recording() {
+			return m.reject(fmt.Sprintf("scanned %s: the sale is being recorded: scan it again for the next sale", code))
+		}
 		if err := m.editable(); err != nil {
 			return m.reject(fmt.Sprintf("scanned %s: finish paying first, or void the sale (%s)",
 				code, m.km.VoidSale.Help().Key))

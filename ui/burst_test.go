@@ -205,6 +205,25 @@ func TestScanRefusedWhereNoBasketIsOpen(t *testing.T) {
 			t.Errorf("status: got %q, want an error starting %q", r.m.status.text, want)
 		}
 	})
+	t.Run("sale being recorded", func(t *testing.T) {
+		r := newRig(t, true)
+		r.scan(milk.Code)
+		r.db.setDown(true)
+		r.key("f5")
+		r.key("f2") // exact cash: recording, retried while the database is down
+		if !r.m.sale.Recording() {
+			t.Fatalf("set-up: the sale is not being recorded (status %q)", r.m.status.text)
+		}
+		r.scan(bread.Code)
+		if n := len(r.m.sale.Lines()); n != 1 || !strings.Contains(r.m.status.text, "scanned "+bread.Code+": the sale is being recorded") {
+			t.Errorf("%d lines, status %q: want the scan refused by name", n, r.m.status.text)
+		}
+		r.db.setDown(false)
+		r.drain(10 * time.Second)
+		if n := len(r.db.completed()); n != 1 || r.db.completed()[0].Totals.Total != milk.Price {
+			t.Errorf("completed: %+v, want the milk sale alone", r.db.completed())
+		}
+	})
 	t.Run("card payment", func(t *testing.T) {
 		r := newRig(t, true)
 		r.reader.hold = true
