@@ -123,7 +123,7 @@ func FuzzScannerBursts(f *testing.F) {
 		f.Add(byte(i), []byte{0, 4, 1, 8, 2, 0})
 		f.Add(byte(i), []byte{12, 3, 1, 1, 9, 16, 2, 5})
 	}
-	f.Add(byte(6), []byte{0, 2}) // the €0.30 case: the EAN-8 on the tender screen
+	f.Add(byte(6), []byte{0, 2})                    // the €0.30 case: the EAN-8 on the tender screen
 	f.Add(byte(9), []byte{1, 9, 1, 9, 1, 12, 0, 0}) // "99*" then a scan on the done screen
 	f.Add(byte(2), []byte{1, 0x20, 1, 0x24, 1, 8, 1, 8, 1, 0x38, 0, 0, 1, 0x34})
 	f.Fuzz(func(t *testing.T, start byte, ops []byte) {
