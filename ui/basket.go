@@ -116,7 +116,11 @@ func (m *Model) scanInput(input string) tea.Cmd {
 	if err != nil || sc.Kind != pos.ScanItem || !sc.Explicit || sc.Quantity <= m.maxQuantity() {
 		return m.scan(input)
 	}
-	m.ask(fmt.Sprintf("Sell %d of %s? That is more than %d. y/n", sc.Quantity, sc.Code, m.maxQuantity()),
+	what := sc.Code
+	if it, ok := m.cat.lookup(sc.Code); ok {
+		what = fmt.Sprintf("%s (%s)", ansi.Truncate(it.Name, 24, "…"), m.money(pos.Money(sc.Quantity)*it.Price))
+	}
+	m.ask(fmt.Sprintf("Sell %d of %s? That is more than %d. y/n", sc.Quantity, what, m.maxQuantity()),
 		func() tea.Cmd { return m.scan(input) })
 	return nil
 }

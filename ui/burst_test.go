@@ -341,8 +341,9 @@ func TestQuantityAboveLimitAsks(t *testing.T) {
 			r := newRig(t, true)
 			r.typeText("4030*")
 			r.scan(milk.Code)
-			if r.m.confirm == nil || len(r.m.sale.Lines()) != 0 {
-				t.Fatalf("question %v, %d lines: want a question first", r.m.confirm, len(r.m.sale.Lines()))
+			if r.m.confirm == nil || len(r.m.sale.Lines()) != 0 ||
+				!strings.Contains(r.m.confirm.question, "Sell 4030 of Whole milk 1l ("+pos.EUR().Format(4030*129)+")") {
+				t.Fatalf("question %+v, %d lines: want one naming the milk and its amount first", r.m.confirm, len(r.m.sale.Lines()))
 			}
 			r.key(tt.answer)
 			if tt.answer == "n" {
