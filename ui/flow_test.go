@@ -34,9 +34,12 @@ func TestFlowSplitTender(t *testing.T) {
 	wait("catalog")
 	tm.Type("101")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
-	for _, c := range "1111" { // a person's pace: at machine speed a PIN is a scan
+	// A person's pace: at machine speed a PIN is a scan. Each digit is
+	// on screen (a key is shown once burstGap passed with no other key)
+	// before the next is typed.
+	for _, c := range "1111" {
 		tm.Type(string(c))
-		time.Sleep(2 * burstGap)
+		wait("•") // the output read since the last wait: this digit's bullet
 	}
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	wait("Scan")

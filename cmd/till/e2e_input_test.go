@@ -105,6 +105,41 @@ func humanKeys(t *testing.T, ctx context.Context, session string, keys ...string
 	}
 }
 
+// signIn signs in as cashier 101 with PIN 1111 at a person's pace: each
+// key is on screen before the next is typed, so however slow the machine,
+// the keys never reach the till together (that would be a scan).
+func signIn(t *testing.T, ctx context.Context, session string) {
+	t.Helper()
+	shows := func(what string) {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			out, err := exec.CommandContext(ctx, "tmux", "capture-pane", "-p", "-t", session).CombinedOutput()
+			if err != nil {
+				t.Fatalf("tmux capture-pane: %v\n%s", err, out)
+			}
+			if strings.Contains(string(out), what) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("signing in: the screen never showed %q:\n%s", what, out)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for i := range "101" {
+		humanKeys(t, ctx, session, "101"[i:i+1])
+		shows("Cashier number " + "101"[:i+1] + "█")
+	}
+	humanKeys(t, ctx, session, "Tab")
+	shows("PIN            █")
+	for i := 1; i <= 4; i++ {
+		humanKeys(t, ctx, session, "1")
+		shows("PIN            " + strings.Repeat("•", i) + "█")
+	}
+	humanKeys(t, ctx, session, "Enter")
+}
+
 // TestE2EScanOnTenderIsNotCash: in the first hour at a real till, with
 // €0.30 left to pay, scanning the EAN-8 96385074 completed the sale with
 // "Cash €96,385,074.00, Change €96,385,073.70", stored in payments. Now the
@@ -115,14 +150,18 @@ func TestE2EScanOnTenderIsNotCash(t *testing.T) {
 	defer cancel()
 	e := startTill(t, ctx, 100, 30)
 	e.waitFor("items in the catalog")
-	e.typeKeys("1", "0", "1", "Tab", "1", "1", "1", "1", "Enter")
+	signIn(t, ctx, e.session)
 	e.waitFor("ready to scan")
 
 	e.scan("4006381333931") // Fineliner pen black, €1.29
 	e.waitFor("added Fineliner")
 	e.typeKeys("F5")
 	e.waitFor("Cash given")
-	e.typeKeys("0", ".", "9", "9", "Enter")
+	for i := range "0.99" { // each key on screen before the next: typed, not scanned
+		e.typeKeys("0.99"[i : i+1])
+		e.waitFor("Cash given › " + "0.99"[:i+1] + "█")
+	}
+	e.typeKeys("Enter")
 	screen := e.waitFor("€0.30 still due")
 	t.Logf("tender, €0.30 left:\n%s", screen)
 
