@@ -132,6 +132,11 @@ func (m *Model) press(keys []tea.KeyPressMsg) []tea.Cmd {
 	return cmds
 }
 
+// scanTaker is a screen that takes a scanner burst itself (the basket).
+type scanTaker interface {
+	scanned(m *Model, code string) tea.Cmd
+}
+
 // scanned handles a scanner burst on whatever screen is showing: where a
 // basket can take it, it goes into the basket's scan field (after what the
 // cashier typed there, so "3*" then a scan still sells three); elsewhere it
@@ -166,12 +171,12 @@ func (m *Model) scanned(code string) tea.Cmd {
 	case screenSearch, screenCustomer:
 		m.goTo(screenBasket)
 	}
-	if b, ok := m.screens[m.active].(*basketScreen); ok {
-		return b.scanned(m, code)
+	s := m.screens[m.active]
+	if t, ok := s.(scanTaker); ok {
+		return t.scanned(m, code)
 	}
 	// The done screen's field starts the next sale: the scan goes there
 	// as if typed, Enter included.
-	s := m.screens[m.active]
 	var cmds []tea.Cmd
 	for _, r := range code {
 		cmds = append(cmds, s.update(m, tea.KeyPressMsg{Code: r, Text: string(r)}))
