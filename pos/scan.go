@@ -496,10 +496,9 @@ func parse8(s string) (Scan, error) {
 	case ean8 == got:
 		return itemScan("00000"+s, FormatEAN8), nil
 	case upce >= 0 && upce != ean8:
-		return Scan{}, Errorf(EInvalid, "check digit of %s is wrong (expected %d as UPC-E or %d as EAN-8)",
-			s, upce, ean8)
+		return Scan{}, Errorf(EInvalid, "check digit of %s wrong: rescan", s)
 	}
-	return Scan{}, Errorf(EInvalid, "check digit of %s is wrong (expected %d)", s, ean8)
+	return Scan{}, Errorf(EInvalid, "check digit of %s wrong: rescan", s)
 }
 
 // upcEToGTIN13 expands the UPC-E s (8 digits, number system 0) to its UPC-A
@@ -613,7 +612,7 @@ func parseVariableMeasure(rule VariableMeasureRule, s, shown string) (Scan, erro
 	code, digits := s[:end], s[end:12]
 	if rule.ValueCheck {
 		if want := priceCheckDigit(digits[1:]); want != int(digits[0]-'0') {
-			return Scan{}, Errorf(EInvalid, "%s check digit of %s is wrong (expected %d)", rule.Embeds, shown, want)
+			return Scan{}, Errorf(EInvalid, "%s check digit of %s wrong: rescan", rule.Embeds, shown)
 		}
 		digits = digits[1:]
 	}
@@ -695,7 +694,7 @@ func ValidGTIN(code string) bool {
 // checkGTIN reports a wrong check digit on code, a string of digits.
 func checkGTIN(code string) error {
 	if want := gs1Mod10(code[:len(code)-1]); want != int(code[len(code)-1]-'0') {
-		return Errorf(EInvalid, "check digit of %s is wrong (expected %d)", code, want)
+		return Errorf(EInvalid, "check digit of %s wrong: rescan", code)
 	}
 	return nil
 }

@@ -58,6 +58,7 @@ type Model struct {
 
 	width, height int
 
+	burst        burst // tells scanner bursts from typing
 	cat          catalog
 	pendingScans []string // typed before the catalog arrived
 	refreshFails int
@@ -139,9 +140,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.SetWidth(msg.Width)
 		return m, nil
 	case tea.KeyPressMsg:
-		if cmd, done := m.globalKey(msg); done {
-			return m, cmd
-		}
+		return m, m.keyIn(msg)
+	case burstFlushMsg:
+		return m, tea.Batch(m.press(m.burst.flush(msg.seq))...)
 	}
 	if cmd, done := m.background(msg); done {
 		return m, cmd
@@ -265,8 +266,27 @@ func (m *Model) nextReq() int {
 
 func (m *Model) money(v pos.Money) string { return m.set.Currency.Format(v) }
 
+// The smallest window every screen fits in whole (measured by
+// TestSmallestWindow over each screen in its fullest state, database
+// banner up): below 68 columns the basket's amount column is cut, below
+// 20 rows the done screen loses its scan line and the tender screen its
+// TOTAL.
+const (
+	minWidth  = 68
+	minHeight = 20
+)
+
 // View draws the frame: header, banner, the active screen, status, help.
+// A window too small for that gets a frame that says so instead.
 func (m *Model) View() tea.View {
+	if m.width < minWidth || m.height < minHeight {
+		return m.tooSmall()
+	}
+	return m.frame()
+}
+
+// frame is the till's frame at the window's size.
+func (m *Model) frame() tea.View {
 	w, h := max(m.width, 20), max(m.height, 8)
 	top := []string{m.header(w)}
 	if m.dbDown != "" {
@@ -283,6 +303,56 @@ func (m *Model) View() tea.View {
 	return v
 }
 
+// clock is the time now in the store's zone, as the receipts show it.
+func (m *Model) clock() time.Time {
+	if m.deps.Location != nil {
+		return m.now().In(m.deps.Location)
+	}
+	return m.now()
+}
+
+// tooSmall is the frame of a window smaller than minWidth×minHeight: what
+// size it needs, the sale's total and the status line, so a scan typed
+// meanwhile (every key still works) shows what it did.
+func (m *Model) tooSmall() tea.View {
+	w, h := max(m.width, 1), max(m.height, 1)
+	rows := []string{
+		m.st.Error.Render(fmt.Sprintf("✗ The window is %d×%d: too small for the till.", m.width, m.height)),
+		m.st.Prompt.Render(fmt.Sprintf("Make it at least %d×%d%s.", minWidth, minHeight, short(m.width, m.height))),
+		m.st.Muted.Render("Keys and scans still work."),
+	}
+	if m.inProgress() {
+		t := m.sale.Totals()
+		sum := fmt.Sprintf("%s · TOTAL %s", plural(len(m.sale.Lines()), "line"), m.money(t.Total))
+		if paid := m.sale.CardPaid() + m.sale.CashGiven(); paid > 0 {
+			sum += " · Due " + m.money(max(m.sale.Owed(), 0))
+		}
+		rows = append(rows, m.st.Total.Render(sum))
+	}
+	if st := m.statusLine(w); st != "" {
+		rows = append(rows, st)
+	}
+	if m.dbDown != "" {
+		rows = append(rows, m.st.Banner.Render("⚠ DATABASE UNREACHABLE"))
+	}
+	v := tea.NewView(fit(strings.Join(rows, "\n"), w, h))
+	v.AltScreen = true
+	v.WindowTitle = "till"
+	return v
+}
+
+// short says what a w×h window lacks: " (5 more rows)".
+func short(w, h int) string {
+	var more []string
+	if w < minWidth {
+		more = append(more, plural(minWidth-w, "more column"))
+	}
+	if h < minHeight {
+		more = append(more, plural(minHeight-h, "more row"))
+	}
+	return " (" + strings.Join(more, ", ") + ")"
+}
+
 func (m *Model) header(w int) string {
 	left := fmt.Sprintf(" till · %s/%s", m.set.StoreID, m.set.TillID)
 	if m.cashier != nil {
@@ -291,7 +361,7 @@ func (m *Model) header(w int) string {
 	if m.deps.CardNote != "" {
 		left += " · " + m.deps.CardNote
 	}
-	right := m.now().Format("15:04") + " "
+	right := m.clock().Format("15:04") + " "
 	if m.set.Training {
 		// TRAINING is on every screen, at the top, whatever the width.
 		tr := m.st.Training.Render(" TRAINING ")

@@ -34,7 +34,7 @@ func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		// A scanner in paste mode, or a list of codes: one scan a line.
 		var cmds []tea.Cmd
 		for _, l := range strings.FieldsFunc(msg.Content, func(r rune) bool { return r == '\n' || r == '\r' }) {
-			cmds = append(cmds, m.scan(l))
+			cmds = append(cmds, m.scanInput(l))
 		}
 		return tea.Batch(cmds...)
 	case stepMsg:
@@ -61,7 +61,7 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if b.scan.empty() {
 			return nil
 		}
-		return m.scan(b.scan.take())
+		return m.scanInput(b.scan.take())
 	case key.Matches(msg, km.Esc):
 		b.scan.reset()
 	case key.Matches(msg, km.Up):
@@ -98,11 +98,57 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// scanned takes a scanner burst: it closes the quantity prompt if open
+// (the scan is not a quantity) and is read after what was typed in the
+// scan field, so a typed "3*" still counts.
+func (b *basketScreen) scanned(m *Model, code string) tea.Cmd {
+	if b.onQty {
+		b.onQty = false
+		b.qty.reset()
+	}
+	return m.scanInput(b.scan.take() + code)
+}
+
+// scanInput is what the basket field hands in: a quantity prefix above the
+// till's limit ("4030*code") is asked about before it is sold.
+func (m *Model) scanInput(input string) tea.Cmd {
+	sc, err := m.set.Scan.Parse(input)
+	if err != nil || sc.Kind != pos.ScanItem || !sc.Explicit || sc.Quantity <= m.maxQuantity() {
+		return m.scan(input)
+	}
+	what := sc.Code
+	if it, ok := m.cat.lookup(sc.Code); ok {
+		what = fmt.Sprintf("%s (%s)", ansi.Truncate(it.Name, 24, "…"), m.money(pos.Money(sc.Quantity)*it.Price))
+	}
+	m.ask(fmt.Sprintf("Sell %d of %s? That is more than %d. y/n", sc.Quantity, what, m.maxQuantity()),
+		func() tea.Cmd { return m.scan(input) })
+	return nil
+}
+
+// maxQuantity is the largest quantity taken without asking.
+func (m *Model) maxQuantity() int64 {
+	if m.deps.MaxQuantityUnconfirmed > 0 {
+		return m.deps.MaxQuantityUnconfirmed
+	}
+	return defaultMaxQuantityUnconfirmed
+}
+
+// defaultMaxQuantityUnconfirmed: 4030 pens went in from a mistyped
+// quantity; a basket of more than 50 of one thing is rare enough to ask.
+const defaultMaxQuantityUnconfirmed = 50
+
 func (b *basketScreen) quantityKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.km.Enter):
 		b.onQty = false
-		return m.setQuantity(b.qty.take())
+		typed := b.qty.take()
+		if q, err := parseQuantity(typed); err == nil && q > m.maxQuantity() && m.selected < len(m.sale.Lines()) {
+			l := m.sale.Lines()[m.selected]
+			m.ask(fmt.Sprintf("Quantity %d of %s (%s)? That is more than %d. y/n", q, ansi.Truncate(l.Name, 24, "…"),
+				m.money(pos.Money(q)*l.UnitPrice), m.maxQuantity()), func() tea.Cmd { return m.setQuantity(typed) })
+			return nil
+		}
+		return m.setQuantity(typed)
 	case key.Matches(msg, m.km.Esc):
 		b.onQty = false
 		b.qty.reset()
@@ -165,6 +211,9 @@ func (m *Model) drawBasketBody(w, h int) string {
 	side := ""
 	if pw > 0 {
 		side = m.customerPanel(pw) + "\n" + m.totalsPanel(pw)
+		if lipgloss.Height(side) > h {
+			side = m.totalsPanel(pw) // the TOTAL before the customer
+		}
 	}
 	lh := h
 	if pw == 0 {
@@ -175,7 +224,8 @@ func (m *Model) drawBasketBody(w, h int) string {
 	if pw == 0 {
 		return table + "\n" + side
 	}
-	return lipgloss.JoinHorizontal(lipgloss.Top, fit(table, w-pw-1, h), " ", side)
+	// Never taller than h: the scan line under the body stays in view.
+	return fit(lipgloss.JoinHorizontal(lipgloss.Top, fit(table, w-pw-1, h), " ", side), w, h)
 }
 
 // linesTable shows the lines around the selected one: only what fits is
@@ -195,11 +245,13 @@ func (m *Model) linesTable(w, h int) string {
 			m.st.Muted.Render("  "+m.km.Search.Help().Key+" finds an item by name."))
 		return strings.Join(out, "\n")
 	}
-	rows := h - 1
-	first := 0
-	if len(lines) > rows {
+	rows := h - 1 // under the heading
+	first, overflow := 0, len(lines) > rows
+	if overflow {
+		rows = max(rows-1, 1) // one row says how many are hidden
+		// The window of rows is placed after that row is taken, so the
+		// selected line (the newest, after a scan) is always in it.
 		first = min(max(m.selected-rows/2, 0), len(lines)-rows)
-		rows-- // one row says how many are hidden
 	}
 	for i := first; i < len(lines) && i < first+rows; i++ {
 		l := lines[i]
@@ -217,7 +269,7 @@ func (m *Model) linesTable(w, h int) string {
 		}
 		out = append(out, row(" ", l.Name, m.quantity(l), unit, amount))
 	}
-	if len(lines) > rows+1 || first > 0 {
+	if overflow {
 		out = append(out, m.st.Muted.Render(fmt.Sprintf("  %d lines · %d–%d shown · ↑↓ to move",
 			len(lines), first+1, min(first+rows, len(lines)))))
 	}
@@ -245,7 +297,9 @@ func (m *Model) totalsPanel(w int) string {
 	}
 	rows := []string{
 		kv("Items", fmt.Sprint(t.Items), m.st.Value),
-		kv("Subtotal", m.money(t.Subtotal), m.st.Value),
+		// The receipt's "Subtotal before tax", in the panel's 22 columns: a
+		// bare "Subtotal" read as what the customer pays so far.
+		kv("Before tax", m.money(t.Subtotal), m.st.Value),
 		kv("Tax", m.money(t.Tax), m.st.Value),
 		kv("TOTAL", m.money(t.Total), m.st.Total),
 	}

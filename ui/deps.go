@@ -60,6 +60,12 @@ type Deps struct {
 	// RefreshEvery is how often the catalog cache asks for changed items;
 	// 0 means 30 seconds.
 	RefreshEvery time.Duration
+	// MaxQuantityUnconfirmed is the largest quantity (F2, or "N*" before a
+	// code) taken without asking the cashier to confirm; 0 means 50.
+	MaxQuantityUnconfirmed int64
+	// Location is the store's time zone (POS_TIMEZONE), for the clock on
+	// screen, as on the receipts; nil means the machine's.
+	Location *time.Location
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives what the screen has to say (never the terminal: the

@@ -53,7 +53,7 @@ func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 				m.setStatus("ready for the next sale", false)
 				return nil
 			}
-			return m.scan(d.scan.take())
+			return m.scanInput(d.scan.take()) // asks before a quantity above the limit
 		case key.Matches(msg, m.km.Print):
 			return d.print(m, false)
 		case key.Matches(msg, m.km.Save):

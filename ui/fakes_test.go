@@ -323,7 +323,23 @@ type rig struct {
 	// it on.
 	timers []timer
 	now    time.Duration
+	// typed is how far typing moved the model's clock on: keys come at a
+	// person's pace (humanGap) or a scanner's (scanGap), and that moves
+	// no timer.
+	typed time.Duration
 }
+
+// The pace of the rig's keys: a person's, and a scanner's.
+const (
+	humanGap = 150 * time.Millisecond
+	scanGap  = 3 * time.Millisecond
+)
+
+// rigStart is when every rig's clock starts.
+var rigStart = time.Date(2026, 3, 4, 12, 30, 0, 0, time.UTC)
+
+// clock is the model's clock: the timers' time plus the typing's.
+func (r *rig) clock() time.Time { return rigStart.Add(r.now + r.typed) }
 
 type heldCmd struct {
 	ctx context.Context
@@ -345,9 +361,11 @@ func newRig(t testing.TB, signedIn bool) *rig {
 		PointsPer: 100, Scan: pos.DefaultScanRules()}
 	deps := Deps{Checkout: &pos.Checkout{Sales: db, Gateway: reader, Settings: set}, Catalog: db,
 		Customers: db, Cashiers: db, Audit: db, CardSim: reader,
-		Now: func() time.Time { return time.Date(2026, 3, 4, 12, 30, 0, 0, time.UTC) }}
+	}
+	r := &rig{t: t, db: db, reader: reader}
+	deps.Now = r.clock
 	m := New(context.Background(), deps, NewStyles(false))
-	r := &rig{t: t, m: m, db: db, reader: reader}
+	r.m = m
 	m.after = r.after
 	r.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	r.run(m.Init())
@@ -443,9 +461,37 @@ func (r *rig) deliver(msg tea.Msg) {
 // isSequence spots tea.Sequence's unexported message (quit after audit).
 func isSequence(msg tea.Msg) bool { return fmt.Sprintf("%T", msg) == "tea.sequenceMsg" }
 
-// key presses a named key ("enter", "f5", "up") or types one character.
+// key presses a named key ("enter", "f5", "up") or types one character,
+// at a person's pace.
 func (r *rig) key(name string) {
-	r.send(keyPress(name))
+	r.human(keyPress(name))
+}
+
+// human presses k as a person does: well after the key before, and seen
+// by the screen at once (the burst detector's wait is run out).
+func (r *rig) human(k tea.KeyPressMsg) {
+	r.typed += humanGap
+	r.send(k)
+	r.settleKeys()
+}
+
+// settleKeys runs out the burst detector's wait: the keys it held reach the
+// screen, as they would burstGap later. No other timer moves.
+func (r *rig) settleKeys() {
+	r.typed += burstGap
+	var flush []tea.Msg
+	keep := r.timers[:0]
+	for _, tm := range r.timers {
+		if _, ok := tm.msg.(burstFlushMsg); ok {
+			flush = append(flush, tm.msg)
+			continue
+		}
+		keep = append(keep, tm)
+	}
+	r.timers = keep
+	for _, msg := range flush {
+		r.send(msg)
+	}
 }
 
 func keyPress(name string) tea.KeyPressMsg {
@@ -463,15 +509,23 @@ func keyPress(name string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: rs[0], Text: name}
 }
 
+// typeText types s at a person's pace.
 func (r *rig) typeText(s string) {
 	for _, c := range s {
-		r.send(tea.KeyPressMsg{Code: c, Text: string(c)})
+		r.human(tea.KeyPressMsg{Code: c, Text: string(c)})
 	}
 }
 
+// scan sends code and Enter as a scanner does: one burst, scanGap between
+// keys.
 func (r *rig) scan(code string) {
-	r.typeText(code)
-	r.key("enter")
+	for _, c := range code {
+		r.typed += scanGap
+		r.send(tea.KeyPressMsg{Code: c, Text: string(c)})
+	}
+	r.typed += scanGap
+	r.send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	r.settleKeys()
 }
 
 // screen is the plain text of the frame.

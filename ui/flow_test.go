@@ -34,7 +34,13 @@ func TestFlowSplitTender(t *testing.T) {
 	wait("catalog")
 	tm.Type("101")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
-	tm.Type("1111")
+	// A person's pace: at machine speed a PIN is a scan. Each digit is
+	// on screen (a key is shown once burstGap passed with no other key)
+	// before the next is typed.
+	for _, c := range "1111" {
+		tm.Type(string(c))
+		wait("•") // the output read since the last wait: this digit's bullet
+	}
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	wait("Scan")
 	for _, code := range []string{"3*4006381333931", applesLabel, "5901234123457", loyaltyCard} {

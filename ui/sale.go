@@ -108,11 +108,25 @@ func (m *Model) attach(c pos.Customer) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	if err := m.sale.Attach(c); err != nil {
-		return m.reject(pos.ErrorMessage(err))
+	do := func() tea.Cmd {
+		if err := m.sale.Attach(c); err != nil {
+			return m.reject(pos.ErrorMessage(err))
+		}
+		m.setStatus(fmt.Sprintf("customer %s attached (%d points)", c.Name, c.LoyaltyPoints), false)
+		return nil
 	}
-	m.setStatus(fmt.Sprintf("customer %s attached (%d points)", c.Name, c.LoyaltyPoints), false)
-	return nil
+	if cur := m.sale.Customer(); cur != nil && cur.ID != c.ID {
+		// A second card replaces the first only if the cashier says so.
+		m.ask(fmt.Sprintf("Replace customer %s (card %s) with %s (card %s)? y/n",
+			cur.Name, cur.LoyaltyCard, c.Name, c.LoyaltyCard), func() tea.Cmd {
+			if err := m.editable(); err != nil {
+				return m.reject(pos.ErrorMessage(err))
+			}
+			return do()
+		})
+		return nil
+	}
+	return do()
 }
 
 func (m *Model) detach() tea.Cmd {

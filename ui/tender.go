@@ -83,7 +83,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Card):
 		amount := m.sale.Owed()
 		if !t.amount.empty() {
-			v, err := parseAmount(m.set.Currency, t.amount.String())
+			v, err := parseAmount(m.set.Currency, t.amount.take()) // a refused amount is not kept to append to
 			if err != nil {
 				return m.reject(pos.ErrorMessage(err))
 			}

@@ -25,6 +25,7 @@ type config struct {
 	pointsPer  string
 	loyaltyPfx string
 	scanProf   string // pos.ScanProfile name; "" follows the currency
+	maxQty     string // the largest quantity the screen takes without asking
 	// How the till reaches Aurora in production (store.Config).
 	dbCA        string
 	dbIAMRegion string
@@ -53,6 +54,7 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.loyaltyPfx, "loyalty-prefix", "POS_LOYALTY_PREFIX", "980", "digits that start a loyalty card")
 	str(&c.scanProf, "scan-profile", "POS_SCAN_PROFILE", "", "scale label layouts: "+
 		strings.Join(pos.ScanProfileNames(), ", ")+"; empty follows the currency (EUR DE, GBP UK, SEK SE, NOK NO, USD US)")
+	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
 	str(&c.dbCA, "db-ca", "POS_DB_CA", "", "PEM CA bundle (the RDS CA bundle): verified TLS to the database")
 	str(&c.dbIAMRegion, "db-iam-region", "POS_DB_IAM_REGION", "", "AWS region: sign in to the database with IAM tokens (needs --db-ca)")
 	insecure, _ := strconv.ParseBool(getenv("POS_DB_INSECURE"))
@@ -94,6 +96,15 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 	}
 	return pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
 		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules}, nil
+}
+
+// quantityLimit is the largest quantity the screen takes without asking.
+func (c *config) quantityLimit() (int64, error) {
+	q, err := strconv.ParseInt(c.maxQty, 10, 64)
+	if err != nil || q < 1 || q > pos.MaxQuantity {
+		return 0, fmt.Errorf("%w: max quantity %q: a whole number from 1 to %d", errUsage, c.maxQty, pos.MaxQuantity)
+	}
+	return q, nil
 }
 
 // till is what every command that works as a till needs: the sale core's

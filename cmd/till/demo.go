@@ -28,6 +28,10 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	maxQty, err := cfg.quantityLimit()
+	if err != nil {
+		return err
+	}
 	dir, err := stateDir(env.getenv)
 	if err != nil {
 		return err
@@ -51,7 +55,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if err := writeSheet(sheet, settings, data, rep); err != nil {
 		return err
 	}
-	err = openScreen(ctx, env, screenSetup{settings: settings, hint: demoHint(settings, data),
+	err = openScreen(ctx, env, screenSetup{settings: settings, hint: demoHint(settings, data), maxQuantity: maxQty,
 		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second}})
 	fmt.Fprintf(env.stdout, "till demo: training over. Codes and PINs for next time: %s\n", sheet)
 	return err

@@ -28,7 +28,11 @@ func runScreen(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	return openScreen(ctx, env, screenSetup{settings: settings, store: sc})
+	maxQty, err := cfg.quantityLimit()
+	if err != nil {
+		return err
+	}
+	return openScreen(ctx, env, screenSetup{settings: settings, store: sc, maxQuantity: maxQty})
 }
 
 // screenSetup is what differs between the real till and training.
@@ -36,6 +40,9 @@ type screenSetup struct {
 	settings pos.Settings
 	store    store.Config
 	hint     []string // shown on the sign-in screen
+	// maxQuantity is the largest quantity taken without asking (0: the
+	// screen's default).
+	maxQuantity int64
 }
 
 // openScreen wires the store and the card gateway into the ui and runs it
@@ -60,14 +67,15 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings}
 	deps := ui.Deps{
-		Checkout:  co,
-		Catalog:   db,
-		Customers: db,
-		Cashiers:  db,
-		Audit:     db,
-		CardNote:  cardNote(gw, env.getenv),
-		Hint:      s.hint,
-		Log:       slog.Default(), // the log file openLog set up
+		Checkout:               co,
+		Catalog:                db,
+		Customers:              db,
+		Cashiers:               db,
+		Audit:                  db,
+		CardNote:               cardNote(gw, env.getenv),
+		Hint:                   s.hint,
+		MaxQuantityUnconfirmed: s.maxQuantity,
+		Log:                    slog.Default(), // the log file openLog set up
 	}
 	if sim, ok := gw.(*simpay.Gateway); ok && s.settings.Training {
 		deps.CardSim = simCard{sim}
@@ -80,6 +88,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	deps.Receipts = svc
+	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
 	if worker != nil {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
 	}
