@@ -82,10 +82,7 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Customer):
 		m.goTo(screenCustomer)
 	case key.Matches(msg, km.Pay):
-		if len(m.sale.Lines()) == 0 {
-			return m.reject("the basket is empty: scan an item first")
-		}
-		m.goTo(screenTender)
+		return m.toTender()
 	case key.Matches(msg, km.VoidLine):
 		return m.voidLine()
 	case key.Matches(msg, km.VoidSale):

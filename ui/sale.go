@@ -27,10 +27,11 @@ func (m *Model) recompute() {
 	m.selected = min(max(m.selected, 0), max(len(m.sale.Lines())-1, 0))
 }
 
-// editable refuses a change to a sale that is already recorded.
+// editable refuses a change to a sale that may be in the database, and
+// says why.
 func (m *Model) editable() error {
 	if m.sale.Locked() {
-		return pos.Errorf(pos.EConflict, "the sale is recorded: pay the rest or void it (%s)", m.km.VoidSale.Help().Key)
+		return pos.Errorf(pos.EConflict, "the sale cannot change now: %s", m.lockedReason())
 	}
 	return nil
 }
@@ -198,7 +199,7 @@ func (m *Model) voidSale() tea.Cmd {
 			m.setStatus("voiding the sale…", false)
 			return m.release()
 		}
-		cmd := m.audit("void_sale", m.saleSummary())
+		cmd := m.audit("void_sale", m.voidDetail(pos.Sale{}))
 		m.newSale()
 		m.goTo(screenBasket)
 		m.setStatus("sale voided", false)
@@ -226,24 +227,40 @@ func (m *Model) runStep(st pos.Step, attempt int) tea.Cmd {
 	return func() tea.Msg { return stepMsg{attempt: attempt, result: st.Run(ctx)} }
 }
 
+// released handles the answer to a release: the sale voided, its basket
+// open again under a new key (reopen), or found recorded after all.
 func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 	r := msg.result
 	if r.Key != m.sale.Key() {
 		return nil
 	}
+	reopening := m.sale.Stage() == pos.StageReopening
+	doing := "voiding the sale"
+	if reopening {
+		doing = "giving back the reserved stock"
+	}
 	next := m.sale.Apply(r)
 	if r.Err != nil {
 		m.noteDB(r.Err)
-		if next.Retry {
+		switch {
+		case m.sale.Stage() == pos.StageCompleted:
+			*try = 0
+			return m.saleDone(m.sale.Completed(), "the sale was recorded before it could be voided")
+		case next.Retry:
 			*try++
-			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(r.Err)+"), retrying", true)
+			m.setStatus(fmt.Sprintf("%s: waiting for the database (%s); retrying in %s", doing, pos.ErrorMessage(r.Err), backoff(*try-1)), true)
 			return m.retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
 		}
-		return m.fail("void sale", r.Err)
+		return m.fail(doing, r.Err)
 	}
 	*try = 0
 	m.noteDB(nil)
-	cmd := m.audit("void_sale", m.saleSummary())
+	if reopening {
+		m.goTo(screenBasket)
+		m.setStatus("the basket can change again: no card paid, the reserved stock was given back", false)
+		return m.auditKey(r.Key, "reopen_sale", fmt.Sprintf("reservation released (failed) to change the basket; the sale goes on as %s", m.sale.Key()))
+	}
+	cmd := m.audit("void_sale", m.voidDetail(r.Sale))
 	m.newSale()
 	m.goTo(screenBasket)
 	m.setStatus("sale voided", false)
@@ -254,9 +271,32 @@ func (m *Model) retryAfter(try int, msg retryMsg) tea.Cmd {
 	return m.after(backoff(try-1), msg)
 }
 
-// saleSummary describes the sale for the audit log.
-func (m *Model) saleSummary() string {
-	return fmt.Sprintf("%s, total %s", plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total))
+// saleSummary describes the sale for the audit log, with the money handed
+// back if any was taken.
+func (m *Model) saleSummary() string { return m.voidDetail(pos.Sale{}) }
+
+// voidDetail describes a voided sale for the audit log: its lines and
+// total, the cash handed back and the cards refunded (brand, last 4 digits
+// and amount only). released is the sale as the release returned it (its
+// refunded cards), or the zero Sale when nothing was recorded.
+func (m *Model) voidDetail(released pos.Sale) string {
+	out := fmt.Sprintf("%s, total %s", plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total))
+	if cash := m.sale.CashGiven(); cash > 0 {
+		out += "; cash handed back " + m.money(cash)
+	}
+	cards := m.sale.Cards()
+	if released.Key != "" {
+		cards = nil
+		for _, p := range released.Payments {
+			if p.Method == pos.MethodCard && p.Status == pos.PaymentRefunded {
+				cards = append(cards, p)
+			}
+		}
+	}
+	for _, p := range cards {
+		out += fmt.Sprintf("; card %s ••%s %s refunded", p.CardBrand, p.CardLast4, m.money(p.Amount))
+	}
+	return out
 }
 
 // quantity writes a line's quantity: "3" or "0.482 kg".
