@@ -179,7 +179,7 @@ func (m *Model) quit() tea.Cmd {
 		m.setStatus("a card payment is in progress: wait for it or press esc to cancel it", true)
 		return bell
 	case m.sale.Locked():
-		m.setStatus(m.lockedReason()+"; quit once it is settled", true)
+		m.setStatus(m.lockedReason(), true)
 		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",

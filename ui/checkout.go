@@ -122,8 +122,8 @@ func (m *Model) recorded(msg stepMsg) tea.Cmd {
 	if r.Err != nil {
 		if next.Retry {
 			t.tries++
-			m.setStatus(fmt.Sprintf("waiting for the database to record the sale: try %d failed (%s); retrying in %s, nothing is lost",
-				t.tries, pos.ErrorMessage(r.Err), backoff(t.tries-1)), true)
+			m.setStatus(fmt.Sprintf("waiting for the database: sale not recorded yet, retry in %s (%s); nothing lost",
+				backoff(t.tries-1), tries(t.tries)), true)
 			return m.retryAfter(t.tries, retryMsg{op: retryFinish, saleKey: r.Key})
 		}
 		t.tries = 0
@@ -154,8 +154,7 @@ func (m *Model) saleDone(done pos.Sale, what string) tea.Cmd {
 // never sold twice); F9 voids it, and the change shows once it is recorded.
 func (m *Model) stepBack() tea.Cmd {
 	m.goTo(screenBasket)
-	m.setStatus("the sale is still being recorded (waiting for the database); it cannot change now: "+
-		m.km.VoidSale.Help().Key+" voids it, the change shows once it is recorded", true)
+	m.setStatus("sale kept: it is recorded once the database answers ("+m.km.VoidSale.Help().Key+" voids it)", true)
 	return nil
 }
 
@@ -181,17 +180,33 @@ func (m *Model) lockedReason() string {
 	vs := m.km.VoidSale.Help().Key
 	switch m.sale.Stage() {
 	case pos.StageSelling, pos.StageCompleting:
-		return "the sale may be recorded: waiting for the database to confirm it (it is retried, never sold twice); " +
-			vs + " voids it"
+		return "the sale may be recorded; waiting for the database… (" + vs + " voids it)"
 	case pos.StageReleasing:
 		return "the sale is being voided: waiting for the database"
 	case pos.StageReopening:
 		return "the reserved stock is being given back: waiting for the database"
 	case pos.StageReserveSent:
-		return "the sale may be reserved (the database did not answer): pay it, esc to change the basket, or " + vs + " to void it"
+		return "the sale may be reserved: pay it, esc on the tender to change it, or " + vs + " to void it"
 	}
 	if m.sale.CardPaid() > 0 {
 		return fmt.Sprintf("a card has paid %s: pay the rest or void the sale (%s)", m.money(m.sale.CardPaid()), vs)
 	}
-	return "the sale is reserved: pay it, esc to change the basket, or " + vs + " to void it"
+	return "the sale is reserved: pay it, esc on the tender to change it, or " + vs + " to void it"
+}
+
+// tries writes "1 try" or "3 tries".
+func tries(n int) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return fmt.Sprintf("%d tries", n)
+}
+
+// coveredHint tells the cashier, after the basket shrank, that the money
+// taken already covers it.
+func (m *Model) coveredHint() {
+	if m.sale.Covered() {
+		m.setStatus(fmt.Sprintf("cash %s covers it: %s finishes, change %s · %s", m.money(m.sale.CashGiven()),
+			m.km.Pay.Help().Key, m.money(-m.sale.CashDue()), m.status.text), false)
+	}
 }

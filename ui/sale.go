@@ -31,7 +31,7 @@ func (m *Model) recompute() {
 // says why.
 func (m *Model) editable() error {
 	if m.sale.Locked() {
-		return pos.Errorf(pos.EConflict, "the sale cannot change now: %s", m.lockedReason())
+		return pos.Errorf(pos.EConflict, "locked: %s", m.lockedReason())
 	}
 	return nil
 }
@@ -150,6 +150,7 @@ func (m *Model) setQuantity(input string) tea.Cmd {
 	}
 	m.recompute()
 	m.setStatus(fmt.Sprintf("%s: quantity %d", l.Name, q), false)
+	m.coveredHint()
 	return m.audit("change_quantity", fmt.Sprintf("%s %s: %d -> %d", l.Code, l.Name, l.Quantity, q))
 }
 
@@ -182,6 +183,7 @@ func (m *Model) voidLine() tea.Cmd {
 	}
 	m.recompute()
 	m.setStatus("voided "+l.Name+" "+m.quantity(l), false)
+	m.coveredHint()
 	amount, _ := l.Amount()
 	return m.audit("void_line", fmt.Sprintf("%s %s %s %s", l.Code, l.Name, m.quantity(l), m.money(amount)))
 }

@@ -50,16 +50,8 @@ func (t *tenderScreen) waitingKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.km.VoidSale):
 		return m.voidSale()
 	}
-	return m.reject("the sale is being recorded: " + t.waiting(m) + "; esc: back to the basket, " +
+	return m.reject("recording the sale: waiting for the database; esc: back to the basket, " +
 		m.km.VoidSale.Help().Key + ": void it")
-}
-
-// waiting says what the recording waits for.
-func (t *tenderScreen) waiting(m *Model) string {
-	if t.tries == 0 {
-		return "waiting for the database"
-	}
-	return fmt.Sprintf("waiting for the database, retrying (%d tries so far)", t.tries)
 }
 
 func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
@@ -187,14 +179,14 @@ func (t *tenderScreen) view(m *Model, w, h int) string {
 	if owed := m.sale.Owed(); owed != due {
 		label = fmt.Sprintf("Due (card %s, cash rounded)", m.money(owed))
 	}
-	if due < 0 && m.sale.Covered() {
+	if due < 0 && m.sale.Covered() && !m.sale.Recording() {
 		label, due = "CHANGE", -due
 	}
 	rows = append(rows, "", m.st.Total.Render(label), m.st.Big.Render(bigText(m.money(max(due, 0)))), "")
 	switch {
 	case m.sale.Recording() && t.tries > 0:
 		rows = append(rows, m.st.Error.Render("Waiting for the database to record the sale"),
-			m.st.Muted.Render(fmt.Sprintf("retrying (%d tries so far) · nothing is lost", t.tries)),
+			m.st.Muted.Render(fmt.Sprintf("retrying (%s failed) · nothing is lost", tries(t.tries))),
 			m.st.Muted.Render("the change shows once it is recorded"))
 	case m.sale.Recording():
 		rows = append(rows, m.st.Prompt.Render("Recording the sale… ")+m.st.Muted.Render("nothing is lost if the database is slow"))
