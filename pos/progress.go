@@ -33,6 +33,7 @@ type SaleInProgress struct {
 	before   Stage   // the stage a release started from
 	inflight Step    // the step last issued, for a retry
 	done     Sale    // the completed sale
+	lookup   string  // a loyalty card scanned whose customer is being looked up
 }
 
 // Stage is where a sale in progress stands in the protocol.
@@ -187,7 +188,47 @@ func (s *SaleInProgress) Totals() Totals { return s.totals }
 
 // Empty reports whether there is nothing in the sale to lose.
 func (s *SaleInProgress) Empty() bool {
-	return len(s.basket.Lines) == 0 && s.basket.Customer == nil && s.stage == StageOpen
+	return len(s.basket.Lines) == 0 && s.basket.Customer == nil && s.lookup == "" && s.stage == StageOpen
+}
+
+// AwaitCustomer notes a loyalty card scanned into the sale whose customer
+// is being looked up. Until the answer is applied (CustomerLookedUp) or
+// the cashier goes on without it (SkipCustomer), the sale is not recorded
+// or reserved: a customer scan is never dropped.
+func (s *SaleInProgress) AwaitCustomer(card string) error {
+	if err := s.editable(); err != nil {
+		return err
+	}
+	s.lookup = card
+	return nil
+}
+
+// CustomerLookup is the loyalty card being looked up, or "".
+func (s *SaleInProgress) CustomerLookup() string { return s.lookup }
+
+// CustomerLookedUp ends the lookup of card (its answer arrived: the
+// caller attaches the customer, or says it was not found). It reports
+// false if the sale no longer waits for that card (skipped, or another
+// card scanned since): the answer is then stale.
+func (s *SaleInProgress) CustomerLookedUp(card string) bool {
+	if card == "" || card != s.lookup {
+		return false
+	}
+	s.lookup = ""
+	return true
+}
+
+// SkipCustomer lets the sale go on without the customer being looked up:
+// the cashier said so. A late answer for it is then ignored.
+func (s *SaleInProgress) SkipCustomer() { s.lookup = "" }
+
+// awaiting refuses to record or reserve the sale while its customer is
+// being looked up.
+func (s *SaleInProgress) awaiting() error {
+	if s.lookup != "" {
+		return Errorf(EConflict, "loyalty card %s is still being looked up: wait for it, or go on without the customer", s.lookup)
+	}
+	return nil
 }
 
 // Locked reports whether the sale may exist in the database (a Reserve or
@@ -350,6 +391,11 @@ func (s *SaleInProgress) TakeCash(amount Money) (Step, error) {
 	if _, err := s.draft(); err != nil {
 		return Step{}, err
 	}
+	if amount >= s.CashDue() {
+		if err := s.awaiting(); err != nil {
+			return Step{}, err // the cash that would record the sale is not taken yet
+		}
+	}
 	s.cash = append(s.cash, amount)
 	if s.CashDue() > 0 {
 		return Step{}, nil
@@ -374,6 +420,9 @@ func (s *SaleInProgress) Finish() (Step, error) {
 		return Step{}, Errorf(EInvalid, "%s is still due", s.co.Settings.Currency.Format(due))
 	}
 	if _, err := s.draft(); err != nil {
+		return Step{}, err
+	}
+	if err := s.awaiting(); err != nil {
 		return Step{}, err
 	}
 	return s.record(), nil
@@ -421,6 +470,9 @@ func (s *SaleInProgress) PayCard(amount Money) (Step, error) {
 	}
 	draft, err := s.draft()
 	if err != nil {
+		return Step{}, err
+	}
+	if err := s.awaiting(); err != nil {
 		return Step{}, err
 	}
 	s.card = amount

@@ -651,3 +651,49 @@ func TestVoidAfterALostSellCash(t *testing.T) {
 		})
 	}
 }
+
+// A loyalty card being looked up holds the sale: it is not recorded or
+// reserved until the customer is attached or the cashier skips it.
+func TestCustomerLookupHoldsTheSale(t *testing.T) {
+	r := newProgressRig(t)
+	if err := r.s.AwaitCustomer("9800000000011"); err != nil {
+		t.Fatal(err)
+	}
+	if r.s.Empty() || r.s.CustomerLookup() != "9800000000011" {
+		t.Fatalf("lookup not kept: %q", r.s.CustomerLookup())
+	}
+	r.run(r.s.TakeCash(500)) // part of the cash: taken
+	for name, try := range map[string]func() (Step, error){
+		"cash covering": func() (Step, error) { return r.s.TakeCash(2000) },
+		"card":          func() (Step, error) { return r.s.PayCard(100) },
+		"exact cash":    func() (Step, error) { return r.s.TakeCash(r.s.CashDue()) },
+	} {
+		if st, err := try(); ErrorCode(err) != EConflict || st.Kind != StepNone {
+			t.Errorf("%s while looking up: got %s, %v; want refused", name, st.Kind, err)
+		}
+	}
+	if r.s.CashGiven() != 500 || r.s.Stage() != StageOpen || len(r.db.sales) != 0 {
+		t.Fatalf("after the refusals: cash %d, stage %s, %d sales", r.s.CashGiven(), r.s.Stage(), len(r.db.sales))
+	}
+	if r.s.CustomerLookedUp("9800000000028") {
+		t.Errorf("an answer for another card ended the lookup")
+	}
+	if !r.s.CustomerLookedUp("9800000000011") {
+		t.Fatalf("the answer did not end the lookup")
+	}
+	if err := r.s.Attach(Customer{ID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	r.run(r.s.TakeCash(r.s.CashDue()))
+	if r.s.Stage() != StageCompleted || r.s.Completed().CustomerID != 7 || r.s.Completed().PointsEarned != 13 {
+		t.Errorf("completed: stage %s, customer %d, points %d; want completed, 7, 13", r.s.Stage(), r.s.Completed().CustomerID, r.s.Completed().PointsEarned)
+	}
+	// Skipped: the sale goes on without the customer; a late answer is stale.
+	r = newProgressRig(t)
+	_ = r.s.AwaitCustomer("9800000000011")
+	r.s.SkipCustomer()
+	r.run(r.s.TakeCash(2000))
+	if r.s.Stage() != StageCompleted || r.s.Completed().CustomerID != 0 || r.s.CustomerLookedUp("9800000000011") {
+		t.Errorf("skipped: stage %s, customer %d", r.s.Stage(), r.s.Completed().CustomerID)
+	}
+}
