@@ -31,6 +31,10 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case cardCustomerMsg:
 		return m.cardCustomer(msg), true
+	case retryMsg:
+		if msg.op == retryCustomer {
+			return m.lookupAgain(msg), true
+		}
 	}
 	return nil, false
 }

@@ -231,6 +231,7 @@ func (m *Model) customerPanel(w int) string {
 		body = m.st.Muted.Render("no customer") + "\n" + m.st.Muted.Render(ansi.Truncate("scan a loyalty card", w-4, "…")) +
 			"\n" + m.st.Muted.Render(ansi.Truncate("or "+m.km.Customer.Help().Key+" to look up", w-4, "…"))
 	}
+	body = m.withLookup(body, w)
 	return m.st.Panel.Width(w).Render(m.st.Title.Render("Customer") + "\n" + body)
 }
 

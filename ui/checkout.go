@@ -50,6 +50,10 @@ func (m *Model) toTender() tea.Cmd {
 
 // finishCovered records a sale the money taken already covers.
 func (m *Model) finishCovered() tea.Cmd {
+	return m.unlessLookingUp(m.finishNow)
+}
+
+func (m *Model) finishNow() tea.Cmd {
 	st, err := m.sale.Finish()
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
@@ -60,6 +64,13 @@ func (m *Model) finishCovered() tea.Cmd {
 // takeCash adds cash handed over; when it covers what is due the sale is
 // recorded.
 func (m *Model) takeCash(amount pos.Money) tea.Cmd {
+	if amount >= m.sale.CashDue() && amount <= m.set.CashLimit(m.sale.CashDue()) {
+		return m.unlessLookingUp(func() tea.Cmd { return m.takeCashNow(amount) })
+	}
+	return m.takeCashNow(amount)
+}
+
+func (m *Model) takeCashNow(amount pos.Money) tea.Cmd {
 	st, err := m.sale.TakeCash(amount)
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))

@@ -331,3 +331,49 @@ func TestVoidAuditsMoneyHandedBack(t *testing.T) {
 		t.Errorf("audit of an unrecorded void: got %s %q", last.Action, last.Detail)
 	}
 }
+
+// Issue 20 item 4: a loyalty card scanned while the database does not
+// answer is kept and looked up again; the panel shows it; the sale is not
+// completed without the customer unless the cashier says so.
+func TestCustomerScanNeverDropped(t *testing.T) {
+	for _, skip := range []bool{false, true} {
+		t.Run(fmt.Sprint("skip ", skip), func(t *testing.T) {
+			r := newRig(t, true)
+			r.db.setDown(true)
+			r.scan(loyaltyCard)
+			r.db.setDown(false) // the catalog and the sale answer; the lookup is due again in 1 s
+			r.scan("4006381333931")
+			if !strings.Contains(r.screen(), "looking up "+loyaltyCard[:8]) {
+				t.Fatalf("the panel does not show the card being looked up:\n%s", r.screen())
+			}
+			r.key("f5")
+			r.key("f2") // exact cash: would complete the sale
+			if r.m.confirm == nil || !strings.Contains(r.screen(), "still being looked up") || len(r.db.sales) != 0 {
+				t.Fatalf("exact cash while the card is looked up: confirm %v, %d sales, want a question and nothing recorded:\n%s",
+					r.m.confirm != nil, len(r.db.sales), r.screen())
+			}
+			if skip {
+				r.key("y")
+				r.drain(time.Minute) // a late answer changes nothing
+				s := r.db.completed()
+				if len(s) != 1 || s[0].CustomerID != 0 || r.m.active != screenDone {
+					t.Fatalf("skipped: got %+v on screen %d, want one sale without a customer", s, r.m.active)
+				}
+				return
+			}
+			r.key("n")
+			if len(r.db.sales) != 0 {
+				t.Fatalf("n: the sale was recorded")
+			}
+			r.drain(time.Second) // the lookup again: answered
+			if c := r.m.sale.Customer(); c == nil || c.ID != ann.ID || strings.Contains(r.screen(), "looking up") {
+				t.Fatalf("after the retry: customer %+v\n%s", c, r.screen())
+			}
+			r.key("f2")
+			s := r.db.completed()
+			if len(s) != 1 || s[0].CustomerID != ann.ID || s[0].PointsEarned != 1 {
+				t.Fatalf("completed: got %+v, want Ann with 1 point", s)
+			}
+		})
+	}
+}

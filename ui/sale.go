@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/till-pos/till/pos"
 )
@@ -78,7 +79,10 @@ func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
 	return nil
 }
 
-// lookupCard asks the customer store whose loyalty card this is.
+// lookupCard asks the customer store whose loyalty card this is. The
+// sale waits for the answer (the customer panel says so) and is not
+// recorded without it unless the cashier says so: a customer scan is
+// never dropped, even while the database is slow or down.
 func (m *Model) lookupCard(card string) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
@@ -86,23 +90,80 @@ func (m *Model) lookupCard(card string) tea.Cmd {
 	if m.deps.Customers == nil {
 		return m.reject("loyalty cards are not set up on this till")
 	}
+	if err := m.sale.AwaitCustomer(card); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
 	m.setStatus("looking up loyalty card "+card+"…", false)
+	return m.queryCard(card, 0)
+}
+
+func (m *Model) queryCard(card string, try int) tea.Cmd {
 	ctx, cs, key := m.ctx, m.deps.Customers, m.sale.Key()
 	return func() tea.Msg {
 		c, err := cs.CustomerByCard(ctx, card)
-		return cardCustomerMsg{saleKey: key, card: card, customer: c, err: err}
+		return cardCustomerMsg{saleKey: key, card: card, try: try, customer: c, err: err}
 	}
 }
 
 func (m *Model) cardCustomer(msg cardCustomerMsg) tea.Cmd {
-	if msg.saleKey != m.sale.Key() {
-		return nil // the sale it was scanned into is over
+	if msg.saleKey != m.sale.Key() || m.sale.CustomerLookup() != msg.card {
+		return nil // the sale it was scanned into is over, or went on without it
 	}
+	if pos.ErrorCode(msg.err) == pos.EUnavailable {
+		// Kept, and asked again: the panel shows it is still looked up.
+		m.noteDB(msg.err)
+		m.setStatus(fmt.Sprintf("loyalty card %s: %s; retrying", msg.card, pos.ErrorMessage(msg.err)), true)
+		return m.after(backoff(msg.try), retryMsg{op: retryCustomer, saleKey: msg.saleKey, card: msg.card, try: msg.try + 1})
+	}
+	m.sale.CustomerLookedUp(msg.card)
 	if msg.err != nil {
-		return m.fail("loyalty card "+msg.card, msg.err)
+		cmd := m.fail("loyalty card "+msg.card, msg.err)
+		m.setStatus(fmt.Sprintf("loyalty card %s: %s; the sale goes on without a customer", msg.card, pos.ErrorMessage(msg.err)), true)
+		return cmd
 	}
 	m.noteDB(nil)
 	return m.attach(msg.customer)
+}
+
+// lookupAgain retries a customer lookup the database did not answer.
+func (m *Model) lookupAgain(msg retryMsg) tea.Cmd {
+	if msg.saleKey != m.sale.Key() || m.sale.CustomerLookup() != msg.card {
+		return nil
+	}
+	return m.queryCard(msg.card, msg.try)
+}
+
+// withLookup adds the loyalty card being looked up to the customer
+// panel's body, so the cashier sees the scan was not lost.
+func (m *Model) withLookup(body string, w int) string {
+	card := m.sale.CustomerLookup()
+	if card == "" {
+		return body
+	}
+	line := m.st.Prompt.Render(ansi.Truncate("looking up "+card, w-4, "…"))
+	if m.sale.Customer() != nil {
+		return body + "\n" + line
+	}
+	return line + "\n" + m.st.Muted.Render(ansi.Truncate("card scanned: the", w-4, "…")) + "\n" +
+		m.st.Muted.Render(ansi.Truncate("sale waits for it", w-4, "…"))
+}
+
+// unlessLookingUp runs act, which would record or reserve the sale, or
+// first asks whether to go on without the customer whose loyalty card is
+// still being looked up.
+func (m *Model) unlessLookingUp(act func() tea.Cmd) tea.Cmd {
+	card := m.sale.CustomerLookup()
+	if card == "" {
+		return act()
+	}
+	m.ask(fmt.Sprintf("Card %s is still being looked up. Go on without the customer (no points)? y/n", card), func() tea.Cmd {
+		if m.sale.CustomerLookup() == card {
+			m.sale.SkipCustomer()
+			m.log.Info("sale goes on without the customer being looked up", "sale", m.sale.Key(), "card", card)
+		}
+		return act()
+	})
+	return bell
 }
 
 func (m *Model) attach(c pos.Customer) tea.Cmd {

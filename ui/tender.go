@@ -95,7 +95,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			}
 			amount = v
 		}
-		return t.payCard(m, amount)
+		return m.unlessLookingUp(func() tea.Cmd { return t.payCard(m, amount) })
 	case key.Matches(msg, km.SimDecline) && m.deps.CardSim != nil:
 		m.deps.CardSim.NextDecline()
 		m.setStatus("training: the next card payment will be declined", false)
