@@ -70,11 +70,11 @@ type saleDoneMsg struct{ sale pos.Sale }
 type retryOp int
 
 const (
-	retryFinish  retryOp = iota + 1 // record the sale (SellCash or Complete)
-	retryReserve                    // reserve the sale before a card
-	retryResolve                    // ask what became of a card payment
-	retryRelease                    // void the recorded sale
-	retryCustomer                   // look up the customer of a loyalty card scanned
+	retryFinish   retryOp = iota + 1 // record the sale (SellCash or Complete)
+	retryReserve                     // reserve the sale before a card
+	retryResolve                     // ask what became of a card payment
+	retryRelease                     // void the recorded sale
+	retryCustomer                    // look up the customer of a loyalty card scanned
 )
 
 // retryMsg fires when it is time to try a waiting operation again.
