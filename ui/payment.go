@@ -89,7 +89,7 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		return p.key(m, msg)
 	case testCardMsg:
 		if msg.err != nil {
-			return m.fail("present a test card", msg.err)
+			return m.fault("present a test card", msg.err) // the reader's fault, not the database's
 		}
 		m.setStatus("test mode: a test card was presented to the reader", false)
 	}

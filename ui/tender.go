@@ -138,6 +138,9 @@ func (t *tenderScreen) bindings(m *Model) []key.Binding {
 	if m.sale.Recording() {
 		return []key.Binding{with(m.km.Esc, "back to basket (sale kept)"), m.km.VoidSale, m.km.Quit}
 	}
+	if st := m.sale.Stage(); st == pos.StageReleasing || st == pos.StageReopening {
+		return []key.Binding{m.km.Quit}
+	}
 	if m.sale.Covered() {
 		return []key.Binding{with(m.km.Cash, "finish: change "+m.money(-m.sale.CashDue())), m.km.VoidSale,
 			with(m.km.Esc, "back to basket")}
@@ -183,7 +186,18 @@ func (t *tenderScreen) view(m *Model, w, h int) string {
 		label, due = "CHANGE", -due
 	}
 	rows = append(rows, "", m.st.Total.Render(label), m.st.Big.Render(bigText(m.money(max(due, 0)))), "")
+	stage := m.sale.Stage()
 	switch {
+	case stage == pos.StageReleasing || stage == pos.StageReopening:
+		what := "Voiding the sale…"
+		if stage == pos.StageReopening {
+			what = "Giving back the reserved stock…"
+		}
+		rows = append(rows, m.st.Prompt.Render(what))
+		if t.release > 0 {
+			rows = append(rows, m.st.Error.Render("waiting for the database"),
+				m.st.Muted.Render(fmt.Sprintf("retrying (%s failed) · nothing is lost", tries(t.release))))
+		}
 	case m.sale.Recording() && t.tries > 0:
 		rows = append(rows, m.st.Error.Render("Waiting for the database to record the sale"),
 			m.st.Muted.Render(fmt.Sprintf("retrying (%s failed) · nothing is lost", tries(t.tries))),
