@@ -381,6 +381,48 @@ func TestE2ERecordingWaitsForTheDatabase(t *testing.T) {
 	}
 }
 
+// TestE2EVoidWhileTheDatabaseIsCut: the cashier steps back from a cash
+// sale that waits for a cut database and voids it. The void waits too;
+// once the database answers it resolves the sale by its key (the key is
+// claimed, then released): one sale, voided, its stock given back, and
+// the SellCash still retried by nobody can never sell it later.
+func TestE2EVoidWhileTheDatabaseIsCut(t *testing.T) {
+	d := storetest.NewDatabase(t)
+	a, _ := seedFlow(t, d)
+	px := startProxy(t, d.DSN)
+	f := startFlowTill(t, d, px.dsn)
+	eur := pos.EUR()
+
+	f.scan(a.code)
+	f.waitFor("TOTAL", eur.Format(a.price))
+	f.keys("F5")
+	f.waitFor("Cash given")
+	px.enable(false)
+	f.keys("F2")
+	f.waitFor("Waiting for the database to record the sale")
+	f.keys("Escape")
+	f.waitFor("Scan ›", "sale kept")
+	f.keys("F9")
+	f.waitFor("Void the whole sale")
+	f.keys("y")
+	f.waitFor("voiding the sale: waiting for the database")
+	f.shot("voiding-waits")
+	px.enable(true)
+	f.waitFor("sale voided")
+	f.shot("voided")
+	time.Sleep(9 * time.Second) // past the longest backoff: no retry of the SellCash is left
+	sales := f.sales()
+	if len(sales) != 1 || sales[0].status != "voided" || len(sales[0].payments) != 0 {
+		t.Errorf("sales: got %+v; want one, voided, with no payment", sales)
+	}
+	if got := f.stock(a); got != a.stock {
+		t.Errorf("stock of %s: got %d, want %d (given back)", a.name, got, a.stock)
+	}
+	if got := f.auditActions(); got != "void_sale" {
+		t.Errorf("audit: got %q, want void_sale", got)
+	}
+}
+
 // flowProxy is a toxiproxy-server with one proxy in front of the test
 // database (the store tests have a fuller driver; this one only cuts).
 type flowProxy struct {
