@@ -31,6 +31,7 @@ type SaleInProgress struct {
 	cash     []Money // cash handed over, recorded when the sale completes
 	card     Money   // the card amount wanted while reserving or charging; 0: none (or cancelled)
 	before   Stage   // the stage a release started from
+	prev     Step    // the step in flight when a release started, to go on with if it is refused
 	inflight Step    // the step last issued, for a retry
 	done     Sale    // the completed sale
 	lookup   string  // a loyalty card scanned whose customer is being looked up
@@ -158,8 +159,15 @@ func (st Step) Run(ctx context.Context) Result {
 			}
 		}
 		r.Sale, r.Err = co.Release(ctx, st.Key, st.status)
-		if ErrorCode(r.Err) == ENotFound {
+		switch ErrorCode(r.Err) {
+		case ENotFound:
 			r.Err = nil // never recorded: nothing to give back
+		case EConflict:
+			// Completed meanwhile (a Complete or SellCash that got there
+			// first): say so with the sale as recorded.
+			if cur, err := co.Sales.Sale(ctx, st.Key); err == nil && cur.Status == SaleCompleted {
+				r.Sale = cur
+			}
 		}
 	}
 	return r
@@ -527,9 +535,15 @@ func (s *SaleInProgress) Release(status SaleStatus) (Step, error) {
 		return Step{}, Errorf(EConflict, "a card payment is in progress: wait for it to end")
 	case StageReopening:
 		return Step{}, Errorf(EConflict, "the basket is being opened again: please wait")
+	case StageCompleting:
+		if s.CardPaid() > 0 {
+			// Voiding would refund the card while the Complete that may be
+			// on its way commits: wait for the database to answer instead.
+			return Step{}, Errorf(EConflict, "a card has paid: the sale is being recorded and cannot be voided now")
+		}
 	}
 	if s.stage != StageReleasing {
-		s.before = s.stage
+		s.before, s.prev = s.stage, s.inflight
 	}
 	s.stage = StageReleasing
 	s.inflight = s.releaseStep(status)
@@ -570,7 +584,7 @@ func (s *SaleInProgress) Reopen() (Step, error) {
 	case s.card > 0:
 		return Step{}, Errorf(EConflict, "a card payment is in progress")
 	}
-	s.before = s.stage
+	s.before, s.prev = s.stage, s.inflight
 	s.stage = StageReopening
 	s.inflight = s.releaseStep(SaleFailed)
 	return s.inflight, nil
@@ -741,6 +755,7 @@ func (s *SaleInProgress) released(r Result) Step {
 	case ErrorCode(r.Err) == EUnavailable:
 		return s.retry()
 	}
-	s.stage = s.before
+	// Refused: the sale is where it was, with the step it waited on.
+	s.stage, s.inflight = s.before, s.prev
 	return Step{}
 }

@@ -104,6 +104,10 @@ func (m *memStore) Complete(ctx context.Context, key string, cash []Payment, rou
 	}
 	s.CashRounding, s.PointsEarned, s.Status = rounding, points, SaleCompleted
 	m.sales[key] = s
+	if m.lose > 0 {
+		m.lose--
+		return Sale{}, Errorf(EUnavailable, "the connection was lost after COMMIT")
+	}
 	return s, nil
 }
 
@@ -695,5 +699,38 @@ func TestCustomerLookupHoldsTheSale(t *testing.T) {
 	r.run(r.s.TakeCash(2000))
 	if r.s.Stage() != StageCompleted || r.s.Completed().CustomerID != 0 || r.s.CustomerLookedUp("9800000000011") {
 		t.Errorf("skipped: stage %s, customer %d", r.s.Stage(), r.s.Completed().CustomerID)
+	}
+}
+
+// A Complete whose answer was lost, then a void: the sale is found
+// completed and shown so; no card is refunded, nothing is voided. With a
+// card paid, the void is refused while the sale is being recorded.
+func TestVoidAfterALostComplete(t *testing.T) {
+	r := newProgressRig(t)
+	r.gw.next = []PaymentStatus{PaymentDeclined}
+	r.run(r.s.PayCard(500)) // reserved, nothing paid
+	r.db.lose = 1
+	st, err := r.s.TakeCash(2000)
+	if err != nil || st.Kind != StepComplete {
+		t.Fatalf("cash: got %s, %v; want complete", st.Kind, err)
+	}
+	if next := r.s.Apply(st.Run(context.Background())); !next.Retry {
+		t.Fatalf("lost answer: got %s, want a retry", next.Kind)
+	}
+	r.run(r.s.Release(SaleVoided))
+	if r.s.Stage() != StageCompleted || r.db.sales[r.s.Key()].Status != SaleCompleted || r.s.Completed().Change() != 2000-1345 {
+		t.Errorf("got %s, stored %s, change %d; want completed with %d change", r.s.Stage(), r.db.sales[r.s.Key()].Status, r.s.Completed().Change(), 2000-1345)
+	}
+
+	r = newProgressRig(t)
+	r.run(r.s.PayCard(500))
+	r.db.down = 1
+	st, err = r.s.TakeCash(r.s.CashDue())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.s.Apply(st.Run(context.Background()))
+	if _, err := r.s.Release(SaleVoided); ErrorCode(err) != EConflict || r.s.Stage() != StageCompleting || r.s.Pending().Kind != StepComplete {
+		t.Errorf("void of a card-paid sale being recorded: got %v at %s waiting on %s; want refused, still completing", err, r.s.Stage(), r.s.Pending().Kind)
 	}
 }

@@ -314,7 +314,12 @@ func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 			m.setStatus(fmt.Sprintf("%s: waiting for the database (%s); retrying in %s", doing, pos.ErrorMessage(r.Err), backoff(*try-1)), true)
 			return m.retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
 		}
-		return m.fail(doing, r.Err)
+		cmd := m.fail(doing, r.Err)
+		if m.sale.Recording() {
+			// Back to recording the sale, which waits for the database.
+			return tea.Batch(cmd, m.retryAfter(1, retryMsg{op: retryFinish, saleKey: r.Key}))
+		}
+		return cmd
 	}
 	*try = 0
 	m.noteDB(nil)
