@@ -112,7 +112,7 @@ func (m *Model) protocol(msg tea.Msg) (tea.Cmd, bool) {
 		case msg.saleKey != m.sale.Key():
 		case msg.op == retryFinish && m.sale.Recording():
 			return m.runStep(m.sale.Pending(), 0), true
-		case msg.op == retryRelease:
+		case msg.op == retryRelease && (m.sale.Stage() == pos.StageReleasing || m.sale.Stage() == pos.StageReopening):
 			return m.runStep(m.sale.Pending(), 0), true
 		}
 		return nil, true
