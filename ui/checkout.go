@@ -133,7 +133,7 @@ func (m *Model) recorded(msg stepMsg) tea.Cmd {
 	if r.Err != nil {
 		if next.Retry {
 			t.tries++
-			m.setStatus(fmt.Sprintf("waiting for the database: sale not recorded yet, retry in %s (%s); nothing lost",
+			m.setStatus(fmt.Sprintf("waiting for the database: sale not recorded yet; retry in %s (%s failed)",
 				backoff(t.tries-1), tries(t.tries)), true)
 			return m.retryAfter(t.tries, retryMsg{op: retryFinish, saleKey: r.Key})
 		}

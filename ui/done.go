@@ -41,7 +41,7 @@ func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			// A printer or disk fault, not the database's: its own message.
 			d.receipt = "failed: " + pos.ErrorMessage(msg.err)
 			cmd := m.fault("receipt", msg.err)
-			m.setStatus("receipt failed (the sale is recorded): "+pos.ErrorMessage(msg.err), true)
+			m.setStatus("receipt: "+pos.ErrorMessage(msg.err), true)
 			return cmd
 		}
 		d.receipt = "receipt " + msg.where

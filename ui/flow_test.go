@@ -348,7 +348,7 @@ func TestCustomerScanNeverDropped(t *testing.T) {
 			}
 			r.key("f5")
 			r.key("f2") // exact cash: would complete the sale
-			if r.m.confirm == nil || !strings.Contains(r.screen(), "still being looked up") || len(r.db.sales) != 0 {
+			if r.m.confirm == nil || !strings.Contains(r.screen(), "not looked up yet") || len(r.db.sales) != 0 {
 				t.Fatalf("exact cash while the card is looked up: confirm %v, %d sales, want a question and nothing recorded:\n%s",
 					r.m.confirm != nil, len(r.db.sales), r.screen())
 			}

@@ -156,7 +156,7 @@ func (m *Model) unlessLookingUp(act func() tea.Cmd) tea.Cmd {
 	if card == "" {
 		return act()
 	}
-	m.ask(fmt.Sprintf("Card %s is still being looked up. Go on without the customer (no points)? y/n", card), func() tea.Cmd {
+	m.ask(fmt.Sprintf("Card %s not looked up yet: sell without the customer? y/n", card), func() tea.Cmd {
 		if m.sale.CustomerLookup() == card {
 			m.sale.SkipCustomer()
 			m.log.Info("sale goes on without the customer being looked up", "sale", m.sale.Key(), "card", card)
