@@ -50,8 +50,13 @@ func (t *tenderScreen) waitingKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.km.VoidSale):
 		return m.voidSale()
 	}
-	return m.reject("recording the sale: waiting for the database; esc: back to the basket, " +
-		m.km.VoidSale.Help().Key + ": void it")
+	why := "recording the sale: waiting for the database; esc: back to the basket, " +
+		m.km.VoidSale.Help().Key + ": void it"
+	if msg.Text != "" {
+		m.setStatus(why, true) // a scan or typing: said once, not a bell a character
+		return nil
+	}
+	return m.reject(why)
 }
 
 func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
