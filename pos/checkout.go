@@ -309,6 +309,10 @@ func (c *Checkout) Release(ctx context.Context, key string, status SaleStatus) (
 	if err != nil {
 		return Sale{}, err
 	}
+	if sale.Status == SaleCompleted {
+		// Never refund the cards of a completed sale: it is a return now.
+		return sale, Errorf(EConflict, "a completed sale cannot be voided; make a return instead")
+	}
 	for _, p := range sale.Payments {
 		if p.Method != MethodCard || p.Status != PaymentApproved {
 			continue

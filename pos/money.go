@@ -19,19 +19,24 @@ type Currency struct {
 	Code     string // ISO 4217, e.g. "EUR"
 	Symbol   string // e.g. "€"
 	Exponent int    // digits after the decimal point, e.g. 2
+	// LargestNote is the largest banknote in circulation, in minor units
+	// (e.g. €500 as 50000). A cash amount typed at the till may exceed
+	// what is due by at most this much (Settings.CashOverLimit); 0 means
+	// unknown, and 500 major units are assumed.
+	LargestNote Money
 }
 
 // Common currencies; a store may configure any other. They are functions,
 // not variables, so no package can change what EUR means for another.
 
 // EUR is the euro.
-func EUR() Currency { return Currency{Code: "EUR", Symbol: "€", Exponent: 2} }
+func EUR() Currency { return Currency{Code: "EUR", Symbol: "€", Exponent: 2, LargestNote: 500_00} }
 
 // GBP is the pound sterling.
-func GBP() Currency { return Currency{Code: "GBP", Symbol: "£", Exponent: 2} }
+func GBP() Currency { return Currency{Code: "GBP", Symbol: "£", Exponent: 2, LargestNote: 50_00} }
 
 // USD is the US dollar.
-func USD() Currency { return Currency{Code: "USD", Symbol: "$", Exponent: 2} }
+func USD() Currency { return Currency{Code: "USD", Symbol: "$", Exponent: 2, LargestNote: 100_00} }
 
 // CurrencyByCode returns a known currency, or one with the code as its symbol
 // and two decimals.
@@ -44,9 +49,32 @@ func CurrencyByCode(code string) Currency {
 	case "USD", "":
 		return USD()
 	case "JPY":
-		return Currency{Code: "JPY", Symbol: "¥", Exponent: 0}
+		return Currency{Code: "JPY", Symbol: "¥", Exponent: 0, LargestNote: 10_000}
 	}
 	return Currency{Code: strings.ToUpper(code), Symbol: strings.ToUpper(code) + " ", Exponent: 2}
+}
+
+// largestNote is LargestNote, or 500 major units when it is unknown.
+func (c Currency) largestNote() Money {
+	if c.LargestNote > 0 {
+		return c.LargestNote
+	}
+	n := Money(500)
+	for range c.Exponent {
+		n *= 10
+	}
+	return n
+}
+
+// CashLimit is the largest cash amount the till takes when due is what is
+// still to pay in cash: due plus CashOverLimit (or the currency's largest
+// banknote).
+func (s Settings) CashLimit(due Money) Money {
+	over := s.CashOverLimit
+	if over <= 0 {
+		over = s.Currency.largestNote()
+	}
+	return max(due, 0) + over
 }
 
 // Format writes m with the currency symbol, e.g. "€12.34" or "-£0.05".

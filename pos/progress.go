@@ -31,8 +31,10 @@ type SaleInProgress struct {
 	cash     []Money // cash handed over, recorded when the sale completes
 	card     Money   // the card amount wanted while reserving or charging; 0: none (or cancelled)
 	before   Stage   // the stage a release started from
+	prev     Step    // the step in flight when a release started, to go on with if it is refused
 	inflight Step    // the step last issued, for a retry
 	done     Sale    // the completed sale
+	lookup   string  // a loyalty card scanned whose customer is being looked up
 }
 
 // Stage is where a sale in progress stands in the protocol.
@@ -49,11 +51,15 @@ const (
 	StageCompleted                // recorded and paid: nothing more to do
 	StageReleasing                // Release sent
 	StageReleased                 // voided or failed: stock given back
+	// StageReopening: Release sent so that the basket can change after a
+	// card was declined, cancelled or not charged; once it is answered the
+	// sale is open again under a new key (a released key is never reused).
+	StageReopening
 )
 
 func (s Stage) String() string {
 	return [...]string{"open", "selling", "reserve sent", "reserved", "charging", "resolving",
-		"completing", "completed", "releasing", "released"}[s]
+		"completing", "completed", "releasing", "released", "reopening"}[s]
 }
 
 // StepKind names the call a Step makes.
@@ -89,6 +95,12 @@ type Step struct {
 	cash     []Money
 	payment  Payment // StepResolve
 	status   SaleStatus
+	// claim (StepRelease): it is not known whether the sale is recorded (a
+	// Reserve or SellCash got no answer and may still have committed), so
+	// the release first reserves the key (idempotent: it returns the sale
+	// if it exists) and then releases what it finds. A SellCash that
+	// commits late then finds the key taken and never sells a second time.
+	claim bool
 }
 
 // Result is what running a Step got.
@@ -133,9 +145,29 @@ func (st Step) Run(ctx context.Context) Result {
 		}
 		r.Sale, r.Err = co.Complete(ctx, rec, st.cash...)
 	case StepRelease:
+		if st.claim {
+			rec, err := co.Reserve(ctx, st.sale)
+			switch {
+			case ErrorCode(err) == EUnavailable:
+				r.Err = err
+				return r
+			case err != nil:
+				return r // refused (e.g. short of stock): nothing is recorded under the key
+			case rec.Status == SaleCompleted:
+				r.Sale, r.Err = rec, Errorf(EConflict, "the sale was recorded before it could be voided")
+				return r
+			}
+		}
 		r.Sale, r.Err = co.Release(ctx, st.Key, st.status)
-		if ErrorCode(r.Err) == ENotFound {
+		switch ErrorCode(r.Err) {
+		case ENotFound:
 			r.Err = nil // never recorded: nothing to give back
+		case EConflict:
+			// Completed meanwhile (a Complete or SellCash that got there
+			// first): say so with the sale as recorded.
+			if cur, err := co.Sales.Sale(ctx, st.Key); err == nil && cur.Status == SaleCompleted {
+				r.Sale = cur
+			}
 		}
 	}
 	return r
@@ -164,7 +196,47 @@ func (s *SaleInProgress) Totals() Totals { return s.totals }
 
 // Empty reports whether there is nothing in the sale to lose.
 func (s *SaleInProgress) Empty() bool {
-	return len(s.basket.Lines) == 0 && s.basket.Customer == nil && s.stage == StageOpen
+	return len(s.basket.Lines) == 0 && s.basket.Customer == nil && s.lookup == "" && s.stage == StageOpen
+}
+
+// AwaitCustomer notes a loyalty card scanned into the sale whose customer
+// is being looked up. Until the answer is applied (CustomerLookedUp) or
+// the cashier goes on without it (SkipCustomer), the sale is not recorded
+// or reserved: a customer scan is never dropped.
+func (s *SaleInProgress) AwaitCustomer(card string) error {
+	if err := s.editable(); err != nil {
+		return err
+	}
+	s.lookup = card
+	return nil
+}
+
+// CustomerLookup is the loyalty card being looked up, or "".
+func (s *SaleInProgress) CustomerLookup() string { return s.lookup }
+
+// CustomerLookedUp ends the lookup of card (its answer arrived: the
+// caller attaches the customer, or says it was not found). It reports
+// false if the sale no longer waits for that card (skipped, or another
+// card scanned since): the answer is then stale.
+func (s *SaleInProgress) CustomerLookedUp(card string) bool {
+	if card == "" || card != s.lookup {
+		return false
+	}
+	s.lookup = ""
+	return true
+}
+
+// SkipCustomer lets the sale go on without the customer being looked up:
+// the cashier said so. A late answer for it is then ignored.
+func (s *SaleInProgress) SkipCustomer() { s.lookup = "" }
+
+// awaiting refuses to record or reserve the sale while its customer is
+// being looked up.
+func (s *SaleInProgress) awaiting() error {
+	if s.lookup != "" {
+		return Errorf(EConflict, "loyalty card %s is still being looked up: wait for it, or go on without the customer", s.lookup)
+	}
+	return nil
 }
 
 // Locked reports whether the sale may exist in the database (a Reserve or
@@ -297,6 +369,8 @@ func (s *SaleInProgress) payable() error {
 		return Errorf(EConflict, "the sale is already recorded")
 	case StageReleasing, StageReleased:
 		return Errorf(EConflict, "the sale is being voided")
+	case StageReopening:
+		return Errorf(EConflict, "the basket is being opened again: please wait")
 	}
 	return Errorf(EConflict, "the sale is being recorded: please wait")
 }
@@ -315,13 +389,49 @@ func (s *SaleInProgress) TakeCash(amount Money) (Step, error) {
 		return Step{}, Errorf(EConflict, "nothing is left to pay")
 	case amount > MaxMoney || s.CashGiven()+amount > MaxMoney:
 		return Step{}, Errorf(EInvalid, "that is too much cash")
+	case amount > s.co.Settings.CashLimit(s.CashDue()):
+		// A scanned code or a slip of the finger, not cash: a customer
+		// never hands over more than what is due plus the largest note.
+		cur := s.co.Settings.Currency
+		return Step{}, Errorf(EInvalid, "%s is more than the %s due plus %s: not taken, nothing recorded; type the cash handed over",
+			cur.Format(amount), cur.Format(s.CashDue()), cur.Format(s.co.Settings.CashLimit(0)))
 	}
 	if _, err := s.draft(); err != nil {
 		return Step{}, err
 	}
+	if amount >= s.CashDue() {
+		if err := s.awaiting(); err != nil {
+			return Step{}, err // the cash that would record the sale is not taken yet
+		}
+	}
 	s.cash = append(s.cash, amount)
 	if s.CashDue() > 0 {
 		return Step{}, nil
+	}
+	return s.record(), nil
+}
+
+// Covered reports whether the money taken covers the sale, so that it only
+// needs recording (e.g. the basket shrank below the cash handed over).
+func (s *SaleInProgress) Covered() bool {
+	return len(s.basket.Lines) > 0 && s.CashDue() <= 0 && s.CardPaid()+s.CashGiven() > 0
+}
+
+// Finish records the sale when the money taken already covers it: cash
+// handed over before lines were voided, for instance. The change is the
+// cash handed over less what is due.
+func (s *SaleInProgress) Finish() (Step, error) {
+	if err := s.payable(); err != nil {
+		return Step{}, err
+	}
+	if due := s.CashDue(); due > 0 {
+		return Step{}, Errorf(EInvalid, "%s is still due", s.co.Settings.Currency.Format(due))
+	}
+	if _, err := s.draft(); err != nil {
+		return Step{}, err
+	}
+	if err := s.awaiting(); err != nil {
+		return Step{}, err
 	}
 	return s.record(), nil
 }
@@ -370,6 +480,9 @@ func (s *SaleInProgress) PayCard(amount Money) (Step, error) {
 	if err != nil {
 		return Step{}, err
 	}
+	if err := s.awaiting(); err != nil {
+		return Step{}, err
+	}
 	s.card = amount
 	if s.stage == StageReserved {
 		return s.charge(), nil
@@ -404,6 +517,11 @@ func (s *SaleInProgress) CancelCard() { s.card = 0 }
 // Release voids the sale: the step gives back its stock (refunding any
 // approved card first). A sale that was never sent to the database needs
 // no call: it is released at once and the step is StepNone.
+//
+// A sale whose recording got no answer (SellCash, or a Reserve never
+// answered) may exist or not: the step claims its key first, so it is
+// resolved by the key and never sold twice; if it turns out recorded and
+// completed, Apply says so and the sale is completed, not voided.
 func (s *SaleInProgress) Release(status SaleStatus) (Step, error) {
 	switch s.stage {
 	case StageOpen:
@@ -413,20 +531,77 @@ func (s *SaleInProgress) Release(status SaleStatus) (Step, error) {
 		return Step{}, Errorf(EConflict, "the sale is completed and cannot be voided")
 	case StageReleased:
 		return Step{}, nil
+	case StageCharging, StageResolving:
+		return Step{}, Errorf(EConflict, "a card payment is in progress: wait for it to end")
+	case StageReopening:
+		return Step{}, Errorf(EConflict, "the basket is being opened again: please wait")
+	case StageCompleting:
+		if s.CardPaid() > 0 {
+			// Voiding would refund the card while the Complete that may be
+			// on its way commits: wait for the database to answer instead.
+			return Step{}, Errorf(EConflict, "a card has paid: the sale is being recorded and cannot be voided now")
+		}
 	}
 	if s.stage != StageReleasing {
-		s.before = s.stage
+		s.before, s.prev = s.stage, s.inflight
 	}
 	s.stage = StageReleasing
-	s.inflight = Step{Kind: StepRelease, Key: s.Key(), co: s.co, status: status}
+	s.inflight = s.releaseStep(status)
 	return s.inflight, nil
+}
+
+// releaseStep is the Release call, claiming the key first when it is not
+// known whether the sale is recorded.
+func (s *SaleInProgress) releaseStep(status SaleStatus) Step {
+	st := Step{Kind: StepRelease, Key: s.Key(), co: s.co, status: status}
+	if s.recorded.ID == 0 {
+		st.claim = true
+		st.sale, _ = s.draft() // the basket was checked when it was sent
+	}
+	return st
+}
+
+// Reopen makes the basket editable again after a card was declined,
+// cancelled or not charged, or a reservation was never answered: no money
+// moved, so the reservation is released (as failed: its payment failed)
+// and, once that is answered, the sale goes on under a new key with its
+// lines, customer and the cash handed over. A released key is never
+// reused: it names the released sale for good. An approved card keeps the
+// basket locked: a gateway refunds a payment only in full, so a smaller
+// basket cannot be paid by it.
+func (s *SaleInProgress) Reopen() (Step, error) {
+	switch {
+	case s.stage == StageOpen:
+		return Step{}, nil
+	case s.stage != StageReserved && s.stage != StageReserveSent:
+		if err := s.payable(); err != nil {
+			return Step{}, err
+		}
+		return Step{}, Errorf(EConflict, "the sale cannot be changed now")
+	case s.CardPaid() > 0:
+		return Step{}, Errorf(EConflict, "a card has paid %s: the basket cannot change; pay the rest or void the sale (the card is refunded in full)",
+			s.co.Settings.Currency.Format(s.CardPaid()))
+	case s.card > 0:
+		return Step{}, Errorf(EConflict, "a card payment is in progress")
+	}
+	s.before, s.prev = s.stage, s.inflight
+	s.stage = StageReopening
+	s.inflight = s.releaseStep(SaleFailed)
+	return s.inflight, nil
+}
+
+// reopen starts the basket again under a new key once the reservation
+// under the old one is released.
+func (s *SaleInProgress) reopen() {
+	s.basket.Key = NewKey()
+	s.stage, s.recorded, s.inflight, s.card = StageOpen, Sale{}, Step{}, 0
 }
 
 // Pending is the step the sale waits on (to run again when a retry is
 // due), or StepNone when it waits on nothing.
 func (s *SaleInProgress) Pending() Step {
 	switch s.stage {
-	case StageSelling, StageCompleting, StageReleasing, StageResolving, StageCharging:
+	case StageSelling, StageCompleting, StageReleasing, StageReopening, StageResolving, StageCharging:
 		return s.inflight
 	case StageReserveSent:
 		if s.card > 0 {
@@ -449,7 +624,7 @@ func (s *SaleInProgress) expects(k StepKind) bool {
 		return k == StepResolve
 	case StageCompleting:
 		return k == StepComplete
-	case StageReleasing:
+	case StageReleasing, StageReopening:
 		return k == StepRelease
 	}
 	return false
@@ -566,12 +741,21 @@ func (s *SaleInProgress) approved(p Payment) Step {
 
 func (s *SaleInProgress) released(r Result) Step {
 	switch {
+	case r.Err == nil && s.stage == StageReopening:
+		s.reopen()
+		return Step{}
 	case r.Err == nil:
 		s.stage = StageReleased
+		return Step{}
+	case r.Sale.Status == SaleCompleted && r.Sale.Key == s.Key():
+		// Recorded before the release got there (a SellCash or Complete
+		// whose answer was lost): the sale is completed, as recorded.
+		s.stage, s.done = StageCompleted, r.Sale
 		return Step{}
 	case ErrorCode(r.Err) == EUnavailable:
 		return s.retry()
 	}
-	s.stage = s.before
+	// Refused: the sale is where it was, with the step it waited on.
+	s.stage, s.inflight = s.before, s.prev
 	return Step{}
 }

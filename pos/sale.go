@@ -115,6 +115,11 @@ type Settings struct {
 	PointsPer Money
 	Training  bool
 	Scan      ScanRules
+	// CashOverLimit is how much a cash amount typed at the till may exceed
+	// what is due; anything more is refused as a slip (a scanned code or a
+	// mistyped amount) and nothing is recorded. 0: the currency's largest
+	// banknote (Currency.LargestNote).
+	CashOverLimit Money
 }
 
 // RoundCash rounds a cash amount due to the store's cash step, half away

@@ -180,7 +180,7 @@ func (m *Model) quit() tea.Cmd {
 		m.setStatus("a card payment is in progress: wait for it or press esc to cancel it", true)
 		return bell
 	case m.sale.Locked():
-		m.setStatus("the sale is recorded: finish paying or void it ("+m.km.VoidSale.Help().Key+") before quitting", true)
+		m.setStatus(m.lockedReason(), true)
 		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",

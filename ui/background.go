@@ -12,6 +12,9 @@ import (
 // background handles the answers that belong to no screen: the catalog
 // cache and the audit log outbox.
 func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
+	if cmd, done := m.protocol(msg); done {
+		return cmd, true
+	}
 	switch msg := msg.(type) {
 	case catalogMsg:
 		return m.catalogLoaded(msg), true
@@ -28,6 +31,10 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case cardCustomerMsg:
 		return m.cardCustomer(msg), true
+	case retryMsg:
+		if msg.op == retryCustomer {
+			return m.lookupAgain(msg), true
+		}
 	}
 	return nil, false
 }
@@ -75,10 +82,15 @@ func (m *Model) catalogLoaded(msg catalogMsg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// audit writes an entry to the audit log in the background.
+// audit writes an entry about the sale to the audit log in the background.
 func (m *Model) audit(action, detail string) tea.Cmd {
+	return m.auditKey(m.sale.Key(), action, detail)
+}
+
+// auditKey writes an entry about the sale under key.
+func (m *Model) auditKey(key, action, detail string) tea.Cmd {
 	e := pos.AuditEntry{StoreID: m.set.StoreID, TillID: m.set.TillID, Action: action,
-		SaleKey: m.sale.Key(), Detail: detail}
+		SaleKey: key, Detail: detail}
 	if m.cashier != nil {
 		e.CashierID = m.cashier.ID
 	}

@@ -82,10 +82,7 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Customer):
 		m.goTo(screenCustomer)
 	case key.Matches(msg, km.Pay):
-		if len(m.sale.Lines()) == 0 {
-			return m.reject("the basket is empty: scan an item first")
-		}
-		m.goTo(screenTender)
+		return m.toTender()
 	case key.Matches(msg, km.VoidLine):
 		return m.voidLine()
 	case key.Matches(msg, km.VoidSale):
@@ -286,6 +283,7 @@ func (m *Model) customerPanel(w int) string {
 		body = m.st.Muted.Render("no customer") + "\n" + m.st.Muted.Render(ansi.Truncate("scan a loyalty card", w-4, "…")) +
 			"\n" + m.st.Muted.Render(ansi.Truncate("or "+m.km.Customer.Help().Key+" to look up", w-4, "…"))
 	}
+	body = m.withLookup(body, w)
 	return m.st.Panel.Width(w).Render(m.st.Title.Render("Customer") + "\n" + body)
 }
 

@@ -38,8 +38,11 @@ func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		d.busy = false
 		if msg.err != nil {
-			d.receipt = "receipt failed: " + pos.ErrorMessage(msg.err)
-			return m.fail("receipt", msg.err)
+			// A printer or disk fault, not the database's: its own message.
+			d.receipt = "failed: " + pos.ErrorMessage(msg.err)
+			cmd := m.fault("receipt", msg.err)
+			m.setStatus("receipt: "+pos.ErrorMessage(msg.err), true)
+			return cmd
 		}
 		d.receipt = "receipt " + msg.where
 		m.setStatus(d.receipt, false)
@@ -67,6 +70,15 @@ func (d *doneScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// fault shows the failure of something that is not the database (the
+// printer, the card reader): its own message, the bell and the log, and
+// the database banner left as it is.
+func (m *Model) fault(doing string, err error) tea.Cmd {
+	m.log.Warn(doing, "err", err, "code", pos.ErrorCode(err))
+	m.setStatus(pos.ErrorMessage(err), true)
+	return bell
 }
 
 func (d *doneScreen) print(m *Model, save bool) tea.Cmd {

@@ -30,6 +30,7 @@ type signedInMsg struct {
 type cardCustomerMsg struct {
 	saleKey  string
 	card     string
+	try      int // how many lookups of the card failed before this one
 	customer pos.Customer
 	err      error
 }
@@ -69,10 +70,11 @@ type saleDoneMsg struct{ sale pos.Sale }
 type retryOp int
 
 const (
-	retryFinish  retryOp = iota + 1 // record the sale (SellCash or Complete)
-	retryReserve                    // reserve the sale before a card
-	retryResolve                    // ask what became of a card payment
-	retryRelease                    // void the recorded sale
+	retryFinish   retryOp = iota + 1 // record the sale (SellCash or Complete)
+	retryReserve                     // reserve the sale before a card
+	retryResolve                     // ask what became of a card payment
+	retryRelease                     // void the recorded sale
+	retryCustomer                    // look up the customer of a loyalty card scanned
 )
 
 // retryMsg fires when it is time to try a waiting operation again.
@@ -80,6 +82,8 @@ type retryMsg struct {
 	op      retryOp
 	saleKey string
 	attempt int
+	card    string // retryCustomer: the loyalty card
+	try     int    // retryCustomer: how many lookups failed
 }
 
 // receiptMsg answers printing or saving a receipt.

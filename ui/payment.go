@@ -89,7 +89,7 @@ func (p *paymentScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		return p.key(m, msg)
 	case testCardMsg:
 		if msg.err != nil {
-			return m.fail("present a test card", msg.err)
+			return m.fault("present a test card", msg.err) // the reader's fault, not the database's
 		}
 		m.setStatus("test mode: a test card was presented to the reader", false)
 	}
@@ -165,7 +165,12 @@ func (p *paymentScreen) transition(m *Model, ev payEvent, next pos.Step, r pos.R
 		if r.Kind == pos.StepReserve {
 			return m.fail("reserve the sale", r.Err)
 		}
-		return m.fail("card payment", r.Err)
+		if r.Payment.Status == "" {
+			// No answer from the gateway: the attempt row could not be
+			// written, a database fault.
+			return m.fail("card payment", r.Err)
+		}
+		return m.fault("card payment", r.Err) // the reader's or the bank's answer
 	case actLookupNot:
 		m.goTo(screenTender)
 		return m.reject(fmt.Sprintf("card payment %s%s: nothing was charged", r.Payment.Status, suffix(r.Payment.Message)))

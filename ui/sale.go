@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/till-pos/till/pos"
 )
@@ -27,10 +28,11 @@ func (m *Model) recompute() {
 	m.selected = min(max(m.selected, 0), max(len(m.sale.Lines())-1, 0))
 }
 
-// editable refuses a change to a sale that is already recorded.
+// editable refuses a change to a sale that may be in the database, and
+// says why.
 func (m *Model) editable() error {
 	if m.sale.Locked() {
-		return pos.Errorf(pos.EConflict, "the sale is recorded: pay the rest or void it (%s)", m.km.VoidSale.Help().Key)
+		return pos.Errorf(pos.EConflict, "locked: %s", m.lockedReason())
 	}
 	return nil
 }
@@ -77,7 +79,10 @@ func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
 	return nil
 }
 
-// lookupCard asks the customer store whose loyalty card this is.
+// lookupCard asks the customer store whose loyalty card this is. The
+// sale waits for the answer (the customer panel says so) and is not
+// recorded without it unless the cashier says so: a customer scan is
+// never dropped, even while the database is slow or down.
 func (m *Model) lookupCard(card string) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
@@ -85,23 +90,80 @@ func (m *Model) lookupCard(card string) tea.Cmd {
 	if m.deps.Customers == nil {
 		return m.reject("loyalty cards are not set up on this till")
 	}
+	if err := m.sale.AwaitCustomer(card); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
 	m.setStatus("looking up loyalty card "+card+"…", false)
+	return m.queryCard(card, 0)
+}
+
+func (m *Model) queryCard(card string, try int) tea.Cmd {
 	ctx, cs, key := m.ctx, m.deps.Customers, m.sale.Key()
 	return func() tea.Msg {
 		c, err := cs.CustomerByCard(ctx, card)
-		return cardCustomerMsg{saleKey: key, card: card, customer: c, err: err}
+		return cardCustomerMsg{saleKey: key, card: card, try: try, customer: c, err: err}
 	}
 }
 
 func (m *Model) cardCustomer(msg cardCustomerMsg) tea.Cmd {
-	if msg.saleKey != m.sale.Key() {
-		return nil // the sale it was scanned into is over
+	if msg.saleKey != m.sale.Key() || m.sale.CustomerLookup() != msg.card {
+		return nil // the sale it was scanned into is over, or went on without it
 	}
+	if pos.ErrorCode(msg.err) == pos.EUnavailable {
+		// Kept, and asked again: the panel shows it is still looked up.
+		m.noteDB(msg.err)
+		m.setStatus(fmt.Sprintf("loyalty card %s: %s; retrying", msg.card, pos.ErrorMessage(msg.err)), true)
+		return m.after(backoff(msg.try), retryMsg{op: retryCustomer, saleKey: msg.saleKey, card: msg.card, try: msg.try + 1})
+	}
+	m.sale.CustomerLookedUp(msg.card)
 	if msg.err != nil {
-		return m.fail("loyalty card "+msg.card, msg.err)
+		cmd := m.fail("loyalty card "+msg.card, msg.err)
+		m.setStatus(fmt.Sprintf("loyalty card %s: %s; the sale goes on without a customer", msg.card, pos.ErrorMessage(msg.err)), true)
+		return cmd
 	}
 	m.noteDB(nil)
 	return m.attach(msg.customer)
+}
+
+// lookupAgain retries a customer lookup the database did not answer.
+func (m *Model) lookupAgain(msg retryMsg) tea.Cmd {
+	if msg.saleKey != m.sale.Key() || m.sale.CustomerLookup() != msg.card {
+		return nil
+	}
+	return m.queryCard(msg.card, msg.try)
+}
+
+// withLookup adds the loyalty card being looked up to the customer
+// panel's body, so the cashier sees the scan was not lost.
+func (m *Model) withLookup(body string, w int) string {
+	card := m.sale.CustomerLookup()
+	if card == "" {
+		return body
+	}
+	line := m.st.Prompt.Render(ansi.Truncate("looking up "+card, w-4, "…"))
+	if m.sale.Customer() != nil {
+		return body + "\n" + line
+	}
+	return line + "\n" + m.st.Muted.Render(ansi.Truncate("card scanned: the", w-4, "…")) + "\n" +
+		m.st.Muted.Render(ansi.Truncate("sale waits for it", w-4, "…"))
+}
+
+// unlessLookingUp runs act, which would record or reserve the sale, or
+// first asks whether to go on without the customer whose loyalty card is
+// still being looked up.
+func (m *Model) unlessLookingUp(act func() tea.Cmd) tea.Cmd {
+	card := m.sale.CustomerLookup()
+	if card == "" {
+		return act()
+	}
+	m.ask(fmt.Sprintf("Card %s not looked up yet: sell without the customer? y/n", card), func() tea.Cmd {
+		if m.sale.CustomerLookup() == card {
+			m.sale.SkipCustomer()
+			m.log.Info("sale goes on without the customer being looked up", "sale", m.sale.Key(), "card", card)
+		}
+		return act()
+	})
+	return bell
 }
 
 func (m *Model) attach(c pos.Customer) tea.Cmd {
@@ -163,6 +225,7 @@ func (m *Model) setQuantity(input string) tea.Cmd {
 	}
 	m.recompute()
 	m.setStatus(fmt.Sprintf("%s: quantity %d", l.Name, q), false)
+	m.coveredHint()
 	return m.audit("change_quantity", fmt.Sprintf("%s %s: %d -> %d", l.Code, l.Name, l.Quantity, q))
 }
 
@@ -195,6 +258,7 @@ func (m *Model) voidLine() tea.Cmd {
 	}
 	m.recompute()
 	m.setStatus("voided "+l.Name+" "+m.quantity(l), false)
+	m.coveredHint()
 	amount, _ := l.Amount()
 	return m.audit("void_line", fmt.Sprintf("%s %s %s %s", l.Code, l.Name, m.quantity(l), m.money(amount)))
 }
@@ -212,7 +276,7 @@ func (m *Model) voidSale() tea.Cmd {
 			m.setStatus("voiding the sale…", false)
 			return m.release()
 		}
-		cmd := m.audit("void_sale", m.saleSummary())
+		cmd := m.audit("void_sale", m.voidDetail(pos.Sale{}))
 		m.newSale()
 		m.goTo(screenBasket)
 		m.setStatus("sale voided", false)
@@ -240,24 +304,45 @@ func (m *Model) runStep(st pos.Step, attempt int) tea.Cmd {
 	return func() tea.Msg { return stepMsg{attempt: attempt, result: st.Run(ctx)} }
 }
 
+// released handles the answer to a release: the sale voided, its basket
+// open again under a new key (reopen), or found recorded after all.
 func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 	r := msg.result
 	if r.Key != m.sale.Key() {
 		return nil
 	}
+	reopening := m.sale.Stage() == pos.StageReopening
+	doing := "voiding the sale"
+	if reopening {
+		doing = "giving back the reserved stock"
+	}
 	next := m.sale.Apply(r)
 	if r.Err != nil {
 		m.noteDB(r.Err)
-		if next.Retry {
+		switch {
+		case m.sale.Stage() == pos.StageCompleted:
+			*try = 0
+			return m.saleDone(m.sale.Completed(), "the sale was recorded before it could be voided")
+		case next.Retry:
 			*try++
-			m.setStatus("voiding the sale: waiting for the database ("+pos.ErrorMessage(r.Err)+"), retrying", true)
+			m.setStatus(fmt.Sprintf("%s: waiting for the database (%s); retrying in %s", doing, pos.ErrorMessage(r.Err), backoff(*try-1)), true)
 			return m.retryAfter(*try, retryMsg{op: retryRelease, saleKey: r.Key})
 		}
-		return m.fail("void sale", r.Err)
+		cmd := m.fail(doing, r.Err)
+		if m.sale.Recording() {
+			// Back to recording the sale, which waits for the database.
+			return tea.Batch(cmd, m.retryAfter(1, retryMsg{op: retryFinish, saleKey: r.Key}))
+		}
+		return cmd
 	}
 	*try = 0
 	m.noteDB(nil)
-	cmd := m.audit("void_sale", m.saleSummary())
+	if reopening {
+		m.goTo(screenBasket)
+		m.setStatus("the basket can change again: no card paid, the reserved stock was given back", false)
+		return m.auditKey(r.Key, "reopen_sale", fmt.Sprintf("reservation released (failed) to change the basket; the sale goes on as %s", m.sale.Key()))
+	}
+	cmd := m.audit("void_sale", m.voidDetail(r.Sale))
 	m.newSale()
 	m.goTo(screenBasket)
 	m.setStatus("sale voided", false)
@@ -268,9 +353,32 @@ func (m *Model) retryAfter(try int, msg retryMsg) tea.Cmd {
 	return m.after(backoff(try-1), msg)
 }
 
-// saleSummary describes the sale for the audit log.
-func (m *Model) saleSummary() string {
-	return fmt.Sprintf("%s, total %s", plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total))
+// saleSummary describes the sale for the audit log, with the money handed
+// back if any was taken.
+func (m *Model) saleSummary() string { return m.voidDetail(pos.Sale{}) }
+
+// voidDetail describes a voided sale for the audit log: its lines and
+// total, the cash handed back and the cards refunded (brand, last 4 digits
+// and amount only). released is the sale as the release returned it (its
+// refunded cards), or the zero Sale when nothing was recorded.
+func (m *Model) voidDetail(released pos.Sale) string {
+	out := fmt.Sprintf("%s, total %s", plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total))
+	if cash := m.sale.CashGiven(); cash > 0 {
+		out += "; cash handed back " + m.money(cash)
+	}
+	cards := m.sale.Cards()
+	if released.Key != "" {
+		cards = nil
+		for _, p := range released.Payments {
+			if p.Method == pos.MethodCard && p.Status == pos.PaymentRefunded {
+				cards = append(cards, p)
+			}
+		}
+	}
+	for _, p := range cards {
+		out += fmt.Sprintf("; card %s ••%s %s refunded", p.CardBrand, p.CardLast4, m.money(p.Amount))
+	}
+	return out
 }
 
 // quantity writes a line's quantity: "3" or "0.482 kg".

@@ -241,18 +241,57 @@ func TestTender(t *testing.T) {
 	}
 }
 
-func TestDeclinedCardKeepsSaleReserved(t *testing.T) {
+// After a declined card no money moved: esc gives the reservation back
+// (failed) and the basket can change again, under a new key (issue 20
+// item 3). Before, esc was refused and the basket stayed locked.
+func TestDeclinedCardReopensTheBasket(t *testing.T) {
 	r := newRig(t, true)
 	r.scan("4006381333931")
+	r.scan("5901234123457")
 	r.key("f5")
 	r.reader.NextDecline()
 	r.key("f5")
 	if r.m.sale.Stage() != pos.StageReserved || !r.m.sale.Locked() {
 		t.Fatalf("after a decline: stage %s locked %v, want reserved and locked", r.m.sale.Stage(), r.m.sale.Locked())
 	}
+	old := r.m.sale.Key()
 	r.key("esc")
-	if r.m.active != screenTender {
-		t.Errorf("esc on a reserved sale: got screen %d, want to stay on the tender", r.m.active)
+	if r.m.active != screenBasket || r.m.sale.Locked() || r.m.sale.Key() == old {
+		t.Fatalf("esc after a decline: got screen %d locked %v same key %v (status %q), want the basket, open, new key",
+			r.m.active, r.m.sale.Locked(), r.m.sale.Key() == old, r.m.status.text)
+	}
+	if got := r.db.sales[old].Status; got != pos.SaleFailed {
+		t.Errorf("the declined sale: got %q, want failed (released)", got)
+	}
+	r.key("f8") // drop the bread
+	if n := len(r.m.sale.Lines()); n != 1 {
+		t.Fatalf("void line after reopening: got %d lines (status %q), want 1", n, r.m.status.text)
+	}
+	r.key("f5")
+	r.key("f5") // the card again, for the smaller basket
+	if r.m.active != screenDone || len(r.db.completed()) != 1 {
+		t.Fatalf("card after reopening: got screen %d, %d completed (status %q)", r.m.active, len(r.db.completed()), r.m.status.text)
+	}
+	if s := r.db.completed()[0]; s.Key == old || s.Totals.Total != milk.Price || len(s.Lines) != 1 {
+		t.Errorf("completed sale: key reused %v, total %d, %d lines; want a new key, %d, 1", s.Key == old, s.Totals.Total, len(s.Lines), milk.Price)
+	}
+	if got := strings.Join(r.db.auditActions(), ","); got != "reopen_sale,void_line" {
+		t.Errorf("audit: got %s, want reopen_sale,void_line", got)
+	}
+}
+
+// An approved card keeps the basket locked: a card is refunded only in
+// full, so esc is refused with the reason and F9 voids (refunding it).
+func TestApprovedCardKeepsTheBasketLocked(t *testing.T) {
+	r := newRig(t, true)
+	r.scan("4006381333931")
+	r.scan("5901234123457")
+	r.key("f5")
+	r.typeText("2")
+	r.key("f5")
+	r.key("esc")
+	if r.m.active != screenTender || !r.m.sale.Locked() || !strings.Contains(r.m.status.text, "a card has paid €2.00") {
+		t.Fatalf("esc after an approved card: got screen %d locked %v status %q", r.m.active, r.m.sale.Locked(), r.m.status.text)
 	}
 	r.key("f9")
 	r.key("y")

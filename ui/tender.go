@@ -15,7 +15,8 @@ import (
 // mix. The amount field holds the cash handed over, or the part to put on a
 // card.
 // While the sale is being recorded (and retried while the database is
-// down), the sale says so (Recording) and the screen waits.
+// down), the sale says so (Recording) and the screen says it waits; the
+// cashier may step back to the basket (esc) or void the sale (F9) meanwhile.
 type tenderScreen struct {
 	amount  field
 	tries   int
@@ -28,36 +29,43 @@ func newTender() *tenderScreen {
 
 func (t *tenderScreen) enter(*Model) { t.amount.reset() }
 
+// The answers of recording and voiding are handled by Model.protocol,
+// whatever screen is shown.
 func (t *tenderScreen) update(m *Model, msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case stepMsg:
-		switch msg.result.Kind {
-		case pos.StepSell, pos.StepComplete:
-			return t.completed(m, msg)
-		case pos.StepRelease:
-			return m.released(msg, &t.release)
-		}
-	case retryMsg:
-		switch {
-		case msg.saleKey != m.sale.Key():
-		case msg.op == retryFinish && m.sale.Recording():
-			return m.finish(m.sale.Pending())
-		case msg.op == retryRelease:
-			return m.release()
-		}
-	case tea.KeyPressMsg:
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		if m.sale.Recording() {
-			return m.reject("recording the sale: please wait")
+			return t.waitingKey(m, msg)
 		}
 		return t.key(m, msg)
 	}
 	return nil
 }
 
+// waitingKey answers the keys while the sale is being recorded: esc steps
+// back to the basket, F9 voids the sale; nothing else can change it.
+func (t *tenderScreen) waitingKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.km.Esc):
+		return m.stepBack()
+	case key.Matches(msg, m.km.VoidSale):
+		return m.voidSale()
+	}
+	why := "recording the sale: waiting for the database; esc: back to the basket, " +
+		m.km.VoidSale.Help().Key + ": void it"
+	if msg.Text != "" {
+		m.setStatus(why, true) // a scan or typing: said once, not a bell a character
+		return nil
+	}
+	return m.reject(why)
+}
+
 func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	km := m.km
 	switch {
 	case key.Matches(msg, km.Cash):
+		if t.amount.empty() && m.sale.Covered() {
+			return m.finishCovered()
+		}
 		if t.amount.empty() {
 			return m.reject("type the cash handed over, or " + km.Exact.Help().Key + " for the exact amount")
 		}
@@ -68,6 +76,9 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.takeCash(v)
 	case key.Matches(msg, km.Exact):
 		t.amount.reset()
+		if m.sale.Covered() {
+			return m.finishCovered()
+		}
 		return m.takeCash(m.sale.CashDue())
 	case key.Matches(msg, km.Note1), key.Matches(msg, km.Note2):
 		n := nextNotes(m.sale.CashDue())
@@ -89,7 +100,7 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			}
 			amount = v
 		}
-		return t.payCard(m, amount)
+		return m.unlessLookingUp(func() tea.Cmd { return t.payCard(m, amount) })
 	case key.Matches(msg, km.SimDecline) && m.deps.CardSim != nil:
 		m.deps.CardSim.NextDecline()
 		m.setStatus("training: the next card payment will be declined", false)
@@ -100,7 +111,9 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.voidSale()
 	case key.Matches(msg, km.Esc):
 		if m.sale.Locked() {
-			return m.reject("a card was used: pay the rest or void the sale (" + km.VoidSale.Help().Key + ")")
+			// No card paid: the reservation is given back and the basket
+			// can change; an approved card keeps it locked (refused).
+			return m.reopen()
 		}
 		m.goTo(screenBasket)
 	default:
@@ -128,7 +141,14 @@ func parseAmount(c pos.Currency, s string) (pos.Money, error) {
 
 func (t *tenderScreen) bindings(m *Model) []key.Binding {
 	if m.sale.Recording() {
+		return []key.Binding{with(m.km.Esc, "back to basket (sale kept)"), m.km.VoidSale, m.km.Quit}
+	}
+	if st := m.sale.Stage(); st == pos.StageReleasing || st == pos.StageReopening {
 		return []key.Binding{m.km.Quit}
+	}
+	if m.sale.Covered() {
+		return []key.Binding{with(m.km.Cash, "finish: change "+m.money(-m.sale.CashDue())), m.km.VoidSale,
+			with(m.km.Esc, "back to basket")}
 	}
 	out := []key.Binding{m.km.Cash, with(m.km.Exact, "exact "+m.money(max(m.sale.CashDue(), 0)))}
 	for i, n := range nextNotes(m.sale.CashDue()) {
@@ -141,8 +161,11 @@ func (t *tenderScreen) bindings(m *Model) []key.Binding {
 		out = append(out, m.km.SimDecline, m.km.SimTimeout)
 	}
 	out = append(out, m.km.VoidSale)
-	if !m.sale.Locked() {
+	switch {
+	case !m.sale.Locked():
 		out = append(out, with(m.km.Esc, "back to basket"))
+	case m.sale.CardPaid() == 0:
+		out = append(out, with(m.km.Esc, "change the basket"))
 	}
 	return out
 }
@@ -164,10 +187,31 @@ func (t *tenderScreen) view(m *Model, w, h int) string {
 	if owed := m.sale.Owed(); owed != due {
 		label = fmt.Sprintf("Due (card %s, cash rounded)", m.money(owed))
 	}
+	if due < 0 && m.sale.Covered() && !m.sale.Recording() {
+		label, due = "CHANGE", -due
+	}
 	rows = append(rows, "", m.st.Total.Render(label), m.st.Big.Render(bigText(m.money(max(due, 0)))), "")
-	if m.sale.Recording() {
+	stage := m.sale.Stage()
+	switch {
+	case stage == pos.StageReleasing || stage == pos.StageReopening:
+		what := "Voiding the sale…"
+		if stage == pos.StageReopening {
+			what = "Giving back the reserved stock…"
+		}
+		rows = append(rows, m.st.Prompt.Render(what))
+		if t.release > 0 {
+			rows = append(rows, m.st.Error.Render("waiting for the database"),
+				m.st.Muted.Render(fmt.Sprintf("retrying (%s failed) · nothing is lost", tries(t.release))))
+		}
+	case m.sale.Recording() && t.tries > 0:
+		rows = append(rows, m.st.Error.Render("Waiting for the database to record the sale"),
+			m.st.Muted.Render(fmt.Sprintf("retrying (%s failed) · nothing is lost", tries(t.tries))),
+			m.st.Muted.Render("the change shows once it is recorded"))
+	case m.sale.Recording():
 		rows = append(rows, m.st.Prompt.Render("Recording the sale… ")+m.st.Muted.Render("nothing is lost if the database is slow"))
-	} else {
+	case m.sale.Covered():
+		rows = append(rows, m.st.Prompt.Render("Paid in full: ")+m.st.Muted.Render(m.km.Cash.Help().Key+" finishes the sale"))
+	default:
 		rows = append(rows, m.st.Prompt.Render("Cash given › ")+m.st.Field.Render(t.amount.render(true)))
 	}
 	if m.deps.Checkout.Gateway == nil {
