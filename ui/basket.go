@@ -21,7 +21,6 @@ type basketScreen struct {
 	// field comes back when it is applied or cancelled.
 	qty     field
 	onQty   bool
-	release int // retries of voiding a recorded sale
 }
 
 func newBasket() *basketScreen {
@@ -37,14 +36,6 @@ func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, m.scanInput(l))
 		}
 		return tea.Batch(cmds...)
-	case stepMsg:
-		if msg.result.Kind == pos.StepRelease {
-			return m.released(msg, &b.release)
-		}
-	case retryMsg:
-		if msg.op == retryRelease && msg.saleKey == m.sale.Key() {
-			return m.release()
-		}
 	case tea.KeyPressMsg:
 		if b.onQty {
 			return b.quantityKey(m, msg)
