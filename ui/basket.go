@@ -19,8 +19,8 @@ type basketScreen struct {
 	scan field
 	// qty is the quantity being typed for the selected line (F2); the scan
 	// field comes back when it is applied or cancelled.
-	qty     field
-	onQty   bool
+	qty   field
+	onQty bool
 }
 
 func newBasket() *basketScreen {
