@@ -72,7 +72,7 @@ func startFlowTill(t *testing.T, d *storetest.Database, dsn string, env ...strin
 	f.tmux(append(args, bin+"; sleep 30")...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", f.session).Run() })
 	f.waitFor("items in the catalog")
-	f.keys("101", "Tab", "1111", "Enter")
+	signIn(f.t, f.ctx, f.session)
 	f.waitFor("ready to scan")
 	return f
 }
@@ -84,6 +84,14 @@ func (f *flowTill) tmux(args ...string) string {
 		f.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// typeAmount types an amount at a person's pace, then Enter: typed at once,
+// four characters and Enter are a scanner's burst, which is never cash.
+func (f *flowTill) typeAmount(amount string) {
+	f.t.Helper()
+	keys := strings.Split(amount, "")
+	humanKeys(f.t, f.ctx, f.session, append(keys, "Enter")...)
 }
 
 func (f *flowTill) capture() string { return f.tmux("capture-pane", "-p", "-t", f.session) }
@@ -238,7 +246,7 @@ func TestE2EOverpaidSaleFinishes(t *testing.T) {
 	f.keys("F5")
 	f.waitFor("Cash given")
 	cash := a.price + b.price/2 // more than the first item, less than both
-	f.keys(eur.Plain(cash), "Enter")
+	f.typeAmount(eur.Plain(cash))
 	f.waitFor("still due")
 	f.keys("Escape")
 	f.waitFor("Scan ›")
@@ -348,7 +356,7 @@ func TestE2ERecordingWaitsForTheDatabase(t *testing.T) {
 	f.waitFor("Cash given")
 	px.enable(false)
 	cash := a.price + 100
-	f.keys(eur.Plain(cash), "Enter")
+	f.typeAmount(eur.Plain(cash))
 	f.waitFor("Waiting for the database to record the sale", "retrying")
 	f.shot("tender-waiting")
 	f.keys("C-c")
