@@ -31,6 +31,7 @@ var (
 	cmdInit      = []byte{esc, '@'}                    // ESC @: initialise
 	cmdCodePage  = []byte{esc, 't', CodePage}          // ESC t 19: PC858
 	cmdFontA     = []byte{esc, 'M', 0}                 // ESC M 0: font A (12×24 dots)
+	cmdFontB     = []byte{esc, 'M', 1}                 // ESC M 1: font B (9×17 dots), for a word font A cannot hold
 	cmdBoldOn    = []byte{esc, 'E', 1}                 // ESC E 1: emphasised
 	cmdBoldOff   = []byte{esc, 'E', 0}                 // ESC E 0
 	cmdDouble    = []byte{gs, '!', 0x11}               // GS ! 0x11: double width and height
@@ -56,6 +57,14 @@ func Columns(widthMM int) int {
 		return 32
 	}
 	return 48
+}
+
+// ColumnsB is how many font B characters (9 dots wide) a line holds.
+func ColumnsB(widthMM int) int {
+	if widthMM == Width58 {
+		return 42
+	}
+	return 64
 }
 
 // barcodeModule is the Code 128 module (GS w) in dots. On 80 mm paper it
@@ -105,8 +114,17 @@ func Lines(lines []receipts.Line, widthMM int) ([]byte, error) {
 			b.Write(cmdNormal)
 		case receipts.LineCenter:
 			b.Write(cmdCenter)
-			for _, s := range wrap(Encode(l.Left), cols) {
-				writeLine(&b, s)
+			text := Encode(l.Left)
+			if n := len(text); n > cols && n <= ColumnsB(widthMM) && !bytes.Contains(text, []byte{' '}) {
+				// One word too long for font A, such as the sale key on
+				// 58 mm paper: the smaller font keeps it on one line.
+				b.Write(cmdFontB)
+				writeLine(&b, text)
+				b.Write(cmdFontA)
+			} else {
+				for _, s := range wrap(text, cols) {
+					writeLine(&b, s)
+				}
 			}
 			b.Write(cmdLeft)
 		case receipts.LineBanner:

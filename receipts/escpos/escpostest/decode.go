@@ -27,8 +27,8 @@ const (
 type Item struct {
 	Kind Kind
 	// Text: the line in UTF-8 (trailing spaces dropped) and how it was printed.
-	Text                          string
-	Bold, Double, Reverse, Center bool
+	Text                                 string
+	Bold, Double, Reverse, Center, FontB bool
 	// Barcode: the digits it carries and its module width in dots.
 	Digits string
 	Module int
@@ -89,6 +89,9 @@ func (d Doc) String(cols int) string {
 		switch it.Kind {
 		case Text:
 			w := cols
+			if it.FontB {
+				w = cols * 4 / 3 // font B is 9 dots wide, font A 12
+			}
 			if it.Double {
 				w = cols / 2
 			}
@@ -139,7 +142,7 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 		dots = 384
 	}
 	var d Doc
-	var bold, double, reverse, center bool
+	var bold, double, reverse, center, fontB bool
 	module := 3
 	var line []byte
 	codePage := -1
@@ -148,14 +151,17 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 			return fmt.Errorf("byte %d: text in code page %d, not PC858", at, codePage)
 		}
 		w := cols
+		if fontB {
+			w = escpos.ColumnsB(widthMM)
+		}
 		if double {
-			w = cols / 2
+			w /= 2
 		}
 		if len(line) > w {
 			return fmt.Errorf("byte %d: a line of %d characters on a %d-character paper: %q", at, len(line), w, escpos.Decode(line))
 		}
 		d.Items = append(d.Items, Item{Kind: Text, Text: strings.TrimRight(escpos.Decode(line), " "),
-			Bold: bold, Double: double, Reverse: reverse, Center: center})
+			Bold: bold, Double: double, Reverse: reverse, Center: center, FontB: fontB})
 		line = nil
 		return nil
 	}
@@ -183,7 +189,7 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 			switch data[i+1] {
 			case '@':
 				d.Init++
-				bold, double, reverse, center, module, codePage = false, false, false, false, 3, 0
+				bold, double, reverse, center, fontB, module, codePage = false, false, false, false, false, 3, 0
 				i += 2
 				continue
 			case 'p':
@@ -212,8 +218,13 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 				codePage = int(n)
 				d.CodePage = codePage
 			case 'M':
-				if n != 0 && n != '0' {
-					return d, fmt.Errorf("byte %d: font %d: the layout counts font A's 12-dot characters", i, n)
+				switch n {
+				case 0, '0':
+					fontB = false
+				case 1, '1':
+					fontB = true
+				default:
+					return d, fmt.Errorf("byte %d: font %d: the layout counts font A's and B's characters", i, n)
 				}
 			case 'E':
 				bold = n&1 == 1
