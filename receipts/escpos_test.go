@@ -208,13 +208,15 @@ func TestESCPOSPrinterFaults(t *testing.T) {
 		want  string
 	}{
 		{"paper out", func(p *escpostest.Printer) { p.SetPaperOut(true) },
-			"paper out: could not print the receipt: put in a new paper roll; the receipt is saved at {path}"},
+			"paper out: put in a new paper roll, then print the receipt again; the receipt is saved at {path}"},
 		{"cover open", func(p *escpostest.Printer) { p.SetCoverOpen(true) },
-			"cover open: could not print the receipt: close the printer's cover; the receipt is saved at {path}"},
+			"cover open: close the printer's cover, then print the receipt again; the receipt is saved at {path}"},
 		{"offline", func(p *escpostest.Printer) { p.SetOffline(true) },
-			"printer offline: could not print the receipt: check that the printer is switched on and its cable is in; the receipt is saved at {path}"},
+			"printer offline: check that the printer is switched on and its cable is in, then print the receipt again; the receipt is saved at {path}"},
+		{"error", func(p *escpostest.Printer) { p.SetError(true) },
+			"printer error: clear any paper jam and switch the printer off and on, then print the receipt again; the receipt is saved at {path}"},
 		{"unreachable", func(p *escpostest.Printer) { p.Stop() },
-			"printer offline: could not print the receipt: check that the printer is switched on and its cable is in; the receipt is saved at {path}"},
+			"printer offline: check that the printer is switched on and its cable is in, then print the receipt again; the receipt is saved at {path}"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -263,6 +265,7 @@ func TestESCPOSPrinterFaults(t *testing.T) {
 			vp.SetPaperOut(false)
 			vp.SetCoverOpen(false)
 			vp.SetOffline(false)
+			vp.SetError(false)
 			vp.Reset()
 			if err := f.svc.Print(ctx, sale); err != nil {
 				t.Fatalf("after the fault is fixed: %v", err)

@@ -68,7 +68,7 @@ func TestReceiptsOnAnESCPOSPrinter(t *testing.T) {
 		t.Errorf("printer with no paper: exit %d, %q", code, out)
 	}
 	_, errs, code = runTill(t, env, "receipts", "reprint", sale.Key)
-	if code != 1 || !strings.Contains(errs, "paper out: could not print the receipt: put in a new paper roll; the receipt is saved at") {
+	if code != 1 || !strings.Contains(errs, "paper out: put in a new paper roll, then print the receipt again; the receipt is saved at") {
 		t.Errorf("reprint with no paper: exit %d, %q", code, errs)
 	}
 	vp.Stop()

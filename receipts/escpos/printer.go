@@ -132,9 +132,9 @@ func (p *Printer) PrintReceipt(ctx context.Context, r receipts.Receipt) error {
 	if err != nil {
 		return err
 	}
-	return p.run(ctx, "print the receipt", func(st Status) ([]byte, error) {
+	return p.run(ctx, jobPrint, func(st Status) ([]byte, error) {
 		if f := st.Fault(); f != "" {
-			return nil, p.fault(f, nil, "print the receipt")
+			return nil, p.fault(f, nil, jobPrint)
 		}
 		return job, nil
 	})
@@ -145,10 +145,10 @@ func (p *Printer) PrintReceipt(ctx context.Context, r receipts.Receipt) error {
 // not run ESC p until it is back online, so it is sent DLE DC4 1, the
 // real-time pulse, which it runs at once.
 func (p *Printer) OpenDrawer(ctx context.Context) error {
-	return p.run(ctx, "open the cash drawer", func(st Status) ([]byte, error) {
+	return p.run(ctx, jobDrawer, func(st Status) ([]byte, error) {
 		switch {
 		case st.Known && st.Error:
-			return nil, p.fault(PrinterError, nil, "open the cash drawer")
+			return nil, p.fault(PrinterError, nil, jobDrawer)
 		case st.Known && (st.Offline || st.PaperOut || st.CoverOpen):
 			return RealTimePulse(p.cfg.DrawerPin, p.cfg.DrawerPulse), nil
 		}
@@ -160,7 +160,7 @@ func (p *Printer) OpenDrawer(ctx context.Context) error {
 // an error; one that does not answer is an unknown status.
 func (p *Printer) Status(ctx context.Context) (Status, error) {
 	var got Status
-	err := p.run(ctx, "ask the printer", func(st Status) ([]byte, error) {
+	err := p.run(ctx, jobStatus, func(st Status) ([]byte, error) {
 		got = st
 		return nil, nil
 	})
@@ -190,12 +190,12 @@ func RealTimePulse(pin int, pulse time.Duration) []byte {
 	return []byte{dle, dc4, 1, m, byte(t)}
 }
 
-// run connects, asks the status, and sends what job returns for it.
-func (p *Printer) run(ctx context.Context, doing string, job func(Status) ([]byte, error)) error {
+// run connects, asks the status, and sends what do returns for it.
+func (p *Printer) run(ctx context.Context, doing job, do func(Status) ([]byte, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	if p.kind == "cups-raw" {
-		data, err := job(Status{})
+		data, err := do(Status{})
 		if err != nil || len(data) == 0 {
 			return err
 		}
@@ -207,7 +207,7 @@ func (p *Printer) run(ctx context.Context, doing string, job func(Status) ([]byt
 	}
 	defer c.Close()
 	st := c.status(ctx)
-	data, err := job(st)
+	data, err := do(st)
 	if err != nil || len(data) == 0 {
 		return err
 	}
@@ -217,14 +217,32 @@ func (p *Printer) run(ctx context.Context, doing string, job func(Status) ([]byt
 	return nil
 }
 
-func (p *Printer) fault(f Fault, err error, doing string) error {
-	return pos.WrapError(pos.EConflict, &FaultError{Fault: f, Printer: p.String(), Err: err},
-		"%s: could not %s: %s", f, doing, f.advice())
+// job is what the till asked of the printer, for the cashier's message.
+type job int
+
+const (
+	jobPrint job = iota
+	jobDrawer
+	jobStatus
+)
+
+// fault is the error for a printer fault: a pos.Error (EConflict, the
+// printer's state) whose message says what is wrong first, in plain words,
+// then what to do.
+func (p *Printer) fault(f Fault, err error, doing job) error {
+	msg := fmt.Sprintf("%s: %s", f, f.advice())
+	switch doing {
+	case jobPrint:
+		msg += ", then print the receipt again"
+	case jobDrawer:
+		msg = fmt.Sprintf("%s: the cash drawer did not open: %s, or open the drawer with its key", f, f.advice())
+	}
+	return pos.WrapError(pos.EConflict, &FaultError{Fault: f, Printer: p.String(), Err: err}, "%s", msg)
 }
 
 // lp sends the job to a raw CUPS queue. CUPS holds the device, so the
 // printer cannot be asked how it is; lp's own complaint is passed on.
-func (p *Printer) lp(ctx context.Context, data []byte, doing string) error {
+func (p *Printer) lp(ctx context.Context, data []byte, doing job) error {
 	cmd := exec.CommandContext(ctx, p.cfg.LP, "-d", p.target, "-o", "raw")
 	cmd.Stdin = bytes.NewReader(data)
 	var out bytes.Buffer

@@ -101,7 +101,7 @@ func (f Fault) advice() string {
 	case CoverOpen:
 		return "close the printer's cover"
 	case PrinterError:
-		return "check the printer for a paper jam, then switch it off and on"
+		return "clear any paper jam and switch the printer off and on"
 	}
 	return "check that the printer is switched on and its cable is in"
 }
