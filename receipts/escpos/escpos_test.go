@@ -254,13 +254,17 @@ func TestFileAndRawQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.OpenDrawer(ctx); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := p.OpenDrawer(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	got, _ := os.ReadFile(dev)
-	// The status requests went out first, unanswered; then the kick.
-	if !bytes.HasSuffix(got, escpos.DrawerKick(2, 100*time.Millisecond)) {
-		t.Errorf("device got % x", got)
+	// Each time the status request went out first, unanswered; then the
+	// kick. Jobs follow one another; none overwrites another.
+	kick := escpos.DrawerKick(2, 100*time.Millisecond)
+	if want := append(append([]byte{0x10, 0x04, 1}, kick...), append([]byte{0x10, 0x04, 1}, kick...)...); !bytes.Equal(got, want) {
+		t.Errorf("device got % x, want % x", got, want)
 	}
 
 	out := filepath.Join(dir, "lp.out")

@@ -279,7 +279,7 @@ func (p *Printer) dial(ctx context.Context) (*conn, error) {
 		}
 		return newConn(nc, nc, nc.SetWriteDeadline), nil
 	default: // file
-		f, err := os.OpenFile(p.target, os.O_RDWR, 0)
+		f, err := os.OpenFile(p.target, os.O_RDWR|os.O_APPEND, 0)
 		if err != nil {
 			// A device the till may only write to: no status, but it prints.
 			if f, err = os.OpenFile(p.target, os.O_WRONLY|os.O_APPEND, 0); err != nil {

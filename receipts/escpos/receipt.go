@@ -132,7 +132,10 @@ func Lines(lines []receipts.Line, widthMM int) ([]byte, error) {
 			b.Write(cmdBoldOn)
 			b.Write(cmdReverseOn)
 			for _, s := range wrap(Encode(l.Left), cols-2) {
-				writeLine(&b, append(append([]byte{' '}, s...), ' '))
+				// A space each side inside the black band (not trimmed).
+				b.WriteByte(' ')
+				b.Write(s)
+				b.Write([]byte{' ', lf})
 			}
 			b.Write(cmdReverseOf)
 			b.Write(cmdBoldOff)
