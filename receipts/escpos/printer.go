@@ -264,6 +264,7 @@ func (p *Printer) lp(ctx context.Context, data []byte, doing job) error {
 type conn struct {
 	w       io.WriteCloser
 	answers chan byte // bytes the printer sent; closed when it can send no more
+	oneWay  bool      // nothing can be read back: the printer is not asked
 	setDL   func(time.Time) error
 }
 
@@ -287,6 +288,11 @@ func (p *Printer) dial(ctx context.Context) (*conn, error) {
 			}
 			return newConn(f, nil, f.SetWriteDeadline), nil
 		}
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			// A plain file (a capture of the jobs) answers nothing; reading
+			// it would read back what was written.
+			return newConn(f, nil, f.SetWriteDeadline), nil
+		}
 		return newConn(f, f, f.SetWriteDeadline), nil
 	}
 }
@@ -297,6 +303,7 @@ func (p *Printer) dial(ctx context.Context) (*conn, error) {
 func newConn(w io.WriteCloser, r io.Reader, setDL func(time.Time) error) *conn {
 	c := &conn{w: w, answers: make(chan byte, 64), setDL: setDL}
 	if r == nil {
+		c.oneWay = true
 		close(c.answers)
 		return c
 	}
@@ -336,6 +343,9 @@ func (c *conn) write(ctx context.Context, data []byte) error {
 // is unknown and the job is sent.
 func (c *conn) status(ctx context.Context) Status {
 	var st Status
+	if c.oneWay {
+		return st
+	}
 	for _, n := range []byte{statusPrinter, statusOffline, statusPaper} {
 		if err := c.write(ctx, statusRequest(n)); err != nil {
 			return Status{}
