@@ -22,7 +22,8 @@ import (
 func (f *fixture) printTo(t testing.TB, widthMM int) *escpostest.Printer {
 	t.Helper()
 	vp := escpostest.Start(t)
-	p, err := escpos.New(vp.URL(), escpos.Config{Width: widthMM, Timeout: 5 * time.Second})
+	p, err := escpos.New(vp.URL(), escpos.Config{Width: widthMM, Timeout: 10 * time.Second,
+		StatusWait: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,6 +31,10 @@ type Config struct {
 	Timeout time.Duration
 	// LP is the lp command for a cups-raw: queue; empty is "lp".
 	LP string
+	// StatusWait is how long the printer has to answer a status request;
+	// 0 is 1 s (a printer answers in milliseconds; one that has not by
+	// then cannot, and is printed to without asking).
+	StatusWait time.Duration
 }
 
 // Printer is an ESC/POS receipt printer, reached afresh for every job (a
@@ -107,6 +111,9 @@ func New(spec string, cfg Config) (*Printer, error) {
 	}
 	if p.cfg.LP == "" {
 		p.cfg.LP = "lp"
+	}
+	if p.cfg.StatusWait <= 0 {
+		p.cfg.StatusWait = time.Second
 	}
 	return p, nil
 }
@@ -206,7 +213,7 @@ func (p *Printer) run(ctx context.Context, doing job, do func(Status) ([]byte, e
 		return p.fault(PrinterOffline, err, doing)
 	}
 	defer c.Close()
-	st := c.status(ctx)
+	st := c.status(ctx, p.cfg.StatusWait)
 	data, err := do(st)
 	if err != nil || len(data) == 0 {
 		return err
@@ -339,9 +346,9 @@ func (c *conn) write(ctx context.Context, data []byte) error {
 }
 
 // status asks DLE EOT 1, 2 and 4 in turn. A printer that does not answer
-// the first within statusWait is taken to be one that cannot: its status
+// the first within wait is taken to be one that cannot: its status
 // is unknown and the job is sent.
-func (c *conn) status(ctx context.Context) Status {
+func (c *conn) status(ctx context.Context, wait time.Duration) Status {
 	var st Status
 	if c.oneWay {
 		return st
@@ -350,7 +357,7 @@ func (c *conn) status(ctx context.Context) Status {
 		if err := c.write(ctx, statusRequest(n)); err != nil {
 			return Status{}
 		}
-		b, ok := c.answer(ctx)
+		b, ok := c.answer(ctx, wait)
 		if !ok {
 			return Status{}
 		}
@@ -361,8 +368,8 @@ func (c *conn) status(ctx context.Context) Status {
 }
 
 // answer waits for the printer's next status byte.
-func (c *conn) answer(ctx context.Context) (byte, bool) {
-	t := time.NewTimer(statusWait)
+func (c *conn) answer(ctx context.Context, wait time.Duration) (byte, bool) {
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	for {
 		select {

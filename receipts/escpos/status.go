@@ -1,9 +1,6 @@
 package escpos
 
-import (
-	"fmt"
-	"time"
-)
+import "fmt"
 
 // Status is what the printer says of itself when asked with DLE EOT, the
 // real-time status request it answers even while it is offline.
@@ -105,6 +102,3 @@ func (f Fault) advice() string {
 	}
 	return "check that the printer is switched on and its cable is in"
 }
-
-// statusWait is how long the printer has to answer a status request.
-const statusWait = time.Second
