@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,6 +238,36 @@ func TestDrawerThroughThePrinter(t *testing.T) {
 	err = p.OpenDrawer(ctx)
 	if pos.ErrorCode(err) != pos.EConflict || !strings.Contains(pos.ErrorMessage(err), "printer offline") {
 		t.Errorf("unplugged: %v", err)
+	}
+}
+
+// TestJobsOneAtATime: jobs asked for at once (the drawer on a cash tender
+// while the receipt prints) reach the printer one after the other, never
+// two connections at once to a port that serves one. With each status
+// answer taking 50 ms, three jobs of three requests take at least 450 ms
+// one after the other (150 ms side by side).
+func TestJobsOneAtATime(t *testing.T) {
+	vp := escpostest.Start(t)
+	vp.SetAnswerDelay(50 * time.Millisecond)
+	p, err := escpos.New(vp.URL(), escpos.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if err := p.OpenDrawer(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(start); took < 450*time.Millisecond {
+		t.Errorf("3 jobs took %v: they ran side by side", took)
+	}
+	if jobs := vp.Jobs(); len(jobs) != 3 {
+		t.Errorf("%d jobs, want 3", len(jobs))
 	}
 }
 

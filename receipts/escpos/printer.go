@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/till-pos/till/pos"
@@ -39,8 +40,10 @@ type Config struct {
 
 // Printer is an ESC/POS receipt printer, reached afresh for every job (a
 // printer's port 9100 serves one connection at a time, so the till never
-// holds it).
+// holds it). Its jobs run one at a time: a drawer kick and a receipt asked
+// for together do not fight over the printer's one connection.
 type Printer struct {
+	mu     sync.Mutex
 	cfg    Config
 	kind   string // "tcp", "file" or "cups-raw"
 	target string // host:port, a path, a queue
@@ -201,6 +204,8 @@ func RealTimePulse(pin int, pulse time.Duration) []byte {
 func (p *Printer) run(ctx context.Context, doing job, do func(Status) ([]byte, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.kind == "cups-raw" {
 		data, err := do(Status{})
 		if err != nil || len(data) == 0 {

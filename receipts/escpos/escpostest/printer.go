@@ -19,6 +19,7 @@ type Printer struct {
 	mu        sync.Mutex
 	jobs      [][]byte
 	active    int
+	delay     time.Duration
 	paperOut  bool
 	paperLow  bool
 	coverOpen bool
@@ -77,6 +78,13 @@ func (p *Printer) Jobs() [][]byte {
 		p.mu.Unlock()
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// SetAnswerDelay makes the printer take d to answer each status request.
+func (p *Printer) SetAnswerDelay(d time.Duration) {
+	p.mu.Lock()
+	p.delay = d
+	p.mu.Unlock()
 }
 
 // Printed is every job's bytes, one after the other.
@@ -149,6 +157,11 @@ func (p *Printer) answer(n byte) (byte, bool) {
 	defer p.mu.Unlock()
 	if p.silent {
 		return 0, false
+	}
+	if p.delay > 0 {
+		p.mu.Unlock()
+		time.Sleep(p.delay)
+		p.mu.Lock()
 	}
 	b := byte(0x12)
 	switch n {
