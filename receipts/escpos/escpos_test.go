@@ -325,3 +325,37 @@ func TestFileAndRawQueue(t *testing.T) {
 		t.Errorf("a queue lp refuses: %v", err)
 	}
 }
+
+// FuzzLines: whatever text a receipt carries (item names come from the
+// catalogue, store details from configuration), the job decodes: no
+// control byte leaks from text, and no line is wider than the paper.
+func FuzzLines(f *testing.F) {
+	f.Add("Organic free-range eggs, box of ten", "€4.29", "Corner Shop", true)
+	f.Add("", "", "", false)
+	f.Add("x\x1b@\x10\x04\x01 "+strings.Repeat("W", 90), strings.Repeat("9", 60), "日本語 — “ok”", true)
+	f.Fuzz(func(t *testing.T, left, right, title string, bold bool) {
+		lines := []receipts.Line{
+			{Kind: receipts.LineTitle, Left: title},
+			{Kind: receipts.LineTitle, Left: "TOTAL", Right: right},
+			{Kind: receipts.LineCenter, Left: left},
+			{Kind: receipts.LineBanner, Left: left},
+			{Kind: receipts.LineText, Left: left, Right: right, Bold: bold},
+			{Kind: receipts.LineText, Left: left, Right: right, Indent: true},
+		}
+		for _, width := range []int{80, 58} {
+			job, err := escpos.Lines(lines, width)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := escpostest.Decode(job, width)
+			if err != nil {
+				t.Fatalf("%d mm: %v", width, err)
+			}
+			for _, l := range doc.Lines() {
+				if strings.ContainsFunc(l.Text, func(r rune) bool { return r < 0x20 }) {
+					t.Fatalf("%d mm: a control character printed: %q", width, l.Text)
+				}
+			}
+		}
+	})
+}

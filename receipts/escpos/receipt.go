@@ -178,7 +178,9 @@ func text(b *bytes.Buffer, left, right []byte, cols, indent int) {
 	}
 	if width < cols/3 { // a right part too long to share a line: it goes on its own
 		text(b, left, nil, cols, indent)
-		writeLine(b, append(bytes.Repeat([]byte{' '}, max(cols-len(right), 0)), right...))
+		for _, s := range wrap(right, cols) {
+			writeLine(b, append(bytes.Repeat([]byte{' '}, cols-len(s)), s...))
+		}
 		return
 	}
 	pad := bytes.Repeat([]byte{' '}, indent)
