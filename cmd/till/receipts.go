@@ -248,7 +248,7 @@ func runReceiptsPrinter(ctx context.Context, env *environment, args []string) er
 	}
 	switch {
 	case !st.Known:
-		fmt.Fprintf(env.stdout, "%s: reachable; it does not report its status\n", p)
+		fmt.Fprintf(env.stdout, "%s: no status (a raw CUPS queue or a one-way device cannot report one)\n", p)
 	case st.Fault() != "":
 		fmt.Fprintf(env.stdout, "%s: %s\n", p, st.Fault())
 	case st.PaperLow:

@@ -151,9 +151,10 @@ func (p *Printer) PrintReceipt(ctx context.Context, r receipts.Receipt) error {
 }
 
 // OpenDrawer kicks the cash drawer open: ESC p with the configured pin and
-// pulse. A printer that says it is offline (paper out, cover open) does
-// not run ESC p until it is back online, so it is sent DLE DC4 1, the
-// real-time pulse, which it runs at once.
+// pulse. A printer that says it is offline (paper out, cover open) only
+// buffers ESC p until it is back online, so it is sent DLE DC4 1, the
+// real-time pulse, which it runs at once; a printer in error runs neither,
+// and the cashier is told to use the drawer's key.
 func (p *Printer) OpenDrawer(ctx context.Context) error {
 	return p.run(ctx, jobDrawer, func(st Status) ([]byte, error) {
 		switch {
