@@ -49,3 +49,11 @@ type AuditEntry struct {
 type AuditLog interface {
 	Audit(ctx context.Context, e AuditEntry) error
 }
+
+// Drawer opens the till's cash drawer (a pulse through the receipt printer
+// it hangs off). The till opens it when a sale with a cash tender
+// completes, when a cash refund is paid out and on a no-sale; a failure is
+// told to the cashier and never undoes the sale.
+type Drawer interface {
+	OpenDrawer(ctx context.Context) error
+}

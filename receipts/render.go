@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/boombuler/barcode/code128"
@@ -81,21 +79,20 @@ const (
 	quietModules = 10
 )
 
-type rowKind int
-
+// The PDF's rows are the receipt's Lines, wrapped to the paper.
 const (
-	rowText    rowKind = iota // left text, optional right-aligned text
-	rowTitle                  // large, bold, centred
-	rowCenter                 // centred
-	rowBanner                 // bold, centred, boxed
-	rowRule                   // a dashed line
-	rowBarcode                // the sale key as Code 128 (pos.ReceiptCode)
-	rowGap                    // half a line of space
+	rowText    = LineText
+	rowTitle   = LineTitle
+	rowCenter  = LineCenter
+	rowBanner  = LineBanner
+	rowRule    = LineRule
+	rowBarcode = LineBarcode
+	rowGap     = LineGap
 )
 
 // row is one printed line, in the PDF's code page already.
 type row struct {
-	kind        rowKind
+	kind        LineKind
 	left, right string
 	bold        bool
 	indent      bool
@@ -122,11 +119,9 @@ func (r row) height() float64 {
 // is printed, saved and uploaded is one document.
 func Render(r Receipt) ([]byte, error) {
 	s := r.Sale
-	if s.Status != pos.SaleCompleted {
-		return nil, pos.Errorf(pos.EConflict, "sale %d is %s: only a completed sale has a receipt", s.ID, s.Status)
-	}
-	if len(s.Totals.Lines) != len(s.Lines) {
-		return nil, pos.Errorf(pos.EInternal, "sale %d: the line totals do not match its lines", s.ID)
+	lines, err := Lines(r)
+	if err != nil {
+		return nil, err
 	}
 	pdf := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: paperWidth, Ht: 100}})
 	pdf.SetMargins(margin, margin, margin)
@@ -142,15 +137,15 @@ func Render(r Receipt) ([]byte, error) {
 	pdf.SetTitle(fmt.Sprintf("Receipt %d", s.ID), true)
 	pdf.SetProducer("till", true)
 	pdf.SetFont("Helvetica", "", bodyPt)
-	l := layout{pdf: pdf, cp: pdf.UnicodeTranslatorFromDescriptor(""), cur: r.Currency}
-	if l.cur.Code == "" {
-		l.cur = pos.CurrencyByCode(s.Currency)
+	l := layout{pdf: pdf, cp: pdf.UnicodeTranslatorFromDescriptor("")}
+	for _, ln := range lines {
+		l.add(row{kind: ln.Kind, left: ln.Left, right: ln.Right, bold: ln.Bold, indent: ln.Indent})
 	}
-	rows := l.build(r)
+	rows := l.out
 	if err := pdf.Error(); err != nil {
 		return nil, pos.WrapError(pos.EInternal, err, "lay out receipt %d", s.ID)
 	}
-	training := r.Training || s.Training
+	training := r.training()
 	for _, page := range paginate(rows) {
 		h := 2 * margin
 		for _, rw := range page {
@@ -191,21 +186,10 @@ func paginate(rows []row) [][]row {
 type layout struct {
 	pdf *gofpdf.Fpdf
 	cp  func(string) string // UTF-8 to the core fonts' cp1252 (has € and £)
-	cur pos.Currency
 	out []row
 }
 
-func (l *layout) money(m pos.Money) string { return l.cur.Format(m) }
-
-// text adds left (wrapped) with right on its first line.
-func (l *layout) text(left, right string, bold bool) {
-	l.add(row{kind: rowText, left: left, right: right, bold: bold})
-}
-
-func (l *layout) sub(left, right string) {
-	l.add(row{kind: rowText, left: left, right: right, indent: true})
-}
-
+// add adds a row, wrapping long text to the paper.
 func (l *layout) add(r row) {
 	r.left, r.right = l.cp(r.left), l.cp(r.right)
 	if r.kind != rowText && r.kind != rowCenter && r.kind != rowTitle {
@@ -239,135 +223,6 @@ func (l *layout) add(r row) {
 			next.right = ""
 		}
 		l.out = append(l.out, next)
-	}
-}
-
-func (l *layout) build(r Receipt) []row {
-	s := r.Sale
-	loc := r.Location
-	if loc == nil {
-		loc = time.Local
-	}
-	training := r.Training || s.Training
-	banners := func() {
-		if training {
-			l.add(row{kind: rowBanner, left: trainingMsg})
-		}
-		if r.Copy {
-			l.add(row{kind: rowBanner, left: "COPY"})
-		}
-	}
-
-	l.add(row{kind: rowTitle, left: cmpOr(r.Store.Name, s.StoreID)})
-	for _, part := range strings.FieldsFunc(r.Store.Address, func(c rune) bool { return c == '|' || c == '\n' }) {
-		l.add(row{kind: rowCenter, left: strings.TrimSpace(part)})
-	}
-	if r.Store.TaxID != "" {
-		l.add(row{kind: rowCenter, left: "Tax ID " + r.Store.TaxID})
-	}
-	l.add(row{kind: rowGap})
-	banners()
-	when := s.CompletedAt
-	if when.IsZero() {
-		when = s.CreatedAt
-	}
-	l.text(fmt.Sprintf("Sale %d", s.ID), when.In(loc).Format("2006-01-02 15:04"), true)
-	l.text("Till "+s.TillID, "Cashier "+cmpOr(r.Cashier, "#"+strconv.FormatInt(s.CashierID, 10)), false)
-	l.add(row{kind: rowRule})
-
-	for i, line := range s.Lines {
-		l.line(line, s.Totals.Lines[i])
-	}
-	l.add(row{kind: rowRule})
-
-	t := s.Totals
-	l.text(items(t.Items), "", false)
-	if t.Discount > 0 {
-		l.text("Discounts", "-"+l.money(t.Discount), false)
-	}
-	l.text("Subtotal before tax", l.money(t.Subtotal), false)
-	for _, b := range t.Bands {
-		l.text(fmt.Sprintf("Tax %s on %s", rate(b.Rate), l.money(b.Net)), l.money(b.Tax), false)
-	}
-	l.add(row{kind: rowTitle, left: "TOTAL", right: l.money(t.Total)})
-	if s.CashRounding != 0 {
-		l.text("Cash rounding", l.money(s.CashRounding), false)
-		l.text("To pay", l.money(t.Total+s.CashRounding), true)
-	}
-	l.add(row{kind: rowGap})
-	for _, p := range s.Payments {
-		l.payment(p)
-	}
-	if change := s.Change(); change > 0 {
-		l.text("Change", l.money(change), true)
-	}
-	if c := r.Customer; c != nil {
-		l.add(row{kind: rowRule})
-		l.text("Customer "+c.Name, "", false)
-		l.text("Points earned", strconv.FormatInt(c.PointsEarned, 10), false)
-		l.text("Points balance", strconv.FormatInt(c.Balance, 10), false)
-	}
-	l.add(row{kind: rowRule})
-	l.add(row{kind: rowBarcode})
-	l.add(row{kind: rowCenter, left: s.Key})
-	l.add(row{kind: rowGap})
-	banners()
-	l.add(row{kind: rowCenter, left: "Thank you"})
-	return l.out
-}
-
-func (l *layout) line(line pos.Line, t pos.LineTotals) {
-	amount, err := line.Amount()
-	if err != nil {
-		amount = t.Gross
-	}
-	l.text(line.Name, l.money(amount+line.Discount), false)
-	var detail string
-	switch {
-	case line.Weighed:
-		detail = fmt.Sprintf("%s kg x %s/kg", grams(line.Quantity), l.money(line.UnitPrice))
-	case line.Quantity != 1:
-		detail = fmt.Sprintf("%d x %s", line.Quantity, l.money(line.UnitPrice))
-	}
-	if line.PriceOverridden {
-		detail = strings.TrimSpace(detail + " (price changed)")
-	}
-	if detail != "" {
-		l.sub(detail, "")
-	}
-	if line.Discount > 0 {
-		l.sub("Discount", "-"+l.money(line.Discount))
-	}
-}
-
-// payment prints an approved tender; attempts that took no money are not
-// on the receipt. Only the brand, last 4 digits and authorisation code of a
-// card are known to the till, and only they are printed.
-func (l *layout) payment(p pos.Payment) {
-	if p.Status != pos.PaymentApproved {
-		return
-	}
-	switch p.Method {
-	case pos.MethodCash:
-		given := p.Tendered
-		if given == 0 {
-			given = p.Amount
-		}
-		l.text("Cash", l.money(given), false)
-	case pos.MethodCard:
-		label := "Card"
-		if p.CardBrand != "" {
-			label += " " + strings.ToUpper(p.CardBrand)
-		}
-		if p.CardLast4 != "" {
-			label += " ****" + p.CardLast4
-		}
-		l.text(label, l.money(p.Amount), false)
-		if p.AuthCode != "" {
-			l.sub("Auth code "+p.AuthCode, "")
-		}
-	default:
-		l.text(string(p.Method), l.money(p.Amount), false)
 	}
 }
 
@@ -486,28 +341,4 @@ func (l *layout) watermark(h float64) {
 		pdf.TransformEnd()
 	}
 	pdf.SetTextColor(0, 0, 0)
-}
-
-func items(n int64) string {
-	if n == 1 {
-		return "1 item"
-	}
-	return fmt.Sprintf("%d items", n)
-}
-
-// rate writes basis points as a percentage: 2000 → "20%", 550 → "5.5%".
-func rate(bp int) string {
-	s := fmt.Sprintf("%d.%02d", bp/100, bp%100)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s + "%"
-}
-
-// grams writes a weight in kilograms with three decimals: 545 → "0.545".
-func grams(g int64) string { return fmt.Sprintf("%d.%03d", g/1000, g%1000) }
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -43,6 +43,21 @@ type Service struct {
 	PrintCommand []string
 	// PrintTimeout bounds the print command; 0 is 30 seconds.
 	PrintTimeout time.Duration
+	// Printer, when set, is a receipt printer that prints the receipt
+	// natively (an ESC/POS printer, receipts/escpos) instead of
+	// PrintCommand, and opens the cash drawer hung off it.
+	Printer Printer
+}
+
+// Printer prints receipts natively and kicks the cash drawer connected to
+// it. receipts/escpos implements it.
+type Printer interface {
+	// PrintReceipt prints the receipt, after asking the printer whether it
+	// can; a fault (paper out, cover open, offline) is an error whose
+	// message tells the cashier what to do.
+	PrintReceipt(ctx context.Context, r Receipt) error
+	// OpenDrawer kicks the cash drawer open.
+	OpenDrawer(ctx context.Context) error
 }
 
 // Receipt assembles the receipt of a sale. It reloads the sale from the
@@ -119,10 +134,27 @@ func (s *Service) SaveCopy(ctx context.Context, sale pos.Sale) (string, error) {
 }
 
 // CanPrint reports whether a printer is set up.
-func (s *Service) CanPrint() bool { return len(s.PrintCommand) > 0 }
+func (s *Service) CanPrint() bool { return s.Printer != nil || len(s.PrintCommand) > 0 }
 
+// HasDrawer reports whether a cash drawer is set up (on a receipt printer).
+func (s *Service) HasDrawer() bool { return s.Printer != nil }
+
+// OpenDrawer opens the cash drawer through the receipt printer: the till
+// calls it (pos.Drawer) when a sale with a cash tender completes, when a
+// cash refund is paid out and on a no-sale. It never touches a sale.
+func (s *Service) OpenDrawer(ctx context.Context) error {
+	if s.Printer == nil {
+		return pos.Errorf(pos.EConflict, "no cash drawer is set up on this till (POS_PRINTER names no ESC/POS printer): open it with its key")
+	}
+	return s.Printer.OpenDrawer(ctx)
+}
+
+// print renders the receipt, saves it, and prints it. The PDF is saved
+// (and so uploaded) whatever the printer does: a printer fault is returned
+// for the cashier, with where the receipt is saved.
 func (s *Service) print(ctx context.Context, sale pos.Sale, copy bool) error {
-	pdf, err := Render(s.Receipt(ctx, sale, copy))
+	r := s.Receipt(ctx, sale, copy)
+	pdf, err := Render(r)
 	if err != nil {
 		return err
 	}
@@ -130,6 +162,13 @@ func (s *Service) print(ctx context.Context, sale pos.Sale, copy bool) error {
 	var saveErr error
 	if s.Dir != "" {
 		path, saveErr = s.save(sale, pdf, copy)
+	}
+	if s.Printer != nil {
+		if err := s.Printer.PrintReceipt(ctx, r); err != nil {
+			code := pos.ErrorCode(err)
+			return errors.Join(pos.WrapError(code, err, "%s%s", pos.ErrorMessage(err), savedAt(path)), saveErr)
+		}
+		return saveErr
 	}
 	if len(s.PrintCommand) == 0 {
 		err := pos.Errorf(pos.EUnavailable, "no printer is set up on this till (POS_PRINTER)%s", savedAt(path))

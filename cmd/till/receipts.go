@@ -14,12 +14,17 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/receipts"
+	"github.com/till-pos/till/receipts/escpos"
 	"github.com/till-pos/till/store"
 	"github.com/till-pos/till/ui"
 )
 
-// The cashier screen's done step prints and saves through the service.
-var _ ui.ReceiptSink = (*receipts.Service)(nil)
+// The cashier screen's done step prints and saves through the service,
+// and the service opens the cash drawer on the ESC/POS printer.
+var (
+	_ ui.ReceiptSink = (*receipts.Service)(nil)
+	_ pos.Drawer     = (*receipts.Service)(nil)
+)
 
 // receiptConfig is the receipts' part of the configuration. It is read from
 // the environment only, so the cashier screen and the subcommands agree.
@@ -29,6 +34,7 @@ type receiptConfig struct {
 	dir          string
 	printer      string
 	printCommand string
+	escpos       escpos.Config // POS_PRINTER_WIDTH, POS_DRAWER_PIN, POS_DRAWER_PULSE
 	s3           receipts.S3Config
 	uploadEvery  time.Duration
 }
@@ -52,6 +58,9 @@ func readReceiptConfig(getenv func(string) string) (receiptConfig, error) {
 		}
 		c.dir = filepath.Join(dir, "receipts")
 	}
+	if err := c.readPrinterConfig(getenv); err != nil {
+		return c, err
+	}
 	if v := getenv("POS_RECEIPT_UPLOAD_EVERY"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -60,6 +69,61 @@ func readReceiptConfig(getenv func(string) string) (receiptConfig, error) {
 		c.uploadEvery = d
 	}
 	return c, nil
+}
+
+// readPrinterConfig reads the ESC/POS printer's paper width and how it
+// kicks the cash drawer: POS_PRINTER_WIDTH 80 or 58 (mm), POS_DRAWER_PIN 2
+// or 5, POS_DRAWER_PULSE in milliseconds (or a duration such as 100ms).
+func (c *receiptConfig) readPrinterConfig(getenv func(string) string) error {
+	if v := getenv("POS_PRINTER_WIDTH"); v != "" {
+		w, err := strconv.Atoi(strings.TrimSuffix(v, "mm"))
+		if err != nil || w != escpos.Width80 && w != escpos.Width58 {
+			return fmt.Errorf("%w: POS_PRINTER_WIDTH %q: 80 or 58 (mm of paper)", errUsage, v)
+		}
+		c.escpos.Width = w
+	}
+	if v := getenv("POS_DRAWER_PIN"); v != "" {
+		pin, err := strconv.Atoi(v)
+		if err != nil || pin != 2 && pin != 5 {
+			return fmt.Errorf("%w: POS_DRAWER_PIN %q: 2 or 5 (the drawer connector's pin)", errUsage, v)
+		}
+		c.escpos.DrawerPin = pin
+	}
+	if v := getenv("POS_DRAWER_PULSE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if ms, aerr := strconv.Atoi(v); aerr == nil {
+			d, err = time.Duration(ms)*time.Millisecond, nil
+		}
+		if err != nil || d < 2*time.Millisecond || d > 510*time.Millisecond {
+			return fmt.Errorf("%w: POS_DRAWER_PULSE %q: 2 to 510 milliseconds", errUsage, v)
+		}
+		c.escpos.DrawerPulse = d
+	}
+	return nil
+}
+
+// printer is the ESC/POS printer POS_PRINTER names (tcp://HOST[:PORT],
+// file:/dev/usb/lp0, cups-raw:QUEUE), or nil when it names a CUPS printer
+// for the PDF, or none.
+func (c receiptConfig) escposPrinter() (*escpos.Printer, error) {
+	if !escpos.IsPrinter(c.printer) {
+		return nil, nil
+	}
+	p, err := escpos.New(c.printer, c.escpos)
+	if err != nil {
+		return nil, fmt.Errorf("%w: POS_PRINTER: %v", errUsage, err)
+	}
+	return p, nil
+}
+
+// drawer is the cash drawer the cashier screen opens on cash tenders,
+// cash refunds and no-sales: the receipt service when an ESC/POS printer
+// is set up, else nil (no drawer to kick; it is opened with its key).
+func drawer(svc *receipts.Service) pos.Drawer {
+	if svc == nil || !svc.HasDrawer() {
+		return nil
+	}
+	return svc
 }
 
 // dataDir is where the till keeps its receipts by default:
@@ -80,10 +144,11 @@ func dataDir(getenv func(string) string) (string, error) {
 
 // printCommandLine is POS_PRINT_COMMAND split into words, $VARIABLES
 // expanded (so "lp -d $POS_PRINTER -o media=X80" works); by default
-// `lp -d $POS_PRINTER` when POS_PRINTER is set, else no printer.
+// `lp -d $POS_PRINTER` when POS_PRINTER is set, else no printer. An
+// ESC/POS printer in POS_PRINTER is not a CUPS printer: it has no command.
 func (c receiptConfig) printCommandLine(getenv func(string) string) []string {
 	if c.printCommand == "" {
-		if c.printer == "" {
+		if c.printer == "" || escpos.IsPrinter(c.printer) {
 			return nil
 		}
 		return []string{"lp", "-d", c.printer}
@@ -115,6 +180,11 @@ func newReceipts(ctx context.Context, env *environment, db *store.DB, s pos.Sett
 	}
 	svc := &receipts.Service{Records: db, Store: rc.store, Currency: s.Currency, Location: loc,
 		Dir: rc.dir, PrintCommand: rc.printCommandLine(env.getenv)}
+	if p, err := rc.escposPrinter(); err != nil {
+		return nil, nil, err
+	} else if p != nil {
+		svc.Printer = p // prints the receipt natively and kicks the drawer; the PDF is still saved
+	}
 	if rc.s3.Bucket == "" {
 		return svc, nil, nil
 	}
@@ -137,11 +207,65 @@ func runReceipts(ctx context.Context, env *environment, args []string) error {
 		return runReceiptsDrain(ctx, env, args)
 	case "reprint":
 		return runReceiptsReprint(ctx, env, args)
+	case "printer":
+		return runReceiptsPrinter(ctx, env, args)
 	}
 	fmt.Fprintln(env.stderr, `usage:
   till receipts drain [--all-tills]         upload every pending receipt now; exit 1 if any is left
-  till receipts reprint [--save|--print] SALE  a copy marked COPY (SALE: number or key)`)
-	return fmt.Errorf("%w: till receipts drain or till receipts reprint", errUsage)
+  till receipts reprint [--save|--print] SALE  a copy marked COPY (SALE: number or key)
+  till receipts printer [--open-drawer]     ask the ESC/POS printer (POS_PRINTER) how it is; kick the drawer`)
+	return fmt.Errorf("%w: till receipts drain, reprint or printer", errUsage)
+}
+
+// runReceiptsPrinter is `till receipts printer`: it asks the ESC/POS
+// printer its status and says it in the cashier's words, and with
+// --open-drawer kicks the cash drawer, to check the wiring when a till is
+// set up. It needs no database.
+func runReceiptsPrinter(ctx context.Context, env *environment, args []string) error {
+	fs := flag.NewFlagSet("till receipts printer", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	open := fs.Bool("open-drawer", false, "kick the cash drawer open")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: till receipts printer [--open-drawer] takes no arguments", errUsage)
+	}
+	rc, err := readReceiptConfig(env.getenv)
+	if err != nil {
+		return err
+	}
+	p, err := rc.escposPrinter()
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return fmt.Errorf("%w: POS_PRINTER %q is not an ESC/POS printer (tcp://HOST:PORT, file:/dev/usb/lp0, cups-raw:QUEUE)", errUsage, rc.printer)
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !st.Known:
+		fmt.Fprintf(env.stdout, "%s: no status (a raw CUPS queue or a one-way device cannot report one)\n", p)
+	case st.Fault() != "":
+		fmt.Fprintf(env.stdout, "%s: %s\n", p, st.Fault())
+	case st.PaperLow:
+		fmt.Fprintf(env.stdout, "%s: ready; the paper roll is nearly used up\n", p)
+	default:
+		fmt.Fprintf(env.stdout, "%s: ready (%d mm paper)\n", p, p.Width())
+	}
+	if *open {
+		if err := p.OpenDrawer(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.stdout, "drawer: kicked")
+	}
+	if f := st.Fault(); f != "" {
+		return pos.Errorf(pos.EConflict, "the printer reports %s", f)
+	}
+	return nil
 }
 
 // openReceipts parses the shared flags and opens the store and receipts.

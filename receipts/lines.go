@@ -1,0 +1,227 @@
+package receipts
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/till-pos/till/pos"
+)
+
+// LineKind says how a receipt line is printed.
+type LineKind int
+
+const (
+	LineText    LineKind = iota // Left (wrapped to the paper), Right aligned on its first line
+	LineTitle                   // large and bold: centred, or Left and Right (TOTAL) on one line
+	LineCenter                  // centred
+	LineBanner                  // bold, centred, boxed (TRAINING, COPY)
+	LineRule                    // a dashed line across the paper
+	LineBarcode                 // the sale's key as a Code 128 barcode (pos.ReceiptCode); Left is the key
+	LineGap                     // half a line of space
+)
+
+// Line is one line of a receipt, before any medium lays it out: text in
+// UTF-8, not yet wrapped. The PDF and the ESC/POS printer print the same
+// lines, so a printed receipt says what the saved and uploaded one says.
+type Line struct {
+	Kind        LineKind
+	Left, Right string
+	Bold        bool
+	Indent      bool // a detail under the line above (quantity, discount, auth code)
+}
+
+// TrainingMessage is the training receipt's banner.
+const TrainingMessage = trainingMsg
+
+// Lines is the receipt's content as lines, top to bottom: the model both
+// the PDF (Render) and receipt printers (receipts/escpos) print.
+func Lines(r Receipt) ([]Line, error) {
+	s := r.Sale
+	if s.Status != pos.SaleCompleted {
+		return nil, pos.Errorf(pos.EConflict, "sale %d is %s: only a completed sale has a receipt", s.ID, s.Status)
+	}
+	if len(s.Totals.Lines) != len(s.Lines) {
+		return nil, pos.Errorf(pos.EInternal, "sale %d: the line totals do not match its lines", s.ID)
+	}
+	b := lineBuilder{cur: r.Currency}
+	if b.cur.Code == "" {
+		b.cur = pos.CurrencyByCode(s.Currency)
+	}
+	b.build(r)
+	return b.out, nil
+}
+
+// training reports whether the receipt is a training one.
+func (r Receipt) training() bool { return r.Training || r.Sale.Training }
+
+type lineBuilder struct {
+	cur pos.Currency
+	out []Line
+}
+
+func (b *lineBuilder) money(m pos.Money) string { return b.cur.Format(m) }
+
+func (b *lineBuilder) add(l Line) { b.out = append(b.out, l) }
+
+// text adds left with right on its first line.
+func (b *lineBuilder) text(left, right string, bold bool) {
+	b.add(Line{Kind: LineText, Left: left, Right: right, Bold: bold})
+}
+
+func (b *lineBuilder) sub(left, right string) {
+	b.add(Line{Kind: LineText, Left: left, Right: right, Indent: true})
+}
+
+func (b *lineBuilder) build(r Receipt) {
+	s := r.Sale
+	loc := r.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	training := r.training()
+	banners := func() {
+		if training {
+			b.add(Line{Kind: LineBanner, Left: trainingMsg})
+		}
+		if r.Copy {
+			b.add(Line{Kind: LineBanner, Left: "COPY"})
+		}
+	}
+
+	b.add(Line{Kind: LineTitle, Left: cmpOr(r.Store.Name, s.StoreID)})
+	for _, part := range strings.FieldsFunc(r.Store.Address, func(c rune) bool { return c == '|' || c == '\n' }) {
+		b.add(Line{Kind: LineCenter, Left: strings.TrimSpace(part)})
+	}
+	if r.Store.TaxID != "" {
+		b.add(Line{Kind: LineCenter, Left: "Tax ID " + r.Store.TaxID})
+	}
+	b.add(Line{Kind: LineGap})
+	banners()
+	when := s.CompletedAt
+	if when.IsZero() {
+		when = s.CreatedAt
+	}
+	b.text(fmt.Sprintf("Sale %d", s.ID), when.In(loc).Format("2006-01-02 15:04"), true)
+	b.text("Till "+s.TillID, "Cashier "+cmpOr(r.Cashier, "#"+strconv.FormatInt(s.CashierID, 10)), false)
+	b.add(Line{Kind: LineRule})
+
+	for i, line := range s.Lines {
+		b.line(line, s.Totals.Lines[i])
+	}
+	b.add(Line{Kind: LineRule})
+
+	t := s.Totals
+	b.text(items(t.Items), "", false)
+	if t.Discount > 0 {
+		b.text("Discounts", "-"+b.money(t.Discount), false)
+	}
+	b.text("Subtotal before tax", b.money(t.Subtotal), false)
+	for _, band := range t.Bands {
+		b.text(fmt.Sprintf("Tax %s on %s", rate(band.Rate), b.money(band.Net)), b.money(band.Tax), false)
+	}
+	b.add(Line{Kind: LineTitle, Left: "TOTAL", Right: b.money(t.Total)})
+	if s.CashRounding != 0 {
+		b.text("Cash rounding", b.money(s.CashRounding), false)
+		b.text("To pay", b.money(t.Total+s.CashRounding), true)
+	}
+	b.add(Line{Kind: LineGap})
+	for _, p := range s.Payments {
+		b.payment(p)
+	}
+	if change := s.Change(); change > 0 {
+		b.text("Change", b.money(change), true)
+	}
+	if c := r.Customer; c != nil {
+		b.add(Line{Kind: LineRule})
+		b.text("Customer "+c.Name, "", false)
+		b.text("Points earned", strconv.FormatInt(c.PointsEarned, 10), false)
+		b.text("Points balance", strconv.FormatInt(c.Balance, 10), false)
+	}
+	b.add(Line{Kind: LineRule})
+	b.add(Line{Kind: LineBarcode, Left: s.Key})
+	b.add(Line{Kind: LineCenter, Left: s.Key})
+	b.add(Line{Kind: LineGap})
+	banners()
+	b.add(Line{Kind: LineCenter, Left: "Thank you"})
+}
+
+func (b *lineBuilder) line(line pos.Line, t pos.LineTotals) {
+	amount, err := line.Amount()
+	if err != nil {
+		amount = t.Gross
+	}
+	b.text(line.Name, b.money(amount+line.Discount), false)
+	var detail string
+	switch {
+	case line.Weighed:
+		detail = fmt.Sprintf("%s kg x %s/kg", grams(line.Quantity), b.money(line.UnitPrice))
+	case line.Quantity != 1:
+		detail = fmt.Sprintf("%d x %s", line.Quantity, b.money(line.UnitPrice))
+	}
+	if line.PriceOverridden {
+		detail = strings.TrimSpace(detail + " (price changed)")
+	}
+	if detail != "" {
+		b.sub(detail, "")
+	}
+	if line.Discount > 0 {
+		b.sub("Discount", "-"+b.money(line.Discount))
+	}
+}
+
+// payment prints an approved tender; attempts that took no money are not
+// on the receipt. Only the brand, last 4 digits and authorisation code of a
+// card are known to the till, and only they are printed.
+func (b *lineBuilder) payment(p pos.Payment) {
+	if p.Status != pos.PaymentApproved {
+		return
+	}
+	switch p.Method {
+	case pos.MethodCash:
+		given := p.Tendered
+		if given == 0 {
+			given = p.Amount
+		}
+		b.text("Cash", b.money(given), false)
+	case pos.MethodCard:
+		label := "Card"
+		if p.CardBrand != "" {
+			label += " " + strings.ToUpper(p.CardBrand)
+		}
+		if p.CardLast4 != "" {
+			label += " ****" + p.CardLast4
+		}
+		b.text(label, b.money(p.Amount), false)
+		if p.AuthCode != "" {
+			b.sub("Auth code "+p.AuthCode, "")
+		}
+	default:
+		b.text(string(p.Method), b.money(p.Amount), false)
+	}
+}
+
+func items(n int64) string {
+	if n == 1 {
+		return "1 item"
+	}
+	return fmt.Sprintf("%d items", n)
+}
+
+// rate writes basis points as a percentage: 2000 → "20%", 550 → "5.5%".
+func rate(bp int) string {
+	s := fmt.Sprintf("%d.%02d", bp/100, bp%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "%"
+}
+
+// grams writes a weight in kilograms with three decimals: 545 → "0.545".
+func grams(g int64) string { return fmt.Sprintf("%d.%03d", g/1000, g%1000) }
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
