@@ -45,25 +45,25 @@ func TestESCPOSReceipts(t *testing.T) {
 		copy     bool
 		sell     func(f *fixture, t *testing.T) pos.Sale
 	}{
-		{"cash", pos.EUR, false, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"cash", pos.EUR(), false, false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, true, line{name: "Sparkling water 1 l", qty: 3},
 				line{name: "Organic free-range eggs, box of ten, from Hill Farm cooperative", qty: 1},
 				line{name: "Red wine, Rioja", qty: 1, discount: 100})
 			return f.cashSale(t, s, 2000)
 		}},
-		{"split", pos.EUR, false, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"split", pos.EUR(), false, false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, false, line{name: "Red wine, Rioja", qty: 2}, line{name: "Rye bread", qty: 1})
 			return f.splitSale(t, s, 1500, 1000)
 		}},
-		{"weighed", pos.GBP, false, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"weighed", pos.GBP(), false, false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, false, line{name: "Bananas", qty: 545}, line{name: "Rye bread", qty: 2})
 			return f.cashSale(t, s, 1000)
 		}},
-		{"training", pos.EUR, true, false, func(f *fixture, t *testing.T) pos.Sale {
+		{"training", pos.EUR(), true, false, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, true, line{name: "Rye bread", qty: 1})
 			return f.cashSale(t, s, 500)
 		}},
-		{"copy", pos.EUR, false, true, func(f *fixture, t *testing.T) pos.Sale {
+		{"copy", pos.EUR(), false, true, func(f *fixture, t *testing.T) pos.Sale {
 			s := f.basket(t, true, line{name: "Rye bread", qty: 2})
 			return f.cashSale(t, s, 1000)
 		}},
@@ -221,7 +221,7 @@ func TestESCPOSPrinterFaults(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t, pos.EUR, false)
+			f := newFixture(t, pos.EUR(), false)
 			vp := f.printTo(t, escpos.Width80)
 			fs := newFakeS3(t)
 			w, _ := f.worker(t, fs, "")
@@ -282,7 +282,7 @@ func TestESCPOSPrinterFaults(t *testing.T) {
 // TestESCPOSPrinterThatCannotAnswer: a printer that never answers a status
 // request (a one-way interface) is printed to all the same.
 func TestESCPOSPrinterThatCannotAnswer(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	vp := f.printTo(t, escpos.Width58)
 	vp.SetSilent(true)
 	sale := f.cashSale(t, f.basket(t, false, line{name: "Rye bread", qty: 1}), 500)
@@ -298,7 +298,7 @@ func TestESCPOSPrinterThatCannotAnswer(t *testing.T) {
 // TestDrawer: the service opens the drawer through the printer, with the
 // configured pin and pulse, and says so plainly when there is no drawer.
 func TestDrawer(t *testing.T) {
-	f := newFixture(t, pos.EUR, false)
+	f := newFixture(t, pos.EUR(), false)
 	ctx := context.Background()
 	var d pos.Drawer = f.svc
 	err := d.OpenDrawer(ctx)

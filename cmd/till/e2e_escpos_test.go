@@ -90,7 +90,7 @@ func TestE2EReceiptOnAnESCPOSPrinter(t *testing.T) {
 	}
 
 	waitFor("items in the catalog")
-	tmux("send-keys", "-t", session, "101", "Tab", "1111", "Enter")
+	signIn(t, ctx, session)
 	waitFor("ready to scan")
 	tmux("send-keys", "-t", session, code, "Enter")
 	waitFor("✓ added")

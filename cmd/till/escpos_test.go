@@ -110,7 +110,7 @@ func TestPrinterConfiguration(t *testing.T) {
 
 	// The screen gets a drawer only from an ESC/POS printer.
 	env := &environment{stdout: io.Discard, stderr: io.Discard}
-	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR}
+	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR()}
 	for spec, wantDrawer := range map[string]bool{"tcp://10.0.0.9:9100": true, "file:/dev/usb/lp0": true,
 		"cups-raw:front": true, "front": false, "": false} {
 		env.getenv = getenv(map[string]string{"POS_PRINTER": spec})
