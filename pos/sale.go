@@ -57,6 +57,16 @@ func (s Sale) Change() Money {
 	return sum
 }
 
+// HasCash reports whether cash was taken: the drawer opens for such a sale.
+func (s Sale) HasCash() bool {
+	for _, p := range s.Payments {
+		if p.Method == MethodCash && p.Status == PaymentApproved {
+			return true
+		}
+	}
+	return false
+}
+
 // Method is how a payment is made.
 type Method string
 

@@ -157,7 +157,18 @@ func (m *Model) saleDone(done pos.Sale, what string) tea.Cmd {
 	m.newSale()
 	cmd := m.show(screenDone, saleDoneMsg{sale: done})
 	m.setStatus(fmt.Sprintf("%s: %s, change %s", what, m.money(done.Totals.Total+done.CashRounding), m.money(done.Change())), false)
-	return cmd
+	return tea.Batch(cmd, m.openDrawer(done))
+}
+
+// openDrawer kicks the cash drawer once a sale with cash in it is recorded
+// (never for a card-only sale). A drawer that does not open is said on the
+// screen and never touches the sale: the cashier opens it with its key.
+func (m *Model) openDrawer(done pos.Sale) tea.Cmd {
+	if m.deps.Drawer == nil || !done.HasCash() {
+		return nil
+	}
+	ctx, drawer := m.ctx, m.deps.Drawer
+	return func() tea.Msg { return drawerMsg{err: drawer.OpenDrawer(ctx)} }
 }
 
 // stepBack leaves a tender that waits for the database: the sale stays as

@@ -50,6 +50,7 @@ type Deps struct {
 	Cashiers  pos.Cashiers
 	Audit     pos.AuditLog
 	Receipts  ReceiptSink    // nil: receipts are not set up
+	Drawer    pos.Drawer     // nil: no cash drawer on this till
 	CardSim   CardSimulator  // nil: a real card reader
 	TestCards TestCardReader // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card

@@ -370,12 +370,17 @@ func newRig(t testing.TB, signedIn bool) *rig {
 	r.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	r.run(m.Init())
 	if signedIn {
-		r.typeText("101")
-		r.key("tab")
-		r.typeText("1111")
-		r.key("enter")
+		r.signIn()
 	}
 	return r
+}
+
+// signIn signs in as cashier 101, typing at a person's pace.
+func (r *rig) signIn() {
+	r.typeText("101")
+	r.key("tab")
+	r.typeText("1111")
+	r.key("enter")
 }
 
 // after is the model's timer: it keeps msg until drain runs the clock

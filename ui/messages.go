@@ -48,6 +48,9 @@ type auditMsg struct {
 	err   error
 }
 
+// drawerMsg answers a kick of the cash drawer.
+type drawerMsg struct{ err error }
+
 // stepMsg answers a step of the sale protocol (pos.Step): recording,
 // reserving, charging a card, looking a card payment up, voiding. attempt
 // is the card payment it belongs to (0 for the others).

@@ -88,6 +88,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	deps.Receipts = svc
+	deps.Drawer = drawer(svc)
 	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
 	if worker != nil {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
