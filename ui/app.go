@@ -91,10 +91,12 @@ type status struct {
 	err  bool
 }
 
-// confirmation is a yes/no question asked in the status line.
+// confirmation is a yes/no question asked in the status line, or a choice
+// of two (1 or y runs yes, 2 runs other) when other is set.
 type confirmation struct {
 	question string
 	yes      func() tea.Cmd
+	other    func() tea.Cmd
 }
 
 // New builds the root model. ctx is the program's context: every command
@@ -157,9 +159,12 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case m.confirm != nil:
 		c := m.confirm
 		switch {
-		case key.Matches(msg, m.km.Yes):
+		case key.Matches(msg, m.km.Yes), c.other != nil && key.Matches(msg, m.km.First):
 			m.confirm = nil
 			return c.yes(), true
+		case c.other != nil && key.Matches(msg, m.km.Second):
+			m.confirm = nil
+			return c.other(), true
 		case key.Matches(msg, m.km.No), key.Matches(msg, m.km.Quit):
 			m.confirm = nil
 			m.setStatus("cancelled", false)

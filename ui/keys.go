@@ -18,6 +18,7 @@ type KeyMap struct {
 	Print, Save, NextSale key.Binding
 	// dialogs
 	Detach, Yes, No key.Binding
+	First, Second   key.Binding // a choice of two
 }
 
 // NewKeyMap returns the till's key bindings.
@@ -60,6 +61,8 @@ func NewKeyMap() KeyMap {
 		Detach: b([]string{"f8"}, "F8", "detach customer"),
 		Yes:    b([]string{"y", "Y"}, "y", "yes"),
 		No:     b([]string{"n", "N", "esc"}, "n", "no"),
+		First:  b([]string{"1"}, "1", "the first"),
+		Second: b([]string{"2"}, "2", "the second"),
 	}
 }
 

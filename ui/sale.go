@@ -58,11 +58,42 @@ func (m *Model) scan(input string) tea.Cmd {
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
-	item, ok := m.cat.lookup(sc.Code)
-	if !ok {
-		return m.reject(fmt.Sprintf("unknown code %s (%s): not in the catalog", sc.Code, sc.Format))
+	return m.addScanned(input, sc)
+}
+
+// addScanned adds the item a scan names. An 8-digit code can be both an
+// EAN-8 and a UPC-E (the scanner does not say which symbology it read):
+// the catalogue decides, and when it holds both, the cashier does.
+func (m *Model) addScanned(input string, sc pos.Scan) tea.Cmd {
+	type match struct {
+		item pos.Item
+		scan pos.Scan
 	}
-	return m.addLine(item, sc)
+	var found []match
+	for _, code := range sc.Candidates() {
+		if item, ok := m.cat.lookup(code); ok {
+			chosen, _ := sc.Choose(code)
+			found = append(found, match{item, chosen})
+		}
+	}
+	switch len(found) {
+	case 0:
+		if sc.Alternative != "" {
+			return m.reject(fmt.Sprintf("unknown code %s: neither %s (%s) nor %s (%s) is in the catalog",
+				input, sc.Code, sc.Format, sc.Alternative, sc.AlternativeFormat))
+		}
+		return m.reject(fmt.Sprintf("unknown code %s (%s): not in the catalog", sc.Code, sc.Format))
+	case 1:
+		return m.addLine(found[0].item, found[0].scan)
+	}
+	a, b := found[0], found[1]
+	m.confirm = &confirmation{
+		question: fmt.Sprintf("%s is two items: 1 %s (%s) or 2 %s (%s)? 1/2, n neither",
+			input, a.item.Name, a.scan.Format, b.item.Name, b.scan.Format),
+		yes:   func() tea.Cmd { return m.addLine(a.item, a.scan) },
+		other: func() tea.Cmd { return m.addLine(b.item, b.scan) },
+	}
+	return bell
 }
 
 func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
