@@ -205,3 +205,27 @@ func TestEventsAsTheTillUser(t *testing.T) {
 		}
 	}
 }
+
+// TestBacklog counts what a till has waiting, as the metrics report it.
+func TestBacklog(t *testing.T) {
+	f := newFixture(t, 20)
+	ctx := context.Background()
+	if _, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 1000); err != nil {
+		t.Fatal(err)
+	}
+	sale, err := f.co.Reserve(ctx, f.draft(t, [2]int{0, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.gw.Then(simpay.Timeout)
+	if p, _ := f.co.PayCard(ctx, sale, sale.Totals.Total); p.Status != pos.PaymentUnknown {
+		t.Fatalf("card payment: got %s, want unknown", p.Status)
+	}
+	b, err := f.db.Backlog(ctx, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Receipts != 1 || b.Events.Pending != 1 || b.Reconcile != 1 || b.ReconcileOldest.IsZero() || b.ReceiptsOldest.IsZero() {
+		t.Errorf("backlog: got %+v, want 1 receipt, 1 event, 1 payment to reconcile", b)
+	}
+}
