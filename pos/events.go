@@ -259,7 +259,7 @@ type EventBacklog struct {
 type EventOutbox interface {
 	// ClaimEvents leases up to limit pending events of a till ("" every
 	// till), oldest first, so no other publisher takes them for lease:
-	// only those due now unless evenIfNotDue.
+	// only those due now, or with evenIfNotDue those backing off too.
 	ClaimEvents(ctx context.Context, tillID string, lease time.Duration, limit int, evenIfNotDue bool) ([]OutboxEvent, error)
 	// EventsSent marks events delivered to the queue.
 	EventsSent(ctx context.Context, ids []string) error

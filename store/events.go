@@ -43,7 +43,8 @@ func enqueueEvent(ctx context.Context, tx *txn, saleID int64, key string, status
 }
 
 // ClaimEvents leases up to limit pending events, oldest first, and builds
-// each from its sale. An event whose sale cannot be loaded or does not
+// each from its sale. evenIfNotDue takes events backing off too, never
+// those another publisher holds. An event whose sale cannot be loaded or does not
 // make a valid event comes back with Problem set, to be parked.
 func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duration, limit int, evenIfNotDue bool) ([]pos.OutboxEvent, error) {
 	ctx, cancel := db.call(ctx)
@@ -59,10 +60,14 @@ func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duratio
 		query += ` AND till_id = ?`
 		args = append(args, tillID)
 	}
-	if !evenIfNotDue {
+	if evenIfNotDue {
+		// Backing off is no reason to wait (a failure clears the token);
+		// another publisher's live lease is.
+		query += ` AND (next_attempt_at <= ? OR lease_token = '')`
+	} else {
 		query += ` AND next_attempt_at <= ?`
-		args = append(args, now)
 	}
+	args = append(args, now)
 	query += ` ORDER BY next_attempt_at, outbox_id LIMIT ?`
 	args = append(args, limit)
 	if _, err := db.writer.ExecContext(ctx, query, args...); err != nil {
@@ -93,13 +98,14 @@ func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duratio
 	}
 	for i := range out {
 		sale, err := db.Sale(ctx, keys[i])
-		if pos.ErrorCode(err) == pos.EUnavailable || ctx.Err() != nil {
-			return nil, err // the leases lapse by themselves
+		switch {
+		case pos.ErrorCode(err) == pos.ENotFound:
+			out[i].Problem = pos.ErrorMessage(err)
+			continue
+		case err != nil:
+			return nil, err // the database's trouble, not the event's: the leases lapse by themselves
 		}
-		if err == nil {
-			out[i].Event, err = pos.NewSaleEvent(out[i].Type, sale, out[i].Created)
-		}
-		if err != nil {
+		if out[i].Event, err = pos.NewSaleEvent(out[i].Type, sale, out[i].Created); err != nil {
 			out[i].Problem = pos.ErrorMessage(err)
 		}
 	}

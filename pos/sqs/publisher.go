@@ -100,11 +100,15 @@ func (r *Report) add(o Report) {
 }
 
 // Run publishes due events until ctx ends: a full batch is followed by the
-// next at once, otherwise it waits Every (0: 5 s).
+// next at once, otherwise it waits Every (0: 5 s). Without a queue it
+// only expires old events, once a minute at most.
 func (p *Publisher) Run(ctx context.Context) {
 	every := p.Every
 	if every <= 0 {
 		every = 5 * time.Second
+	}
+	if p.Client == nil {
+		every = max(every, time.Minute)
 	}
 	for {
 		rep, err := p.Once(ctx)

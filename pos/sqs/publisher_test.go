@@ -154,3 +154,40 @@ func TestBackoffIsJitteredAndBounded(t *testing.T) {
 		t.Errorf("only %d distinct waits: not jittered", len(seen))
 	}
 }
+
+// TestTwoPublishersShareTheOutbox: the till's publisher and an operator's
+// drain at the same time send each event once: a claim leases it.
+func TestTwoPublishersShareTheOutbox(t *testing.T) {
+	r := newRig(t)
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 60 {
+		r.sell(t, rng)
+	}
+	newPub := func() *sqs.Publisher {
+		return &sqs.Publisher{Outbox: r.db, Client: client(r.q.URL), QueueURL: r.q.QueueURL, TillID: "t1"}
+	}
+	errs := make(chan error, 2)
+	go func() { _, err := newPub().Drain(context.Background()); errs <- err }()
+	go func() {
+		p := newPub()
+		for {
+			rep, err := p.Once(context.Background())
+			if err != nil || rep.Sent == 0 {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := r.db.EventBacklog(context.Background(), "t1"); b.Pending != 0 {
+		t.Errorf("%d events left", b.Pending)
+	}
+	_, entries := r.q.Requests()
+	if n := len(r.q.Messages()); n != 60 || entries != 60 {
+		t.Errorf("got %d messages from %d entries, want 60 from 60 (each event claimed once)", n, entries)
+	}
+}
