@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -227,5 +230,63 @@ func TestBacklog(t *testing.T) {
 	}
 	if b.Receipts != 1 || b.Events.Pending != 1 || b.Reconcile != 1 || b.ReconcileOldest.IsZero() || b.ReceiptsOldest.IsZero() {
 		t.Errorf("backlog: got %+v, want 1 receipt, 1 event, 1 payment to reconcile", b)
+	}
+}
+
+// countingMetrics counts what the store reports.
+type countingMetrics struct {
+	mu     sync.Mutex
+	counts map[string]float64
+}
+
+func (m *countingMetrics) Count(name string, n float64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.counts[name] += n
+}
+func (m *countingMetrics) Duration(string, time.Duration) {}
+func (m *countingMetrics) Gauge(string, float64)          {}
+
+// TestStoreCountsRetriesAndUnavailability: with every connection cut and
+// none to be had, a sale's transaction retries, gives up, and says so in
+// the metrics.
+func TestStoreCountsRetriesAndUnavailability(t *testing.T) {
+	f := newFixture(t, 10)
+	var mu sync.Mutex
+	var conns []net.Conn
+	down := false
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+		}
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			conns = append(conns, c)
+		}
+		return c, err
+	}
+	db, err := store.Open(context.Background(), store.Config{WriterDSN: f.d.DSN, Dial: dial, RetryFor: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := &countingMetrics{counts: map[string]float64{}}
+	db.SetMetrics(m)
+	mu.Lock()
+	down = true
+	for _, c := range conns {
+		c.Close()
+	}
+	mu.Unlock()
+	co := &pos.Checkout{Sales: db, Settings: settings()}
+	if _, err := co.SellCash(context.Background(), f.draft(t, [2]int{0, 1}), 1000); pos.ErrorCode(err) != pos.EUnavailable {
+		t.Fatalf("got %v, want unavailable", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.counts[pos.MetricDBRetries] < 1 || m.counts[pos.MetricDBUnavailable] != 1 {
+		t.Errorf("metrics: got %v, want retries and one unavailable", m.counts)
 	}
 }

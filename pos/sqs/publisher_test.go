@@ -191,3 +191,43 @@ func TestTwoPublishersShareTheOutbox(t *testing.T) {
 		t.Errorf("got %d messages from %d entries, want 60 from 60 (each event claimed once)", n, entries)
 	}
 }
+
+// forgetful is an outbox whose first EventsSent fails: SQS has the events
+// but the database did not record it (the connection dropped).
+type forgetful struct {
+	pos.EventOutbox
+	failed bool
+}
+
+func (f *forgetful) EventsSent(ctx context.Context, ids []string) error {
+	if !f.failed {
+		f.failed = true
+		return pos.Errorf(pos.EUnavailable, "the database is unavailable")
+	}
+	return f.EventOutbox.EventsSent(ctx, ids)
+}
+
+// TestSentButNotRecorded: when marking events sent fails, they are sent
+// again once their lease lapses, inside SQS's window: received twice,
+// delivered once.
+func TestSentButNotRecorded(t *testing.T) {
+	r := newRig(t)
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 5 {
+		r.sell(t, rng)
+	}
+	p := &sqs.Publisher{Outbox: &forgetful{EventOutbox: r.db}, Client: client(r.q.URL), QueueURL: r.q.QueueURL,
+		TillID: "t1", Lease: 200 * time.Millisecond}
+	rep, err := p.Once(context.Background())
+	if err != nil || rep.Sent != 0 || len(rep.Errors) != 1 {
+		t.Fatalf("first pass: got %+v, %v; want nothing recorded as sent and the error", rep, err)
+	}
+	time.Sleep(300 * time.Millisecond) // the lease lapses
+	if rep, err = p.Once(context.Background()); err != nil || rep.Sent != 5 {
+		t.Fatalf("second pass: got %+v, %v; want 5 sent", rep, err)
+	}
+	_, entries := r.q.Requests()
+	if n := len(r.q.Messages()); n != 5 || entries != 10 {
+		t.Errorf("got %d delivered from %d entries received, want 5 from 10", n, entries)
+	}
+}
