@@ -131,6 +131,7 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
 			"backoff", pause, "err", err)
 		select {
 		case <-ctx.Done():
+			db.count(pos.MetricDBUnavailable)
 			if kind == resolveByKey {
 				return fmt.Errorf("%w: %w", errOutcomeUnknown, errors.Join(err, ctx.Err()))
 			}
