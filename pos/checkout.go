@@ -85,6 +85,7 @@ type Checkout struct {
 	Gateway  PaymentGateway // nil: cash only
 	Settings Settings
 	Now      func() time.Time // nil: time.Now
+	Metrics  Metrics          // nil: none kept
 }
 
 // recordTimeout bounds the write that records a gateway's answer, which
@@ -130,7 +131,7 @@ func (c *Checkout) Reserve(ctx context.Context, sale Sale) (Sale, error) {
 	if err := c.validate(sale); err != nil {
 		return Sale{}, err
 	}
-	return c.Sales.Reserve(ctx, sale)
+	return c.step(MetricReserveLatency, func() (Sale, error) { return c.Sales.Reserve(ctx, sale) })
 }
 
 // SellCash sells a basket paid all in cash in one transaction.
@@ -146,7 +147,7 @@ func (c *Checkout) SellCash(ctx context.Context, sale Sale, tendered ...Money) (
 	sale.PointsEarned = c.points(sale)
 	sale.Status = SaleCompleted
 	sale.CompletedAt = c.now()
-	return c.Sales.SellCash(ctx, sale)
+	return c.step(MetricCashSaleLatency, func() (Sale, error) { return c.Sales.SellCash(ctx, sale) })
 }
 
 // SettleCash turns the cash handed over into payments for what is due,
@@ -218,6 +219,7 @@ func (c *Checkout) PayCard(ctx context.Context, sale Sale, amount Money) (Paymen
 		}
 	}
 	p = applyResult(p, res)
+	c.cardOutcome(p.Status)
 	// Record the answer even if the cashier has just pressed Esc.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
@@ -299,7 +301,9 @@ func (c *Checkout) Complete(ctx context.Context, sale Sale, tendered ...Money) (
 	if sale.Totals.Total+rounding-sale.Paid()-sumAmounts(cash) != 0 {
 		return Sale{}, Errorf(EInvalid, "%s is still due", c.Settings.Currency.Format(sale.Due()))
 	}
-	return c.Sales.Complete(ctx, sale.Key, cash, rounding, c.points(sale))
+	return c.step(MetricCompleteLatency, func() (Sale, error) {
+		return c.Sales.Complete(ctx, sale.Key, cash, rounding, c.points(sale))
+	})
 }
 
 // Release cancels a reserved sale: approved card payments are refunded first,

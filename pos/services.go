@@ -57,3 +57,12 @@ type AuditLog interface {
 type Drawer interface {
 	OpenDrawer(ctx context.Context) error
 }
+
+// Metrics receives the till's measurements, named by the Metric constants
+// (metrics.go). A nil Metrics keeps none. Implementations must not block:
+// they are called on the sale path.
+type Metrics interface {
+	Count(name string, n float64)
+	Duration(name string, d time.Duration)
+	Gauge(name string, v float64)
+}

@@ -86,6 +86,7 @@ type DB struct {
 	now         func() time.Time
 	retry       retryPolicy
 	log         *slog.Logger
+	metrics     pos.Metrics // nil: none (SetMetrics)
 }
 
 // Open connects the pools described by cfg and checks the writer answers.

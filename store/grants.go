@@ -34,6 +34,7 @@ func tillGrants() []grant {
 		{"transaction_items", []string{"SELECT", "INSERT"}},
 		{"payments", []string{"SELECT", "INSERT", "UPDATE (status, provider, provider_ref, card_brand, card_last4, auth_code, message, updated_at)"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
+		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},
 		{"audit_log", []string{"INSERT"}},
 	}
 }

@@ -46,6 +46,9 @@ func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 		if err := insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
 			return err
 		}
+		if err := enqueueEvent(ctx, tx, sale.ID, sale.Key, sale.Status); err != nil {
+			return err
+		}
 		return enqueueReceipt(ctx, tx, sale.ID, sale.TillID)
 	})
 	return db.settle(ctx, sale, err, "record the sale")
@@ -418,6 +421,9 @@ func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, roun
 		if err := addPoints(ctx, tx, h.customerID.Int64, points); err != nil {
 			return err
 		}
+		if err := enqueueEvent(ctx, tx, h.id, key, pos.SaleCompleted); err != nil {
+			return err
+		}
 		return enqueueReceipt(ctx, tx, h.id, h.tillID)
 	})
 	if err != nil && !errors.Is(err, errExists) {
@@ -455,6 +461,9 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 				SET i.stock_quantity = i.stock_quantity + s.qty`, h.id); err != nil {
 				return err
 			}
+		}
+		if err := enqueueEvent(ctx, tx, h.id, key, status); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE transactions SET payment_status = ?, updated_at = ?
 			WHERE transaction_id = ?`, string(status), tx.now, h.id)

@@ -114,6 +114,7 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
 		}
 		if kind == giveUp || !more || ctx.Err() != nil {
 			if kind != giveUp {
+				db.count(pos.MetricDBUnavailable)
 				db.log.Warn("database transaction failed", "kind", kind.String(), "attempts", attempt,
 					"after", time.Since(start), "err", err)
 			}
@@ -125,10 +126,12 @@ func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
 			}
 			return err
 		}
+		db.count(pos.MetricDBRetries)
 		db.log.Warn("database transaction retried", "kind", kind.String(), "attempt", attempt,
 			"backoff", pause, "err", err)
 		select {
 		case <-ctx.Done():
+			db.count(pos.MetricDBUnavailable)
 			if kind == resolveByKey {
 				return fmt.Errorf("%w: %w", errOutcomeUnknown, errors.Join(err, ctx.Err()))
 			}

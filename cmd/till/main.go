@@ -52,6 +52,8 @@ func commands() []command {
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
 		{"reconcile", "resolve this till's sales left pending", runReconcile},
 		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
+		{"events", "schema: the sale events' JSON Schema · drain: send pending events to SQS · prune", runEvents},
+		{"monitoring", "template: the CloudFormation alarms on the till's metrics", runMonitoring},
 	}
 }
 

@@ -60,12 +60,17 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return fmt.Errorf("open the database: %w", err)
 	}
 	defer db.Close()
+	tel, err := startTelemetry(ctx, env, db, s.settings) // sale events and metrics (events.go)
+	if err != nil {
+		return err
+	}
+	defer tel.stop()
 
 	gw, err := cardGateway(env.getenv, s.settings.Training, slog.Default())
 	if err != nil {
 		return err
 	}
-	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings}
+	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings, Metrics: tel.metrics}
 	deps := ui.Deps{
 		Checkout:               co,
 		Catalog:                db,
@@ -87,7 +92,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	if err != nil {
 		return err
 	}
-	deps.Receipts = svc
+	deps.Receipts = tel.receipts(svc)
 	deps.Drawer = drawer(svc)
 	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
 	if worker != nil {
