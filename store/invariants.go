@@ -98,7 +98,9 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial map[pos.ItemID]int6
 // reads information_schema's INNODB_TRX and PROCESSLIST in two statements
 // and matches them here: MariaDB 10.11.19 crashed (signal 11, freeing an
 // Aria temporary table) on the one statement joining them, run in a loop
-// while a posbench load was ending.
+// while a posbench load was ending. Poll it no faster than every 200 ms or
+// so: the server refreshes INNODB_TRX only once it has not been read for
+// 100 ms, and a faster loop reads the same stale rows for ever.
 func OpenTransactions(ctx context.Context, admin *sql.DB, database string, lockWaits bool) (int, error) {
 	conn, err := admin.Conn(ctx)
 	if err != nil {

@@ -368,6 +368,11 @@ func TestSignInConcurrentLockout(t *testing.T) {
 	t.Logf("right PIN: signed in %d, refused (after the lock) %d of %d rounds", rightIn, rightRefused, rounds)
 }
 
+// storeTrxPoll spaces the reads of INNODB_TRX: the server refreshes that
+// table's cache only when nobody read it for 100 ms, so polling faster
+// sees the same rows for ever.
+const storeTrxPoll = 250 * time.Millisecond
+
 // waitForLockWaits waits until n transactions of d's sessions wait for a
 // row lock.
 func waitForLockWaits(t *testing.T, d *storetest.Database, n int) {
@@ -395,7 +400,7 @@ func waitForLockWaits(t *testing.T, d *storetest.Database, n int) {
 			}
 			t.Fatalf("%d of %d sign-ins waiting on the cashier's row after %s", waiting, n, patience)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(storeTrxPoll)
 	}
 }
 

@@ -201,7 +201,7 @@ func (b *benchDB) waitIdle(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%d transactions still open on %s: %w", open, b.name, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(250 * time.Millisecond): // see store.OpenTransactions
 		}
 	}
 }
