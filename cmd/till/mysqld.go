@@ -144,8 +144,8 @@ func startTied(cmd *exec.Cmd, done chan<- error) error {
 }
 
 // initDataDir creates the system tables, with a root user that logs in
-// without a password from this machine only (the server listens on
-// 127.0.0.1 and is a throwaway training server).
+// without a password: the server is reached only through its socket in the
+// till's private folder, and is a throwaway training server.
 func initDataDir(ctx context.Context, server, data string, asRoot bool) error {
 	var cmd *exec.Cmd
 	if install := findBinary("mariadb-install-db", "mysql_install_db"); install != "" && isMariaDB(server) {
@@ -166,7 +166,7 @@ func initDataDir(ctx context.Context, server, data string, asRoot bool) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		os.RemoveAll(data) // half made: start over next time
-		return fmt.Errorf("initialise the training server (%s): %w\n%s", cmd.Path, err, tail(out.String(), 20))
+		return fmt.Errorf("initialise the training server (%s): %w\n%s", cmd.Path, err, errorLines(out.String(), 20))
 	}
 	return nil
 }
@@ -263,6 +263,21 @@ func stopStale(dir string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// errorLines is the lines of s that report an error, or its last n lines
+// when none does.
+func errorLines(s string, n int) string {
+	var errs []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(strings.ToLower(l), "error") {
+			errs = append(errs, l)
+		}
+	}
+	if len(errs) == 0 {
+		return tail(s, n)
+	}
+	return tail(strings.Join(errs, "\n"), n)
 }
 
 func tail(s string, n int) string {
