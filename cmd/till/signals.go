@@ -138,10 +138,13 @@ const (
 // signal asks it to. A signal is sent to the screen as a tea.QuitMsg, which
 // the model's filter holds while a card payment or a sale's recording is in
 // flight; it is asked again every quitEvery until the screen ends.
-func runProgram(ctx context.Context, env *environment, m tea.Model, filter func(tea.Model, tea.Msg) tea.Msg) error {
+// opts are more options (tests give it no terminal).
+func runProgram(ctx context.Context, env *environment, m tea.Model, filter func(tea.Model, tea.Msg) tea.Msg,
+	opts ...tea.ProgramOption) error {
 	progCtx, force := context.WithCancel(ctx)
 	defer force()
-	p := tea.NewProgram(m, tea.WithContext(progCtx), tea.WithoutSignalHandler(), tea.WithFilter(filter))
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(progCtx), tea.WithoutSignalHandler(),
+		tea.WithFilter(filter)}, opts...)...)
 	done := make(chan struct{})
 	var signalled, forced atomic.Bool
 	release := env.stops.hand(func(os.Signal) {

@@ -4,15 +4,19 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/till-pos/till/store/storetest"
 )
@@ -376,4 +380,69 @@ func buildTill(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
+}
+
+// heldModel is a screen that holds a quit while busy, as ui.Model.Filter
+// does while a card payment is in flight.
+type heldModel struct{ busy *atomic.Bool }
+
+func (heldModel) Init() tea.Cmd                         { return nil }
+func (m heldModel) Update(tea.Msg) (tea.Model, tea.Cmd) { return m, nil }
+func (heldModel) View() tea.View                        { return tea.NewView("") }
+func (m heldModel) filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	if _, ok := msg.(tea.QuitMsg); ok && m.busy.Load() {
+		return nil
+	}
+	return msg
+}
+
+// TestRunProgramHoldsASignalWhileBusy: a stop signal ends the screen once
+// it is no longer busy, a second one ends it at once, and either way the
+// context is cancelled afterwards so that what follows the screen stops.
+func TestRunProgramHoldsASignalWhileBusy(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		signals int  // how many are sent
+		settle  bool // the payment settles after a while
+	}{
+		{"held until settled", 1, true},
+		{"a second signal stops at once", 2, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &stops{ch: make(chan os.Signal, 4)}
+			s.ctx, s.cancel = context.WithCancelCause(context.Background())
+			go s.loop()
+			env := &environment{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, stops: s}
+			m := heldModel{busy: &atomic.Bool{}}
+			m.busy.Store(true)
+			ended := make(chan error, 1)
+			go func() {
+				ended <- runProgram(s.ctx, env, m, m.filter, tea.WithInput(nil), tea.WithOutput(io.Discard),
+					tea.WithWindowSize(80, 24))
+			}()
+			time.Sleep(200 * time.Millisecond) // the program runs
+			for range tt.signals {
+				s.ch <- syscall.SIGTERM
+			}
+			if tt.settle {
+				select {
+				case err := <-ended:
+					t.Fatalf("the screen ended while busy: %v", err)
+				case <-time.After(500 * time.Millisecond):
+				}
+				m.busy.Store(false)
+			}
+			select {
+			case err := <-ended:
+				if err != nil {
+					t.Errorf("runProgram: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("the screen did not end")
+			}
+			if _, ok := context.Cause(s.ctx).(errStopped); !ok {
+				t.Errorf("after the screen: context cause %v, want the stop signal", context.Cause(s.ctx))
+			}
+		})
+	}
 }
