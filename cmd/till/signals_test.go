@@ -163,7 +163,7 @@ func signalRun(t *testing.T, bin, state, session, screen string, sig syscall.Sig
 		return string(out), nil
 	}
 	// The pane outlives the till, to see how it left the terminal.
-	script := fmt.Sprintf("env -u POS_DSN -u POS_ADMIN_DSN %s demo; echo TILL-EXIT=$?; stty -a; sleep 600", bin)
+	script := fmt.Sprintf("env -u POS_DSN -u POS_ADMIN_DSN %s demo; echo TILL-EXIT=$?; stty -a; echo TILL-END; sleep 600", bin)
 	if _, err := tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
 		"-e", "XDG_STATE_HOME="+state, "-e", "TERM=xterm-256color", script); err != nil {
 		return fail("%v", err)
@@ -267,6 +267,9 @@ func signalRun(t *testing.T, bin, state, session, screen string, sig syscall.Sig
 		res = signalResult{hung: true, problem: err.Error()}
 		_ = syscall.Kill(tillPID, syscall.SIGKILL)
 		return res
+	}
+	if err := waitFor("TILL-END", 5*time.Second); err != nil { // stty -a has printed
+		return fail("%v", err)
 	}
 	screenText := capture()
 	if !strings.Contains(screenText, "TILL-EXIT=0") {
