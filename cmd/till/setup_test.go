@@ -53,9 +53,9 @@ func TestEnsurePackages(t *testing.T) {
 			wantApt:  "update -qq\ninstall -y --no-install-recommends " + everything + " -qq\n"},
 		{name: "user whose sudo wants a password: no prompt, the command to ask for", mode: "all", uid: "1000", sudo: "password",
 			wantCode: 1, wantSudo: "-n true\n",
-			wantStderr: []string{"Ask an administrator", "sudo apt-get install -y --no-install-recommends " + everything, "POS_TEST_DSN="}},
+			wantStderr: []string{"ask an administrator", "sudo apt-get install -y --no-install-recommends " + everything, "POS_TEST_DSN="}},
 		{name: "user without sudo, demo", mode: "mariadb", uid: "1000", wantCode: 1,
-			wantStderr: []string{"Ask an administrator", "sudo apt-get install -y --no-install-recommends mariadb-server",
+			wantStderr: []string{"ask an administrator", "sudo apt-get install -y --no-install-recommends mariadb-server",
 				"POS_ADMIN_DSN='user:password@tcp(host:3306)/' make demo"}},
 	}
 	for _, tt := range tests {
