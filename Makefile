@@ -5,8 +5,10 @@ GO ?= go
 # Training mode: a local MySQL (POS_DSN if it answers, else a private
 # MariaDB the till starts and stops), migrated and seeded, nothing charged.
 demo:
-	bash .ci/ensure-packages mariadb
-	$(GO) run ./cmd/till demo
+	@bash .ci/ensure-packages mariadb
+	@echo "building the till (the first time takes about a minute)…"
+	@$(GO) build -o till ./cmd/till
+	./till demo
 
 # Everything, against a real MariaDB (reused on 127.0.0.1:3306 or started
 # privately for the run).

@@ -251,6 +251,16 @@ func (s *SaleInProgress) Recording() bool {
 	return s.stage == StageSelling || s.stage == StageCompleting
 }
 
+// Settling reports whether a call of the protocol is in flight or waits to
+// be retried: the till stops, on a signal, only once it has an answer.
+func (s *SaleInProgress) Settling() bool {
+	switch s.stage {
+	case StageSelling, StageReserveSent, StageCharging, StageResolving, StageCompleting, StageReleasing, StageReopening:
+		return true
+	}
+	return false
+}
+
 // Cards are the approved card payments.
 func (s *SaleInProgress) Cards() []Payment {
 	var out []Payment

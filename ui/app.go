@@ -198,10 +198,12 @@ func (m *Model) quit() tea.Cmd {
 }
 
 // Filter is a tea.WithFilter option: a quit that does not come from the
-// cashier's keys (a signal) waits while a card payment is in flight.
+// cashier's keys (cmd/till sends one on a stop signal, and again until the
+// screen ends) is dropped while a card payment is in flight or a sale is
+// being recorded or voided, so the program ends once it has settled.
 func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
-	if _, ok := msg.(tea.QuitMsg); ok && m.active == screenPayment {
-		m.setStatus("a card payment is in progress: wait for it or press esc to cancel it", true)
+	if _, ok := msg.(tea.QuitMsg); ok && (m.active == screenPayment || m.sale.Settling()) {
+		m.setStatus("the till was asked to stop: it stops as soon as the sale has settled", true)
 		return nil
 	}
 	return msg

@@ -35,16 +35,36 @@ type config struct {
 // bind registers the flags every command shares, with the environment as
 // their defaults, so a flag always wins over the environment.
 func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
-	str := func(p *string, name, env, def, usage string) {
-		v := getenv(env)
-		if v == "" {
-			v = def
-		}
-		fs.StringVar(p, name, v, usage+" ($"+env+")")
+	c.bindDatabase(fs, getenv)
+	c.bindSettings(fs, getenv)
+}
+
+// stringFlag registers a string flag whose default is an environment
+// variable's value, or def; its usage names the variable.
+func stringFlag(fs *flag.FlagSet, getenv func(string) string, p *string, name, env, def, usage string) {
+	v := getenv(env)
+	if v == "" {
+		v = def
 	}
+	fs.StringVar(p, name, v, usage+" ($"+env+")")
+}
+
+// bindDatabase registers how the till reaches its database.
+func (c *config) bindDatabase(fs *flag.FlagSet, getenv func(string) string) {
+	str := func(p *string, name, env, def, usage string) { stringFlag(fs, getenv, p, name, env, def, usage) }
 	str(&c.dsn, "dsn", "POS_DSN", "", "writer DSN of the till's database user")
 	str(&c.readerDSN, "reader-dsn", "POS_READER_DSN", "", "reader DSN for catalog and lookups")
 	str(&c.adminDSN, "admin-dsn", "POS_ADMIN_DSN", "", "DSN of the administrative user (migrate, seed, grants)")
+	str(&c.dbCA, "db-ca", "POS_DB_CA", "", "PEM CA bundle (the RDS CA bundle): verified TLS to the database")
+	str(&c.dbIAMRegion, "db-iam-region", "POS_DB_IAM_REGION", "", "AWS region: sign in to the database with IAM tokens (needs --db-ca)")
+	insecure, _ := strconv.ParseBool(getenv("POS_DB_INSECURE"))
+	fs.BoolVar(&c.dbInsecure, "db-insecure", insecure,
+		"allow a database host that is not this machine without verified TLS, on a trusted lab network ($POS_DB_INSECURE)")
+}
+
+// bindSettings registers the store's and the till's settings.
+func (c *config) bindSettings(fs *flag.FlagSet, getenv func(string) string) {
+	str := func(p *string, name, env, def, usage string) { stringFlag(fs, getenv, p, name, env, def, usage) }
 	str(&c.storeID, "store", "POS_STORE_ID", "store-1", "store id")
 	str(&c.tillID, "till", "POS_TILL_ID", "till-1", "till id")
 	str(&c.currency, "currency", "POS_CURRENCY", "EUR", "ISO currency code (two decimals)")
@@ -55,11 +75,6 @@ func (c *config) bind(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.scanProf, "scan-profile", "POS_SCAN_PROFILE", "", "scale label layouts: "+
 		strings.Join(pos.ScanProfileNames(), ", ")+"; empty follows the currency (EUR DE, GBP UK, SEK SE, NOK NO, USD US)")
 	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
-	str(&c.dbCA, "db-ca", "POS_DB_CA", "", "PEM CA bundle (the RDS CA bundle): verified TLS to the database")
-	str(&c.dbIAMRegion, "db-iam-region", "POS_DB_IAM_REGION", "", "AWS region: sign in to the database with IAM tokens (needs --db-ca)")
-	insecure, _ := strconv.ParseBool(getenv("POS_DB_INSECURE"))
-	fs.BoolVar(&c.dbInsecure, "db-insecure", insecure,
-		"allow a database host that is not this machine without verified TLS, on a trusted lab network ($POS_DB_INSECURE)")
 }
 
 // settings turns the configuration into the sale core's settings.
@@ -121,7 +136,9 @@ func (c *config) till() (pos.Settings, store.Config, error) {
 // storeConfig is how the till's own user reaches the database.
 func (c *config) storeConfig() (store.Config, error) {
 	if c.dsn == "" {
-		return store.Config{}, fmt.Errorf("%w: set POS_DSN (or --dsn) to the till's database", errUsage)
+		return store.Config{}, fmt.Errorf("%w: set POS_DSN (or --dsn) to the till's database, "+
+			"e.g. POS_DSN='till@tcp(db.example:3306)/pos' till\n"+
+			"To try the till without a database of your own: till demo (training mode, nothing charged)", errUsage)
 	}
 	return store.Config{WriterDSN: c.dsn, ReaderDSN: c.readerDSN, CallTimeout: 15 * time.Second,
 		CAFile: c.dbCA, IAMRegion: c.dbIAMRegion, Insecure: c.dbInsecure}, nil

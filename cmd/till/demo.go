@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,9 +22,16 @@ const trainingDatabase = "till_training"
 // answers, else a private one it starts and stops), a training database
 // migrated and seeded, and the screen with TRAINING shown at all times.
 func runDemo(ctx context.Context, env *environment, args []string) error {
-	fs, cfg := newFlags(env, "demo")
+	fs := flag.NewFlagSet("till demo", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	cfg := &config{dsn: env.getenv("POS_DSN"), adminDSN: env.getenv("POS_ADMIN_DSN")}
+	cfg.bindSettings(fs, env.getenv)
+	fs.Usage = func() { demoUsage(fs.Output(), fs) }
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: till demo takes no arguments (got %q); see till demo --help", errUsage, fs.Args())
 	}
 	settings, err := cfg.settings(true)
 	if err != nil {
@@ -35,6 +44,10 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	dir, err := stateDir(env.getenv)
 	if err != nil {
 		return err
+	}
+	// The trainer sheet and the log go there whichever server is used.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
 	}
 	server, stop, err := demoServer(ctx, env, cfg, filepath.Join(dir, "mysql"))
 	if err != nil {
@@ -61,6 +74,37 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	return err
 }
 
+// demoUsage is `till demo --help`.
+func demoUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, `usage: till demo [flags]
+
+Training mode: the cashier screen on the demo store, TRAINING shown at all times,
+nothing charged. For trainers and for trying the till.
+
+It uses the MySQL or MariaDB server of POS_ADMIN_DSN or POS_DSN when one answers.
+Otherwise it starts a private MariaDB in ~/.local/state/till/mysql, reachable only
+through a unix socket in that private folder, and stops it when the till stops.
+On that server it creates the database till_training, migrates and seeds it (a
+later demo keeps the earlier sales), writes the cashier numbers, PINs and codes to
+try to ~/.local/state/till/trainer-sheet.txt, and opens the cashier screen. Card
+payments go to a simulated reader (F6: the next one is declined, F7: it times out).
+
+A private server needs the MariaDB server programs: sudo apt-get install
+mariadb-server on Debian or Ubuntu (make demo installs them when it can).
+
+Examples:
+  till demo
+  POS_ADMIN_DSN='root@tcp(127.0.0.1:3306)/' till demo    train on an existing server
+  till demo --currency USD --tax-mode exclusive --cash-rounding 5
+
+Environment: POS_ADMIN_DSN, POS_DSN (a server to train on), XDG_STATE_HOME (the state
+directory is $XDG_STATE_HOME/till), POS_LOG, NO_COLOR.
+
+Flags (the store's settings to train with):
+`)
+	fs.PrintDefaults()
+}
+
 // demoServer finds the server to train on: the configured one if it
 // answers, otherwise a private server started for this run.
 func demoServer(ctx context.Context, env *environment, cfg *config, dir string) (string, func(), error) {
@@ -75,6 +119,9 @@ func demoServer(ctx context.Context, env *environment, cfg *config, dir string) 
 		}
 		fmt.Fprintln(env.stderr, "till demo: the configured MySQL server does not answer; starting a private one")
 		break
+	}
+	if findServer() == "" {
+		return "", nil, noServerError(os.Geteuid() == 0)
 	}
 	fmt.Fprintf(env.stderr, "till demo: starting a private MariaDB server in %s…\n", dir)
 	s, err := startPrivateServer(ctx, dir)

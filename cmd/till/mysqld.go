@@ -6,10 +6,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,13 +20,17 @@ import (
 )
 
 // privateServer is a MariaDB (or MySQL) server that `till demo` starts for
-// itself in a folder under the state directory, listening on 127.0.0.1 on a
-// free port, and stops on exit.
+// itself in a folder under the state directory, and stops on exit. It does
+// not listen on the network (skip-networking): it is reached only through a
+// unix socket in that private (0700) folder, so its password-less root is
+// the till's user's alone. It cannot outlive the till: the kernel kills it
+// when the till ends, however the till ends (see startTied).
 type privateServer struct {
 	dir      string
 	cmd      *exec.Cmd
 	done     chan error
 	dsn      string // root on the server, no database
+	sockDir  string // a private folder made for the socket, removed on stop ("" if none)
 	stopOnce sync.Once
 }
 
@@ -50,15 +54,35 @@ func findBinary(names ...string) string {
 	return ""
 }
 
+// findServer is the MariaDB or MySQL server program, or "".
+func findServer() string { return findBinary("mariadbd", "mysqld") }
+
+// noServerError says what to do when no server program is installed: what
+// to install, who can, or how to use a server that exists.
+func noServerError(root bool) error {
+	if root {
+		return errors.New("no MariaDB or MySQL server is installed (mariadbd or mysqld). Install one with\n" +
+			"    apt-get install --no-install-recommends mariadb-server\n" +
+			"(make demo does), or train on a server you have: POS_ADMIN_DSN='user:password@tcp(host:3306)/' till demo")
+	}
+	return errors.New("no MariaDB or MySQL server is installed (mariadbd or mysqld), and installing one needs an administrator.\n" +
+		"Ask one to run:\n" +
+		"    sudo apt-get install --no-install-recommends mariadb-server\n" +
+		"Or train on a server you may use (the user needs to create the database till_training):\n" +
+		"    POS_ADMIN_DSN='user:password@tcp(host:3306)/' till demo")
+}
+
 // startPrivateServer initialises the data directory the first time and
 // starts the server, waiting until it answers.
 func startPrivateServer(ctx context.Context, dir string) (*privateServer, error) {
-	server := findBinary("mariadbd", "mysqld")
+	server := findServer()
 	if server == "" {
-		return nil, errors.New("no MariaDB or MySQL server is installed (mariadbd or mysqld): " +
-			"install the mariadb-server package (make demo does) or set POS_DSN to a server")
+		return nil, noServerError(os.Geteuid() == 0)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("server directory: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil { // made by an older till, perhaps more open
 		return nil, fmt.Errorf("server directory: %w", err)
 	}
 	stopStale(dir)
@@ -69,31 +93,27 @@ func startPrivateServer(ctx context.Context, dir string) (*privateServer, error)
 			return nil, err
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
+	s := &privateServer{dir: dir, done: make(chan error, 1)}
 	sock := filepath.Join(dir, "mysqld.sock")
 	if len(sock) > 100 { // a unix socket path must fit in 108 bytes
-		sock = filepath.Join(os.TempDir(), fmt.Sprintf("till-mysqld-%d.sock", os.Getpid()))
+		d, err := os.MkdirTemp("", "till-mysqld-") // 0700, like dir
+		if err != nil {
+			return nil, fmt.Errorf("socket directory: %w", err)
+		}
+		s.sockDir, sock = d, filepath.Join(d, "mysqld.sock")
 	}
-	args := []string{"--no-defaults", "--datadir=" + data, "--port=" + strconv.Itoa(port),
-		"--socket=" + sock, "--skip-networking=0", "--bind-address=127.0.0.1",
+	s.dsn = fmt.Sprintf("root@unix(%s)/", sock)
+	args := []string{"--no-defaults", "--datadir=" + data, "--skip-networking", "--socket=" + sock,
 		"--pid-file=" + filepath.Join(dir, "mysqld.pid"), "--log-error=" + filepath.Join(dir, "mysqld.err"),
 		"--innodb-buffer-pool-size=64M"}
 	if asRoot {
 		args = append(args, "--user=root")
 	}
-	cmd := exec.Command(server, args...)
-	// Its own process group: the cashier's ctrl+c and the terminal's
-	// signals reach the till, which stops the server cleanly itself.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	s.cmd = exec.Command(server, args...)
+	if err := startTied(s.cmd, s.done); err != nil {
+		s.removeSockDir()
 		return nil, fmt.Errorf("start %s: %w", server, err)
 	}
-	s := &privateServer{dir: dir, cmd: cmd, done: make(chan error, 1),
-		dsn: fmt.Sprintf("root@tcp(127.0.0.1:%d)/", port)}
-	go func() { s.done <- cmd.Wait() }()
 	if err := s.waitReady(ctx); err != nil {
 		s.stop()
 		return nil, err
@@ -101,9 +121,31 @@ func startPrivateServer(ctx context.Context, dir string) (*privateServer, error)
 	return s, nil
 }
 
+// startTied starts cmd in its own process group (the terminal's ctrl+c and
+// hang-up reach the till, which stops the server cleanly itself) and ties
+// its life to the till's: the kernel sends it SIGKILL when the thread that
+// started it ends (Pdeathsig). That thread is locked to a goroutine that
+// waits for the server and never gives the thread back, so it ends only
+// when the server has ended or the till's process has (kill -9, a crash).
+// done receives cmd.Wait's result.
+func startTied(cmd *exec.Cmd, done chan<- error) error {
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread dies with this goroutine
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		done <- cmd.Wait()
+	}()
+	return <-started
+}
+
 // initDataDir creates the system tables, with a root user that logs in
-// without a password from this machine only (the server listens on
-// 127.0.0.1 and is a throwaway training server).
+// without a password: the server is reached only through its socket in the
+// till's private folder, and is a throwaway training server.
 func initDataDir(ctx context.Context, server, data string, asRoot bool) error {
 	var cmd *exec.Cmd
 	if install := findBinary("mariadb-install-db", "mysql_install_db"); install != "" && isMariaDB(server) {
@@ -124,7 +166,7 @@ func initDataDir(ctx context.Context, server, data string, asRoot bool) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
 		os.RemoveAll(data) // half made: start over next time
-		return fmt.Errorf("initialise the training server (%s): %w\n%s", cmd.Path, err, tail(out.String(), 20))
+		return fmt.Errorf("initialise the training server (%s): %w\n%s", cmd.Path, err, errorLines(out.String(), 20))
 	}
 	return nil
 }
@@ -135,15 +177,6 @@ func isMariaDB(server string) bool {
 	}
 	out, _ := exec.Command(server, "--version").Output()
 	return strings.Contains(strings.ToLower(string(out)), "mariadb")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // waitReady pings the server until it answers, it exits or a minute passes.
@@ -194,7 +227,14 @@ func (s *privateServer) stop() {
 			_ = s.cmd.Process.Kill()
 			<-s.done
 		}
+		s.removeSockDir()
 	})
+}
+
+func (s *privateServer) removeSockDir() {
+	if s.sockDir != "" {
+		os.RemoveAll(s.sockDir)
+	}
 }
 
 // stopStale stops a server a previous demo left running on the same data
@@ -223,6 +263,21 @@ func stopStale(dir string) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// errorLines is the lines of s that report an error, or its last n lines
+// when none does.
+func errorLines(s string, n int) string {
+	var errs []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(strings.ToLower(l), "error") {
+			errs = append(errs, l)
+		}
+	}
+	if len(errs) == 0 {
+		return tail(s, n)
+	}
+	return tail(strings.Join(errs, "\n"), n)
 }
 
 func tail(s string, n int) string {

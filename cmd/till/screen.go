@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
-
-	tea "charm.land/bubbletea/v2"
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
@@ -100,12 +97,8 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	go recoverLeftovers(ctx, co, gw)
 	m := ui.New(ctx, deps, ui.NewStyles(env.getenv("NO_COLOR") == ""))
-	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithFilter(m.Filter))
-	_, err = p.Run()
+	err = runProgram(ctx, env, m, m.Filter) // see signals.go
 	slog.Info("till stopped", "err", err)
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-		err = nil // stopped by a signal: the terminal is restored, nothing to report
-	}
 	if err != nil {
 		return fmt.Errorf("the screen stopped: %w (log: %s)", err, logPath)
 	}
