@@ -10,3 +10,12 @@ func (db *DB) Writer() *sql.DB { return db.writer }
 
 // IAMToken is iamToken.
 var IAMToken = iamToken
+
+// AtVersion3 is a store that records stock as migration 00003's schema
+// kept it (inventory.stock_quantity), to fill a database the way the
+// previous version did before migrating it.
+func (db *DB) AtVersion3() *DB {
+	c := *db
+	c.v3stock = true
+	return &c
+}

@@ -30,7 +30,7 @@ type benchDB struct {
 	// items holds each selling flow's own range of items, hot ones first,
 	// so one flow's sales never touch another's stock.
 	items   map[string][]pos.Item
-	initial map[pos.ItemID]int64
+	initial store.Stock
 }
 
 // createDB makes, migrates and seeds a fresh database.

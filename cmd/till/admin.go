@@ -75,7 +75,7 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 	}
 	defer admin.Close()
 	data := demo.Data(settings.Scan)
-	rep, err := store.Seed(ctx, admin, data)
+	rep, err := store.Seed(ctx, admin, data, settings.StoreID)
 	if err != nil {
 		return err
 	}

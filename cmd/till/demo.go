@@ -43,7 +43,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stderr, "till demo: preparing the training database %s…\n", trainingDatabase)
 	data := demo.Data(settings.Scan)
-	rep, err := prepareTraining(ctx, dsn, data)
+	rep, err := prepareTraining(ctx, dsn, data, settings.StoreID)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func answers(ctx context.Context, dsn string) bool {
 
 // prepareTraining creates, migrates and seeds the training database. All
 // three are idempotent: a second demo keeps the first one's sales.
-func prepareTraining(ctx context.Context, dsn string, data demo.Store) (store.SeedReport, error) {
+func prepareTraining(ctx context.Context, dsn string, data demo.Store, storeID string) (store.SeedReport, error) {
 	if err := store.EnsureDatabase(ctx, dsn, "", false); err != nil {
 		return store.SeedReport{}, err
 	}
@@ -109,7 +109,7 @@ func prepareTraining(ctx context.Context, dsn string, data demo.Store) (store.Se
 	if _, err := store.Migrate(ctx, admin); err != nil {
 		return store.SeedReport{}, fmt.Errorf("migrate the training database: %w", err)
 	}
-	rep, err := store.Seed(ctx, admin, data)
+	rep, err := store.Seed(ctx, admin, data, storeID)
 	if err != nil {
 		return rep, fmt.Errorf("seed the training database: %w", err)
 	}

@@ -48,7 +48,9 @@ type Database struct {
 }
 
 // NewDatabase creates an empty database, migrates it and drops it at the end
-// of the test.
+// of the test. It has two stores: store-1, the one the migration makes,
+// and TestStore (s1), where the tests sell; AddItem stocks both and
+// AddCashier lets a cashier sign in at both.
 func NewDatabase(tb testing.TB) *Database {
 	tb.Helper()
 	d := NewEmptyDatabase(tb)
@@ -57,6 +59,7 @@ func NewDatabase(tb testing.TB) *Database {
 	if _, err := store.Migrate(ctx, d.Admin); err != nil {
 		tb.Fatalf("migrate %s: %v", d.Name, err)
 	}
+	d.AddStore(tb, store.StoreInfo{ID: TestStore, Name: "Test store"})
 	return d
 }
 
