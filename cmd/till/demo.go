@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	err = openScreen(ctx, env, screenSetup{settings: settings, hint: demoHint(settings, data),
-		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second}})
+		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second, StoreID: settings.StoreID}})
 	fmt.Fprintf(env.stdout, "till demo: training over. Codes and PINs for next time: %s\n", sheet)
 	return err
 }

@@ -6,6 +6,7 @@
 //	till seed         load the demo store (POS_ADMIN_DSN)
 //	till grants       print or apply the till user's privileges
 //	till reconcile    resolve this till's sales left pending
+//	till stores       list the stores and their tills (POS_ADMIN_DSN)
 //
 // Configuration is read here, once, from flags and the environment (flags
 // win), and passed down as values.
@@ -51,6 +52,7 @@ func commands() []command {
 		{"seed", "load the demo store: items, customers, cashiers (POS_ADMIN_DSN)", runSeed},
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
 		{"reconcile", "resolve this till's sales left pending", runReconcile},
+		{"stores", "list the stores and their tills, with last-seen times (POS_ADMIN_DSN)", runStores},
 		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
 	}
 }
