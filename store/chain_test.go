@@ -533,3 +533,41 @@ func TestTillLease(t *testing.T) {
 		t.Errorf("tills: %v, want %s", seen, want)
 	}
 }
+
+// TestStoresDoNotBlockEachOther: while a transaction holds Hamburg's row
+// of an item, Munich sells the same item at once; a Hamburg sale waits.
+func TestStoresDoNotBlockEachOther(t *testing.T) {
+	r := newChainRig(t)
+	ctx := context.Background()
+	hold, err := r.d.Admin.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.Exec(`SELECT stock_quantity FROM store_inventory WHERE store_id = ? AND item_id = ? FOR UPDATE`,
+		r.hamb, r.items[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := r.sell(t, r.munich, 0, 1); err != nil {
+		t.Fatalf("Munich while Hamburg's row is held: %v", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Munich's sale took %v", took)
+	}
+	short, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	co := r.checkout(r.hamb, "till-2")
+	b := &pos.Basket{Key: pos.NewKey()}
+	line, _ := pos.NewLine(r.items[0], pos.Scan{Quantity: 1})
+	if err := b.Add(line); err != nil {
+		t.Fatal(err)
+	}
+	sale, err := co.Draft(b, r.cashier.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := co.Reserve(short, sale); err == nil {
+		t.Error("a Hamburg sale went through while Hamburg's row was held")
+	}
+}
