@@ -157,8 +157,12 @@ func (r report) writeTable(w io.Writer) {
 	if r.Kept {
 		kept = "kept"
 	}
-	fmt.Fprintf(w, "%d tills in %d stores, %s per flow; baskets of %d-%d lines, %d hot items take %.0f%% of lines, stock %d each;\n",
-		s.Tills, s.Stores, s.Duration, s.MinLines, s.MaxLines, s.HotItems, s.HotShare*100, s.Stock)
+	stores := fmt.Sprintf("%d stores", s.Stores)
+	if s.Stores <= 1 {
+		stores = "1 store"
+	}
+	fmt.Fprintf(w, "%d tills in %s, %s per flow; baskets of %d-%d lines, %d hot items take %.0f%% of lines, stock %d each;\n",
+		s.Tills, stores, s.Duration, s.MinLines, s.MaxLines, s.HotItems, s.HotShare*100, s.Stock)
 	pay := "every sale in cash"
 	if s.CardShare > 0 {
 		pay = fmt.Sprintf("%.0f%% of sales by card taking %s, the rest cash", s.CardShare*100, s.CardTime)

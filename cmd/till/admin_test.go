@@ -125,11 +125,23 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 	cfg.User, cfg.Passwd = user, password
 	tillDSN := cfg.FormatDSN()
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.Config{WriterDSN: tillDSN})
+	db, err := store.Open(ctx, store.Config{WriterDSN: tillDSN, StoreID: "store-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// Register with a lease, read the store's row, renew, and quit.
+	if info, err := db.Store(ctx, "store-1"); err != nil || info.Name != "Demo Markt Mitte" {
+		t.Fatalf("the store's row: %+v, %v", info, err)
+	}
+	releaseTill, err := holdTill(ctx, db, pos.Settings{StoreID: "store-1", TillID: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RenewTill(ctx, store.Lease{Store: "store-1", Till: "t1", Key: "nobody's", TTL: time.Minute}); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("renewing a lease not held: %v", err)
+	}
+	defer releaseTill()
 
 	// What the till does: sign in, read the catalog, find a customer, sell
 	// for cash, sell by card, void a reserved sale, audit.
