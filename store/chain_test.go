@@ -571,3 +571,28 @@ func TestStoresDoNotBlockEachOther(t *testing.T) {
 		t.Error("a Hamburg sale went through while Hamburg's row was held")
 	}
 }
+
+// TestPendingSalesPerStore: every store may have a till-1; a till recovers
+// only its own store's pending sales.
+func TestPendingSalesPerStore(t *testing.T) {
+	r := newChainRig(t)
+	ctx := context.Background()
+	h, err := r.sell(t, r.hamb, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := r.sell(t, r.munich, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	for _, c := range []struct{ store, want string }{{r.hamb, h.Key}, {r.munich, m.Key}} {
+		got, err := r.db.AtStore(c.store).PendingSales(ctx, "till-1", later)
+		if err != nil || len(got) != 1 || got[0].Key != c.want {
+			t.Errorf("%s's till-1 pending: %d sales, %v", c.store, len(got), err)
+		}
+	}
+	if all, err := r.db.PendingSales(ctx, "till-1", later); err != nil || len(all) != 2 {
+		t.Errorf("every store's till-1 (a tool): %d, %v", len(all), err)
+	}
+}
