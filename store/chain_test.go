@@ -12,6 +12,7 @@ import (
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
 	"github.com/till-pos/till/store"
+	"github.com/till-pos/till/store/demo"
 	"github.com/till-pos/till/store/storetest"
 )
 
@@ -594,5 +595,55 @@ func TestPendingSalesPerStore(t *testing.T) {
 	}
 	if all, err := r.db.PendingSales(ctx, "till-1", later); err != nil || len(all) != 2 {
 		t.Errorf("every store's till-1 (a tool): %d, %v", len(all), err)
+	}
+}
+
+// TestSeedTwoStores: the seed makes the two demo stores, stocks every demo
+// item at them and at every store already there, lets every demo cashier
+// sign in at each, and changes nothing when run again.
+func TestSeedTwoStores(t *testing.T) {
+	d := storetest.NewDatabase(t) // store-1 and s1
+	ctx := context.Background()
+	data := demo.Data(pos.DefaultScanRules())
+	rep, err := store.Seed(ctx, d.Admin, data, "lab-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range rep.Stores {
+		ids = append(ids, s.ID)
+	}
+	if fmt.Sprint(ids) != "[store-1 store-2 lab-9 s1]" {
+		t.Errorf("seeded stores %v", ids)
+	}
+	count := func(q string, args ...any) int {
+		var n int
+		if err := d.Admin.QueryRow(q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT COUNT(*) FROM store_inventory`); n != 4*len(data.Items) {
+		t.Errorf("%d stock rows, want %d", n, 4*len(data.Items))
+	}
+	if n := count(`SELECT COUNT(*) FROM cashier_stores`); n != 4*len(data.Cashiers) {
+		t.Errorf("%d cashier-store rows, want %d", n, 4*len(data.Cashiers))
+	}
+	db := d.Open(t)
+	info, err := db.Store(ctx, "store-1")
+	if err != nil || info.Name != "Demo Markt Mitte" || info.TimeZone != "Europe/Berlin" {
+		t.Errorf("store-1 after the seed (the migration made it bare): %+v, %v", info, err)
+	}
+	if _, err := d.Admin.Exec(`UPDATE store_inventory SET stock_quantity = 1 WHERE store_id = 'store-2'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Seed(ctx, d.Admin, data); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT COUNT(*) FROM store_inventory WHERE store_id = 'store-2' AND stock_quantity <> 1`); n != 0 {
+		t.Errorf("seeding again changed %d of store-2's stock figures", n)
+	}
+	if c, err := db.SignIn(ctx, "store-2", "t1", data.Cashiers[0].Cashier.Number, data.Cashiers[0].PIN); err != nil || c.ID == 0 {
+		t.Errorf("a demo cashier at store-2: %v", err)
 	}
 }

@@ -31,9 +31,13 @@ func DemoStores() []StoreInfo {
 	}
 }
 
-// Seed loads the demo store (package demo) into the two DemoStores. It is idempotent: items and customers are
-// matched by code and card, cashiers by number; running it again changes
-// nothing already there (stock and points included).
+// Seed loads the demo store (package demo) into the two DemoStores, and
+// into every other store the database already has (a training or test
+// database's own stores): every store stocks every demo item and every
+// demo cashier may sign in at every store. It is idempotent: items and
+// customers are matched by code and card, cashiers by number, stock rows
+// by store and item; running it again changes nothing already there
+// (stock and points included).
 //
 // Stores names more store ids to seed alike (the till's own, when it is
 // not a demo store's): a missing one is added with its id for a name.
@@ -54,6 +58,24 @@ func seed(ctx context.Context, admin *sql.DB, d demo.Store, stores []StoreInfo, 
 		if err := AddStore(ctx, admin, st); err != nil {
 			return SeedReport{}, fmt.Errorf("seed stores: %w", err)
 		}
+	}
+	rows, err := admin.QueryContext(ctx, storeColumns+` ORDER BY store_id`)
+	if err != nil {
+		return SeedReport{}, fmt.Errorf("seed stores: %w", err)
+	}
+	for rows.Next() {
+		st, err := scanStore(rows)
+		if err != nil {
+			rows.Close()
+			return SeedReport{}, fmt.Errorf("seed stores: %w", err)
+		}
+		if !slices.ContainsFunc(stores, func(s StoreInfo) bool { return s.ID == st.ID }) {
+			stores = append(stores, st)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return SeedReport{}, fmt.Errorf("seed stores: %w", err)
 	}
 	for start := 0; start < len(d.Items); start += batch {
 		part := d.Items[start:min(start+batch, len(d.Items))]
