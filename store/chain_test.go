@@ -602,7 +602,7 @@ func TestPendingSalesPerStore(t *testing.T) {
 // item at them and at every store already there, lets every demo cashier
 // sign in at each, and changes nothing when run again.
 func TestSeedTwoStores(t *testing.T) {
-	d := storetest.NewDatabase(t) // store-1 and s1
+	d := storetest.NewDatabase(t) // store-1 and the TestStores
 	ctx := context.Background()
 	data := demo.Data(pos.DefaultScanRules())
 	rep, err := store.Seed(ctx, d.Admin, data, "lab-9")
@@ -613,7 +613,7 @@ func TestSeedTwoStores(t *testing.T) {
 	for _, s := range rep.Stores {
 		ids = append(ids, s.ID)
 	}
-	if fmt.Sprint(ids) != "[store-1 store-2 lab-9 s1]" {
+	if fmt.Sprint(ids) != "[store-1 store-2 lab-9 berlin-1 s1]" {
 		t.Errorf("seeded stores %v", ids)
 	}
 	count := func(q string, args ...any) int {
@@ -623,11 +623,11 @@ func TestSeedTwoStores(t *testing.T) {
 		}
 		return n
 	}
-	if n := count(`SELECT COUNT(*) FROM store_inventory`); n != 4*len(data.Items) {
-		t.Errorf("%d stock rows, want %d", n, 4*len(data.Items))
+	if n := count(`SELECT COUNT(*) FROM store_inventory`); n != 5*len(data.Items) {
+		t.Errorf("%d stock rows, want %d", n, 5*len(data.Items))
 	}
-	if n := count(`SELECT COUNT(*) FROM cashier_stores`); n != 4*len(data.Cashiers) {
-		t.Errorf("%d cashier-store rows, want %d", n, 4*len(data.Cashiers))
+	if n := count(`SELECT COUNT(*) FROM cashier_stores`); n != 5*len(data.Cashiers) {
+		t.Errorf("%d cashier-store rows, want %d", n, 5*len(data.Cashiers))
 	}
 	db := d.Open(t)
 	info, err := db.Store(ctx, "store-1")

@@ -15,9 +15,14 @@ import (
 // Every package's fixtures use these, so a change to the schema is made
 // here once.
 
-// TestStore is the store the tests sell at ("s1"); NewDatabase adds it
-// next to the migration's own store-1.
+// TestStore is the store most tests sell at ("s1").
 const TestStore = "s1"
+
+// TestStores are the stores NewDatabase adds next to the migration's own
+// store-1: the store ids the repository's tests sell at. AddItem stocks
+// and AddCashier admits every store there is, so a test that sells at one
+// of these needs no more; a test of its own stores calls AddStore first.
+func TestStores() []string { return []string{TestStore, "berlin-1"} }
 
 // AddStore adds a store (with no stock and no cashiers).
 func (d *Database) AddStore(tb testing.TB, s store.StoreInfo) {

@@ -48,9 +48,9 @@ type Database struct {
 }
 
 // NewDatabase creates an empty database, migrates it and drops it at the end
-// of the test. It has two stores: store-1, the one the migration makes,
-// and TestStore (s1), where the tests sell; AddItem stocks both and
-// AddCashier lets a cashier sign in at both.
+// of the test. Its stores are store-1, the one the migration makes, and
+// TestStores (s1, where most tests sell); AddItem stocks them all and
+// AddCashier lets a cashier sign in at each.
 func NewDatabase(tb testing.TB) *Database {
 	tb.Helper()
 	d := NewEmptyDatabase(tb)
@@ -59,7 +59,9 @@ func NewDatabase(tb testing.TB) *Database {
 	if _, err := store.Migrate(ctx, d.Admin); err != nil {
 		tb.Fatalf("migrate %s: %v", d.Name, err)
 	}
-	d.AddStore(tb, store.StoreInfo{ID: TestStore, Name: "Test store"})
+	for _, id := range TestStores() {
+		d.AddStore(tb, store.StoreInfo{ID: id, Name: "Test store " + id})
+	}
 	return d
 }
 
