@@ -39,8 +39,8 @@ CREATE TABLE stores (
     address       VARCHAR(1024) NOT NULL DEFAULT '',
     tax_id        VARCHAR(64)   NOT NULL DEFAULT '',
     currency      CHAR(3)       NOT NULL DEFAULT 'EUR',
-    -- IANA name, e.g. Europe/Berlin
-    time_zone     VARCHAR(64)   NOT NULL DEFAULT 'UTC',
+    -- IANA name, e.g. Europe/Berlin; '' is the till's own local time
+    time_zone     VARCHAR(64)   NOT NULL DEFAULT '',
     tax_mode      ENUM('inclusive','exclusive') NOT NULL DEFAULT 'inclusive',
     -- cash rounding step in minor units (5: to 0.05); 0 is none
     cash_rounding INT           NOT NULL DEFAULT 0,

@@ -20,7 +20,7 @@ type StoreInfo struct {
 	Address  string
 	TaxID    string
 	Currency string // ISO code
-	TimeZone string // IANA name
+	TimeZone string // IANA name; "" is the till's own local time
 	TaxMode  string // "inclusive" or "exclusive"
 	// CashRounding is the cash rounding step in minor units (0: none).
 	CashRounding int64
@@ -60,9 +60,6 @@ func (db *DB) Store(ctx context.Context, id string) (StoreInfo, error) {
 func AddStore(ctx context.Context, admin *sql.DB, s StoreInfo) error {
 	if s.Currency == "" {
 		s.Currency = "EUR"
-	}
-	if s.TimeZone == "" {
-		s.TimeZone = "UTC"
 	}
 	if s.TaxMode == "" {
 		s.TaxMode = "inclusive"
