@@ -19,16 +19,15 @@ var (
 )
 
 // Items returns the catalog items changed at or after since, from the
-// reader (falling back to the writer if the reader is down).
+// reader (falling back to the writer if the reader is down), as the
+// store's tills sell them (Config.StoreID).
 func (db *DB) Items(ctx context.Context, since time.Time) ([]pos.Item, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
 	var items []pos.Item
 	err := db.read(ctx, func(q *sql.DB) error {
 		items = items[:0]
-		rows, err := q.QueryContext(ctx, `SELECT item_id, code, item_name, price, tax_rate_bp, weighed,
-				active, updated_at
-			FROM inventory WHERE updated_at >= ? ORDER BY updated_at, item_id`, since.UTC())
+		rows, err := q.QueryContext(ctx, itemsSQL(db.storeID), itemsArgs(db.storeID, since)...)
 		if err != nil {
 			return err
 		}
@@ -44,6 +43,30 @@ func (db *DB) Items(ctx context.Context, since time.Time) ([]pos.Item, error) {
 		return rows.Err()
 	})
 	return items, mapError(err, "load the catalog")
+}
+
+// itemsSQL is the catalogue query: chain-wide without a store; for a
+// store, with its price and active overrides, an item it has no row for
+// being inactive there, and changed when either the item or the store's
+// row changed.
+func itemsSQL(storeID string) string {
+	if storeID == "" {
+		return `SELECT item_id, code, item_name, price, tax_rate_bp, weighed, active, updated_at
+			FROM inventory WHERE updated_at >= ? ORDER BY updated_at, item_id`
+	}
+	return `SELECT i.item_id, i.code, i.item_name, COALESCE(s.price, i.price), i.tax_rate_bp, i.weighed,
+			i.active AND s.item_id IS NOT NULL AND COALESCE(s.active, TRUE),
+			GREATEST(i.updated_at, COALESCE(s.updated_at, i.updated_at)) AS changed
+		FROM inventory i LEFT JOIN store_inventory s ON s.store_id = ? AND s.item_id = i.item_id
+		WHERE i.updated_at >= ? OR s.updated_at >= ?
+		ORDER BY changed, i.item_id`
+}
+
+func itemsArgs(storeID string, since time.Time) []any {
+	if storeID == "" {
+		return []any{since.UTC()}
+	}
+	return []any{storeID, since.UTC(), since.UTC()}
 }
 
 // read runs a read on the reader pool and, if the reader cannot be

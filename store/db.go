@@ -61,6 +61,10 @@ type Config struct {
 	// Now, if set, is the store's clock, read once per transaction (tests
 	// fix it; a till leaves it nil for time.Now).
 	Now func() time.Time
+	// StoreID is the store the till sells at: its catalogue (the store's
+	// prices and active flags) and its pending sales. Empty: the chain's
+	// catalogue and every store's pending sales (tools).
+	StoreID string
 }
 
 // PasswordFunc returns the password for a new connection to addr
@@ -87,6 +91,10 @@ type DB struct {
 	retry       retryPolicy
 	log         *slog.Logger
 	metrics     pos.Metrics // nil: none (SetMetrics)
+	storeID     string      // see Config.StoreID
+	// v3stock: stock statements for migration 00003's schema (a test that
+	// migrates a database the previous version filled; never a till).
+	v3stock bool
 }
 
 // Open connects the pools described by cfg and checks the writer answers.
@@ -124,6 +132,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Now != nil {
 		db.now = cfg.Now
 	}
+	db.storeID = cfg.StoreID
 	pctx, cancel := context.WithTimeout(ctx, db.callTimeout)
 	defer cancel()
 	if err := writer.PingContext(pctx); err != nil {
@@ -141,6 +150,15 @@ func New(writer, reader *sql.DB) *DB {
 	}
 	return &DB{writer: writer, reader: reader, callTimeout: defaultCallTimeout,
 		now: time.Now, retry: defaultRetry, log: slog.New(slog.DiscardHandler)}
+}
+
+// AtStore returns the store for a till of store id, on the same pools
+// (posbench runs tills of many stores on one pair of pools). Close either
+// and both are closed.
+func (db *DB) AtStore(id string) *DB {
+	c := *db
+	c.storeID = id
+	return &c
 }
 
 // Close closes both pools.

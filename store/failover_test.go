@@ -248,7 +248,7 @@ func TestFailoverConnectionReset(t *testing.T) {
 		// stored with this status when the till saw the connection die.
 		committed pos.SaleStatus
 	}{
-		{"reset in the middle of Reserve", "UPDATE inventory", resetBefore, "", "retry the transaction", ""},
+		{"reset in the middle of Reserve", "UPDATE store_inventory", resetBefore, "", "retry the transaction", ""},
 		{"reset between Reserve and Complete", "", toxic{}, "reserve", "retry the transaction", ""},
 		{"reset right after Reserve's COMMIT is sent", "COMMIT", swallowAnswer, "", "resolve by key", pos.SalePending},
 		{"reset right after Complete's COMMIT is sent", "COMMIT", swallowAnswer, "reserve", "resolve by key", pos.SaleCompleted},

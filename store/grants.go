@@ -25,7 +25,13 @@ type grant struct {
 // tillGrants lists the application user's privileges, table by table.
 func tillGrants() []grant {
 	return []grant{
-		{"inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
+		// The catalogue is chain-wide and read-only to a till; stock is
+		// per store (migration 00004).
+		{"inventory", []string{"SELECT"}},
+		{"stores", []string{"SELECT"}},
+		{"store_inventory", []string{"SELECT", "UPDATE (stock_quantity)"}},
+		// A till registers itself and holds its id with a lease.
+		{"tills", []string{"SELECT", "INSERT", "UPDATE (last_seen, version, lease_key, lease_until, lease_host, lease_pid)"}},
 		{"customers", []string{"SELECT", "UPDATE (loyalty_points)"}},
 		{"customer_name_words", []string{"SELECT"}},
 		// Receipts name the cashier; pin_hash and the lockout stay hidden.

@@ -8,64 +8,85 @@ import (
 	"github.com/till-pos/till/pos"
 )
 
-// StockSnapshot reads every item's stock (tests and posbench take one
-// before a run, to check the invariants after it).
-func StockSnapshot(ctx context.Context, q *sql.DB) (map[pos.ItemID]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT item_id, stock_quantity FROM inventory`)
+// StockKey names one stock figure: an item at a store.
+type StockKey struct {
+	Store string
+	Item  pos.ItemID
+}
+
+// Stock is every stock figure of the chain, per (store, item).
+type Stock map[StockKey]int64
+
+// StockSnapshot reads every store's stock of every item (tests and
+// posbench take one before a run, to check the invariants after it).
+func StockSnapshot(ctx context.Context, q *sql.DB) (Stock, error) {
+	rows, err := q.QueryContext(ctx, `SELECT store_id, item_id, stock_quantity FROM store_inventory`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[pos.ItemID]int64{}
+	out := Stock{}
 	for rows.Next() {
-		var id pos.ItemID
+		var k StockKey
 		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
 			return nil, err
 		}
-		out[id] = n
+		out[k] = n
 	}
 	return out, rows.Err()
 }
 
 // CheckInvariants checks the sale protocol's promises on the database
-// (DESIGN §4) and returns every violation found:
+// (DESIGN §4, per store as §8 says) and returns every violation found:
 //   - no stock is negative;
-//   - for every item, initial stock − current stock = units in sales that
-//     were not released (training sales never touch stock);
+//   - for every store and item, initial stock − current stock = units in
+//     that store's sales that were not released (training sales never
+//     touch stock): a sale takes stock from its own store's rows only;
 //   - one sale per idempotency key (also a unique index);
 //   - a completed sale's approved payments add up to its total plus cash
 //     rounding, and its lines add up to its total.
-func CheckInvariants(ctx context.Context, q *sql.DB, initial map[pos.ItemID]int64) ([]string, error) {
+func CheckInvariants(ctx context.Context, q *sql.DB, initial Stock) ([]string, error) {
 	var bad []string
 	current, err := StockSnapshot(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	sold := map[pos.ItemID]int64{}
-	rows, err := q.QueryContext(ctx, `SELECT ti.item_id, SUM(ti.quantity)
+	sold := Stock{}
+	rows, err := q.QueryContext(ctx, `SELECT t.store_id, ti.item_id, SUM(ti.quantity)
 		FROM transaction_items ti JOIN transactions t ON t.transaction_id = ti.transaction_id
 		WHERE t.payment_status IN ('pending','completed') AND NOT t.training
-		GROUP BY ti.item_id`)
+		GROUP BY t.store_id, ti.item_id`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var id pos.ItemID
+		var k StockKey
 		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
+		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		sold[id] = n
+		sold[k] = n
 	}
 	rows.Close()
-	for id, now := range current {
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for k, now := range current {
 		if now < 0 {
-			bad = append(bad, fmt.Sprintf("item %d has negative stock %d", id, now))
+			bad = append(bad, fmt.Sprintf("store %s item %d has negative stock %d", k.Store, k.Item, now))
 		}
-		if start, ok := initial[id]; ok && start-now != sold[id] {
-			bad = append(bad, fmt.Sprintf("item %d: stock went from %d to %d but %d were sold", id, start, now, sold[id]))
+		if start, ok := initial[k]; ok && start-now != sold[k] {
+			bad = append(bad, fmt.Sprintf("store %s item %d: stock went from %d to %d but %d were sold there",
+				k.Store, k.Item, start, now, sold[k]))
+		}
+	}
+	if initial != nil {
+		for k, n := range sold {
+			if _, ok := current[k]; !ok {
+				bad = append(bad, fmt.Sprintf("store %s sold %d of item %d but has no stock row for it", k.Store, n, k.Item))
+			}
 		}
 	}
 	checks := []struct{ what, query string }{

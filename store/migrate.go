@@ -29,6 +29,19 @@ func Migrate(ctx context.Context, admin *sql.DB) ([]string, error) {
 	return applied, nil
 }
 
+// MigrateTo applies the pending migrations up to and including version
+// (tests build a database as an older version left it, then migrate on).
+func MigrateTo(ctx context.Context, admin *sql.DB, version int64) error {
+	p, err := goose.NewProvider(goose.DialectMySQL, admin, migrations.FS)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
 // OpenAdmin opens a single-purpose pool for administrative work (migrate,
 // seed, grants). Multi-statement is off; every statement is sent alone.
 func OpenAdmin(ctx context.Context, dsn string) (*sql.DB, error) {

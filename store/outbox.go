@@ -23,7 +23,8 @@ import (
 
 // PendingReceipts lists the sale keys whose receipts wait for upload, oldest
 // first: only those due now when dueOnly, else all of them. tillID "" means
-// every till; limit ≤ 0 means no limit.
+// every till; a till id is that till of the store's own store
+// (Config.StoreID) when it has one. limit ≤ 0 means no limit.
 func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, limit int) ([]string, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
@@ -38,6 +39,10 @@ func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, 
 	if tillID != "" {
 		query += ` AND o.till_id = ?`
 		args = append(args, tillID)
+		if db.storeID != "" { // every store of a chain may have a till-1
+			query += ` AND t.store_id = ?`
+			args = append(args, db.storeID)
+		}
 	}
 	query += ` ORDER BY o.next_attempt_at, o.outbox_id`
 	if limit > 0 {

@@ -107,8 +107,12 @@ func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 	if sale.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if !sale.Training {
-		if err := takeStock(ctx, tx, sale.Lines); err != nil {
+	if !sale.Training && tx.v3stock {
+		if err := takeStockV3(ctx, tx, sale.Lines); err != nil {
+			return err
+		}
+	} else if !sale.Training {
+		if err := takeStock(ctx, tx, sale.StoreID, sale.Lines); err != nil {
 			return err
 		}
 	}
@@ -116,8 +120,8 @@ func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 }
 
 // stockNeed sums a sale's quantities per item, sorted by item id so every
-// transaction locks inventory rows in the same order (no deadlocks between
-// tills selling the same items).
+// transaction locks its store's stock rows in the same order (no deadlocks
+// between tills selling the same items).
 type stockNeed struct {
 	item pos.ItemID
 	qty  int64
@@ -136,10 +140,13 @@ func needs(lines []pos.Line) []stockNeed {
 	return out
 }
 
-// takeStock decrements stock with one conditional UPDATE. If fewer rows
-// change than the sale has items, one more query finds out which items are
-// short (or unknown, or inactive) and the transaction is rolled back.
-func takeStock(ctx context.Context, tx *txn, lines []pos.Line) error {
+// takeStock decrements the selling store's stock with one conditional
+// UPDATE on its own store_inventory rows (another store's rows are never
+// read or locked). An item sells when it is active chain-wide and not
+// switched off at the store. If fewer rows change than the sale has items,
+// one more query finds out which items are short (or unknown, or inactive,
+// or not stocked at the store) and the transaction is rolled back.
+func takeStock(ctx context.Context, tx *txn, storeID string, lines []pos.Line) error {
 	need := needs(lines)
 	var caseSQL strings.Builder
 	caseArgs := make([]any, 0, 2*len(need))
@@ -152,10 +159,14 @@ func takeStock(ctx context.Context, tx *txn, lines []pos.Line) error {
 	}
 	caseSQL.WriteString(" END")
 	in := placeholders(len(need))
-	args := slices.Concat(caseArgs, ids, caseArgs)
-	res, err := tx.ExecContext(ctx, `UPDATE inventory
+	// A single-table UPDATE, so that ORDER BY holds (a multi-table UPDATE
+	// takes none); the chain's active flag is read through IN.
+	args := slices.Concat(caseArgs, []any{storeID}, ids, ids, caseArgs)
+	res, err := tx.ExecContext(ctx, `UPDATE store_inventory
 		SET stock_quantity = stock_quantity - `+caseSQL.String()+`
-		WHERE item_id IN (`+in+`) AND active AND stock_quantity >= `+caseSQL.String()+`
+		WHERE store_id = ? AND item_id IN (`+in+`) AND COALESCE(active, TRUE)
+		AND item_id IN (SELECT item_id FROM inventory WHERE item_id IN (`+in+`) AND active)
+		AND stock_quantity >= `+caseSQL.String()+`
 		ORDER BY item_id`, args...)
 	if err != nil {
 		return err
@@ -167,28 +178,32 @@ func takeStock(ctx context.Context, tx *txn, lines []pos.Line) error {
 	if changed == int64(len(need)) {
 		return nil
 	}
-	return shortages(ctx, tx, need, ids, in)
+	return shortages(ctx, tx, storeID, need, ids, in)
 }
 
-func shortages(ctx context.Context, tx *txn, need []stockNeed, ids []any, in string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT item_id, item_name, stock_quantity, active
-		FROM inventory WHERE item_id IN (`+in+`)`, ids...)
+func shortages(ctx context.Context, tx *txn, storeID string, need []stockNeed, ids []any, in string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT i.item_id, i.item_name, s.stock_quantity,
+			i.active AND COALESCE(s.active, TRUE)
+		FROM inventory i LEFT JOIN store_inventory s ON s.store_id = ? AND s.item_id = i.item_id
+		WHERE i.item_id IN (`+in+`)`, slices.Concat([]any{storeID}, ids)...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	type state struct {
 		name   string
-		stock  int64
+		stock  sql.NullInt64
 		active bool
 	}
 	found := map[pos.ItemID]state{}
 	for rows.Next() {
 		var id pos.ItemID
 		var st state
-		if err := rows.Scan(&id, &st.name, &st.stock, &st.active); err != nil {
+		var active sql.NullBool
+		if err := rows.Scan(&id, &st.name, &st.stock, &active); err != nil {
 			return err
 		}
+		st.active = active.Bool
 		found[id] = st
 	}
 	if err := rows.Err(); err != nil {
@@ -200,10 +215,12 @@ func shortages(ctx context.Context, tx *txn, need []stockNeed, ids []any, in str
 		switch {
 		case !ok:
 			return pos.Errorf(pos.ENotFound, "item %d is not in the catalog", n.item)
+		case !st.stock.Valid:
+			return pos.Errorf(pos.EInvalid, "%s is not sold at store %s (no stock row there)", st.name, storeID)
 		case !st.active:
 			return pos.Errorf(pos.EInvalid, "%s is no longer for sale (inactive item)", st.name)
-		case st.stock < n.qty:
-			short = append(short, pos.Shortage{ItemID: n.item, Name: st.name, Wanted: n.qty, Available: st.stock})
+		case st.stock.Int64 < n.qty:
+			short = append(short, pos.Shortage{ItemID: n.item, Name: st.name, Wanted: n.qty, Available: st.stock.Int64})
 		}
 	}
 	if len(short) == 0 {
@@ -211,6 +228,41 @@ func shortages(ctx context.Context, tx *txn, need []stockNeed, ids []any, in str
 	}
 	return pos.OutOfStockError(short)
 }
+
+// The stock statements of migration 00003's schema (one stock number per
+// item in inventory), kept only so that a test can record sales exactly as
+// the previous version did and then migrate them (DB.v3stock, set through
+// export_test.go; a till never sets it).
+func takeStockV3(ctx context.Context, tx *txn, lines []pos.Line) error {
+	need := needs(lines)
+	var caseSQL strings.Builder
+	caseArgs := make([]any, 0, 2*len(need))
+	ids := make([]any, 0, len(need))
+	caseSQL.WriteString("CASE item_id")
+	for _, n := range need {
+		caseSQL.WriteString(" WHEN ? THEN ?")
+		caseArgs = append(caseArgs, int64(n.item), n.qty)
+		ids = append(ids, int64(n.item))
+	}
+	caseSQL.WriteString(" END")
+	in := placeholders(len(need))
+	res, err := tx.ExecContext(ctx, `UPDATE inventory
+		SET stock_quantity = stock_quantity - `+caseSQL.String()+`
+		WHERE item_id IN (`+in+`) AND active AND stock_quantity >= `+caseSQL.String()+`
+		ORDER BY item_id`, slices.Concat(caseArgs, ids, caseArgs)...)
+	if err != nil {
+		return err
+	}
+	if changed, err := res.RowsAffected(); err != nil || changed != int64(len(need)) {
+		return errors.Join(err, pos.Errorf(pos.EConflict, "out of stock (00003 schema)"))
+	}
+	return nil
+}
+
+const releaseStockV3 = `UPDATE inventory i
+	JOIN (SELECT item_id, SUM(quantity) AS qty FROM transaction_items
+	      WHERE transaction_id = ? GROUP BY item_id) s ON s.item_id = i.item_id
+	SET i.stock_quantity = i.stock_quantity + s.qty`
 
 func insertLines(ctx context.Context, tx *txn, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
 	if len(totals) != len(lines) {
@@ -278,6 +330,7 @@ type saleHead struct {
 	customerID sql.NullInt64
 	training   bool
 	tillID     string
+	storeID    string
 	committed  pos.Money // approved, pending and unknown payments
 	approved   pos.Money
 	cardsOpen  int // approved card payments (must be refunded before a release)
@@ -292,9 +345,9 @@ type saleHead struct {
 func lockHead(ctx context.Context, tx *txn, key string) (saleHead, error) {
 	var h saleHead
 	err := tx.QueryRowContext(ctx, `SELECT transaction_id, payment_status, total_amount, customer_id,
-			training, till_id
+			training, till_id, store_id
 		FROM transactions WHERE idempotency_key = ? FOR UPDATE`, key).Scan(&h.id, &h.status,
-		money{&h.total}, &h.customerID, &h.training, &h.tillID)
+		money{&h.total}, &h.customerID, &h.training, &h.tillID, &h.storeID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, pos.Errorf(pos.ENotFound, "no sale with key %s", key)
 	}
@@ -454,11 +507,17 @@ func (db *DB) Release(ctx context.Context, key string, status pos.SaleStatus) (p
 		if h.committed > h.approved {
 			return pos.Errorf(pos.EConflict, "a card payment is still in progress")
 		}
-		if !h.training {
-			if _, err := tx.ExecContext(ctx, `UPDATE inventory i
+		if !h.training && tx.v3stock {
+			if _, err := tx.ExecContext(ctx, releaseStockV3, h.id); err != nil {
+				return err
+			}
+		} else if !h.training {
+			// Back to the selling store's rows, the ones Reserve took it from.
+			if _, err := tx.ExecContext(ctx, `UPDATE store_inventory i
 				JOIN (SELECT item_id, SUM(quantity) AS qty FROM transaction_items
 				      WHERE transaction_id = ? GROUP BY item_id) s ON s.item_id = i.item_id
-				SET i.stock_quantity = i.stock_quantity + s.qty`, h.id); err != nil {
+				SET i.stock_quantity = i.stock_quantity + s.qty
+				WHERE i.store_id = ?`, h.id, h.storeID); err != nil {
 				return err
 			}
 		}
@@ -592,14 +651,17 @@ func (db *DB) payment(ctx context.Context, attemptKey string) (pos.Payment, erro
 	return p, mapError(err, "load the payment")
 }
 
-// PendingSales lists a till's sales still pending since before a time.
+// PendingSales lists a till's sales still pending since before a time: the
+// till of the store's own store (Config.StoreID), since every store of a
+// chain may have a till-1.
 func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time) ([]pos.Sale, error) {
 	var sales []pos.Sale
 	err := db.withTx(ctx, func(tx *txn) error {
 		sales = sales[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT idempotency_key FROM transactions
 			WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?
-			ORDER BY transaction_id`, tillID, before.UTC())
+			AND (? = '' OR store_id = ?)
+			ORDER BY transaction_id`, tillID, before.UTC(), db.storeID, db.storeID)
 		if err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ type fixture struct {
 	d        *storetest.Database
 	db       *store.DB
 	items    []pos.Item
-	initial  map[pos.ItemID]int64
+	initial  store.Stock
 	cashier  int64
 	customer pos.Customer
 	gw       *simpay.Gateway
@@ -84,7 +84,8 @@ func (f *fixture) draft(t testing.TB, lines ...[2]int) pos.Sale {
 func (f *fixture) stock(t testing.TB, i int) int64 {
 	t.Helper()
 	var n int64
-	if err := f.d.Admin.QueryRow(`SELECT stock_quantity FROM inventory WHERE item_id = ?`, f.items[i].ID).Scan(&n); err != nil {
+	if err := f.d.Admin.QueryRow(`SELECT stock_quantity FROM store_inventory WHERE store_id = ? AND item_id = ?`,
+		storetest.TestStore, f.items[i].ID).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -49,6 +49,13 @@ func newSignInRig(t testing.TB) *signInRig {
 		}
 		r.id[c.number], _ = res.LastInsertId()
 	}
+	// Every cashier may sign in at every store (s7 too); TestSignInStores
+	// is about the stores.
+	r.d.AddStore(t, store.StoreInfo{ID: "s7"})
+	if _, err := r.d.Admin.Exec(`INSERT INTO cashier_stores (cashier_id, store_id)
+		SELECT cashier_id, store_id FROM cashiers CROSS JOIN stores`); err != nil {
+		t.Fatal(err)
+	}
 	r.db = r.d.Open(t)
 	return r
 }

@@ -77,7 +77,8 @@ var errOutcomeUnknown = errors.New("commit outcome unknown")
 // new transaction and reads the clock again.
 type txn struct {
 	*sql.Tx
-	now time.Time // UTC
+	now     time.Time // UTC
+	v3stock bool      // DB.v3stock
 }
 
 // withTx runs fn in a writer transaction and commits, retrying what
@@ -148,7 +149,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx *txn) error) (commitSent boo
 	if err != nil {
 		return false, err
 	}
-	tx := &txn{Tx: sqlTx, now: db.now().UTC()}
+	tx := &txn{Tx: sqlTx, now: db.now().UTC(), v3stock: db.v3stock}
 	if err := fn(tx); err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && !retryable(err) {
 			return false, errors.Join(err, rbErr)

@@ -94,8 +94,10 @@ func runFlow(ctx context.Context, cfg config, b *benchDB, flow string, progress 
 		}
 	}
 	before := wire.snapshot()
+	waitsBefore, werr := rowLockWaits(ctx, b.admin)
 	lr := drive(ctx, cfg, ft, kill)
 	wired := wire.snapshot().minus(before)
+	waitsAfter, werr2 := rowLockWaits(ctx, b.admin)
 	release()
 	pool.Close()
 
@@ -119,6 +121,9 @@ func runFlow(ctx context.Context, cfg config, b *benchDB, flow string, progress 
 	}
 	fr := resultOf(flow, cfg, lr, wired)
 	fr.Violations = violations
+	if werr == nil && werr2 == nil {
+		fr.RowLockWaits = waitsAfter - waitsBefore
+	}
 	return fr, nil
 }
 
@@ -139,4 +144,15 @@ func warm(ctx context.Context, pool *sql.DB, n int) error {
 		conns = append(conns, c)
 	}
 	return nil
+}
+
+// rowLockWaits is the server's Innodb_row_lock_waits: how many times a
+// statement had to wait for a row lock, since the server started. It
+// counts every database on the server, so it is meaningful on a server
+// the bench has to itself.
+func rowLockWaits(ctx context.Context, admin *sql.DB) (int64, error) {
+	var name string
+	var n int64
+	err := admin.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_row_lock_waits'`).Scan(&name, &n)
+	return n, err
 }

@@ -46,6 +46,7 @@ func main() {
 type config struct {
 	DSN       string // server DSN without a database
 	Tills     int
+	Stores    int // tills are dealt to this many stores, each with its own stock rows
 	Duration  time.Duration
 	Drain     time.Duration
 	Items     int     `json:"items"` // per flow: ours and seed sell from item ranges of their own
@@ -87,6 +88,7 @@ func parseConfig(args []string, stderr io.Writer, getenv func(string) string) (c
 	}
 	fs.StringVar(&c.DSN, "dsn", dsn, "server DSN with no database; posbench creates and drops its own ($POS_BENCH_DSN)")
 	fs.IntVar(&c.Tills, "tills", 16, "simulated tills selling at once")
+	fs.IntVar(&c.Stores, "stores", 1, "stores the tills are dealt to in turn; each store has its own stock rows of every item")
 	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "how long each flow runs")
 	fs.DurationVar(&c.Drain, "drain", 15*time.Second, "after -duration, how long sales in flight may finish before they are cut")
 	fs.IntVar(&c.Items, "items", 500, "items per flow")
@@ -125,6 +127,7 @@ func (c config) validate() error {
 		}
 	}
 	check(c.Tills >= 1 && c.Tills <= 1000, "-tills %d: 1 to 1000", c.Tills)
+	check(c.Stores >= 1 && c.Stores <= c.Tills, "-stores %d: 1 to -tills", c.Stores)
 	check(c.Duration > 0 && c.Duration <= time.Hour, "-duration %s: more than 0, at most 1h", c.Duration)
 	check(c.Drain >= 0 && c.Drain <= 10*time.Minute, "-drain %s: 0 to 10m", c.Drain)
 	check(c.Items >= 1, "-items %d: at least 1", c.Items)

@@ -22,7 +22,8 @@ func oursTills(db *store.DB, cfg config, b *benchDB) flowTills {
 	shop := shopper{cfg: cfg, items: b.items[flowOurs], customers: b.customers}
 	ft := flowTills{connIDs: make([]int64, cfg.Tills)}
 	for i := range cfg.Tills {
-		co := &pos.Checkout{Sales: db, Gateway: gw, Settings: benchSettings(i)}
+		set := benchSettings(i, cfg.Stores)
+		co := &pos.Checkout{Sales: db.AtStore(set.StoreID), Gateway: gw, Settings: set}
 		ft.tills = append(ft.tills, func(ctx context.Context, rng *rand.Rand) served {
 			return sellAll(ctx, shop.basket(rng), func(ctx context.Context, bk basket) attempt {
 				return sellOurs(ctx, co, b.cashier, bk)
@@ -32,10 +33,11 @@ func oursTills(db *store.DB, cfg config, b *benchDB) flowTills {
 	return ft
 }
 
-// benchSettings is till i of the bench store: prices include tax, one
-// loyalty point per 1.00, no cash rounding.
-func benchSettings(i int) pos.Settings {
-	return pos.Settings{StoreID: "bench", TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR(),
+// benchSettings is till i of the bench chain of stores stores: tills are
+// dealt to the stores in turn; prices include tax, one loyalty point per
+// 1.00, no cash rounding.
+func benchSettings(i, stores int) pos.Settings {
+	return pos.Settings{StoreID: benchStore(i % max(stores, 1)), TillID: fmt.Sprintf("till%03d", i+1), Currency: pos.EUR(),
 		TaxMode: pos.TaxInclusive, PointsPer: 100, Scan: pos.DefaultScanRules()}
 }
 
@@ -91,3 +93,6 @@ func oursOutcome(err error) attempt {
 	}
 	return attempt{err: err}
 }
+
+// benchStore is the id of the bench chain's store n (from 0).
+func benchStore(n int) string { return fmt.Sprintf("bench-%02d", n+1) }

@@ -235,8 +235,8 @@ func TestRoundTripsMatchTheServer(t *testing.T) {
 		}
 		return n
 	}
-	co := &pos.Checkout{Sales: store.New(pool, nil), Gateway: &simpay.Gateway{}, Settings: benchSettings(0)}
-	seed := &seedTill{cfg: cfg, settings: benchSettings(0), cashier: b.cashier}
+	co := &pos.Checkout{Sales: store.New(pool, nil), Gateway: &simpay.Gateway{}, Settings: benchSettings(0, 1)}
+	seed := &seedTill{cfg: cfg, settings: benchSettings(0, 1), cashier: b.cashier}
 	shopOurs := shopper{cfg: cfg, items: b.items[flowOurs], customers: b.customers}
 	shopSeed := shopper{cfg: cfg, items: b.items[flowSeed], customers: b.customers}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -372,5 +372,28 @@ func TestBasketsAreDistinctAndSkewed(t *testing.T) {
 				t.Errorf("got hot share %.3f, want %.3f ± %.3f", got, tt.wantHotShare, tt.wantTolerance)
 			}
 		})
+	}
+}
+
+// TestStoresKeepTheirOwnBooks: with -stores, tills are dealt to the stores
+// and each store's stock rows pay for its own sales only (the invariant
+// check is per store), in both selling flows.
+func TestStoresKeepTheirOwnBooks(t *testing.T) {
+	cfg := smallConfig(t)
+	cfg.Stores, cfg.Flows = 2, []string{flowOurs, flowSeed}
+	if got := []string{benchSettings(0, 2).StoreID, benchSettings(1, 2).StoreID, benchSettings(2, 2).StoreID}; fmt.Sprint(got) != "[bench-01 bench-02 bench-01]" {
+		t.Errorf("tills 1-3 in stores %v", got)
+	}
+	rep, err := bench(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Flows {
+		if !f.InvariantsOK || f.Sales == 0 {
+			t.Errorf("%s: %d sales, violations %q", f.Flow, f.Sales, f.Violations)
+		}
+	}
+	if rep.Settings.Stores != 2 {
+		t.Errorf("report says %d stores", rep.Settings.Stores)
 	}
 }

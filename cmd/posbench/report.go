@@ -30,6 +30,7 @@ type report struct {
 // settings is the run's configuration in readable units.
 type settings struct {
 	Tills     int      `json:"tills"`
+	Stores    int      `json:"stores"`
 	Duration  string   `json:"duration"`
 	Drain     string   `json:"drain"`
 	Items     int      `json:"items_per_flow"`
@@ -47,7 +48,7 @@ type settings struct {
 }
 
 func settingsOf(c config) settings {
-	return settings{Tills: c.Tills, Duration: c.Duration.String(), Drain: c.Drain.String(), Items: c.Items,
+	return settings{Tills: c.Tills, Stores: max(c.Stores, 1), Duration: c.Duration.String(), Drain: c.Drain.String(), Items: c.Items,
 		HotItems: c.HotItems, HotShare: c.HotShare, MinLines: c.MinLines, MaxLines: c.MaxLines,
 		Stock: c.Stock, CardShare: c.CardShare, CardTime: c.CardTime.String(), Customers: c.Customers,
 		Loyalty: c.Loyalty, Flows: c.Flows, Seed: c.Seed}
@@ -73,6 +74,10 @@ type flowResult struct {
 	Retries   int64 `json:"retries"`
 	Deadlocks int64 `json:"deadlocks"`  // server error 1213 answers
 	LockWaits int64 `json:"lock_waits"` // server error 1205 answers
+	// RowLockWaits: the server's Innodb_row_lock_waits during the window
+	// (statements that waited for a row lock at all, however briefly;
+	// server-wide).
+	RowLockWaits int64 `json:"row_lock_waits"`
 	// OutOfStock counts rejected attempts; the till then sells the rest.
 	OutOfStock int64 `json:"out_of_stock"`
 	// Failed: customers whose sale ended in an error (retries exhausted).
@@ -152,22 +157,26 @@ func (r report) writeTable(w io.Writer) {
 	if r.Kept {
 		kept = "kept"
 	}
-	fmt.Fprintf(w, "%d tills, %s per flow; baskets of %d-%d lines, %d hot items take %.0f%% of lines, stock %d each;\n",
-		s.Tills, s.Duration, s.MinLines, s.MaxLines, s.HotItems, s.HotShare*100, s.Stock)
+	stores := fmt.Sprintf("%d stores", s.Stores)
+	if s.Stores <= 1 {
+		stores = "1 store"
+	}
+	fmt.Fprintf(w, "%d tills in %s, %s per flow; baskets of %d-%d lines, %d hot items take %.0f%% of lines, stock %d each;\n",
+		s.Tills, stores, s.Duration, s.MinLines, s.MaxLines, s.HotItems, s.HotShare*100, s.Stock)
 	pay := "every sale in cash"
 	if s.CardShare > 0 {
 		pay = fmt.Sprintf("%.0f%% of sales by card taking %s, the rest cash", s.CardShare*100, s.CardTime)
 	}
 	fmt.Fprintf(w, "%s; server %s, database %s (%s)\n\n", pay, r.Server, r.Database, kept)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "flow\tsales\tsales/s\tp50 ms\tp95 ms\tp99 ms\tretries\tdeadlocks\tlock waits\tout of stock\tfailed\tlate\tcut\trt/sale\tinvariants\t")
+	fmt.Fprintln(tw, "flow\tsales\tsales/s\tp50 ms\tp95 ms\tp99 ms\tretries\tdeadlocks\tlock waits\trow lock waits\tout of stock\tfailed\tlate\tcut\trt/sale\tinvariants\t")
 	for _, f := range r.Flows {
 		inv := "ok"
 		if !f.InvariantsOK {
 			inv = fmt.Sprintf("FAILED (%d)", len(f.Violations))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\t\n",
-			f.Flow, f.Sales, f.SalesPerSec, f.P50ms, f.P95ms, f.P99ms, f.Retries, f.Deadlocks, f.LockWaits,
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%s\t\n",
+			f.Flow, f.Sales, f.SalesPerSec, f.P50ms, f.P95ms, f.P99ms, f.Retries, f.Deadlocks, f.LockWaits, f.RowLockWaits,
 			f.OutOfStock, f.Failed, f.Late, f.Cut, f.RoundTripsPerSale, inv)
 	}
 	tw.Flush()

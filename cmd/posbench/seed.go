@@ -16,9 +16,9 @@ import (
 //
 //	BEGIN
 //	for each item, in the order scanned:
-//	    SELECT stock_quantity FROM inventory WHERE item_id = ? FOR UPDATE
+//	    SELECT stock_quantity FROM store_inventory WHERE store_id = ? AND item_id = ? FOR UPDATE
 //	    (short: ROLLBACK)
-//	    UPDATE inventory SET stock_quantity = stock_quantity - ? WHERE item_id = ?
+//	    UPDATE store_inventory SET stock_quantity = stock_quantity - ? WHERE store_id = ? AND item_id = ?
 //	INSERT INTO transactions (… 'pending')
 //	update the customer record (loyalty points)
 //	process the payment                 <- the card, with every lock held
@@ -45,7 +45,7 @@ type seedTill struct {
 func seedTills(ctx context.Context, pool *sql.DB, cfg config, b *benchDB) (flowTills, func(), error) {
 	shop := shopper{cfg: cfg, items: b.items[flowSeed], customers: b.customers}
 	ft, closeAll, err := dedicatedTills(ctx, pool, cfg.Tills, func(i int, conn *sql.Conn) tillFunc {
-		t := &seedTill{conn: conn, cfg: cfg, settings: benchSettings(i), cashier: b.cashier, broken: cfg.breakSeed}
+		t := &seedTill{conn: conn, cfg: cfg, settings: benchSettings(i, cfg.Stores), cashier: b.cashier, broken: cfg.breakSeed}
 		return func(ctx context.Context, rng *rand.Rand) served {
 			return sellAll(ctx, shop.basket(rng), func(ctx context.Context, bk basket) attempt {
 				return t.sell(ctx, rng, bk)
@@ -128,8 +128,8 @@ func (t *seedTill) try(ctx context.Context, b basket, totals pos.Totals, key str
 	defer tx.Rollback() // after a COMMIT it does nothing
 	for i, l := range b.lines {
 		var stock int64
-		if err := tx.QueryRowContext(ctx, `SELECT stock_quantity FROM inventory WHERE item_id = ? FOR UPDATE`,
-			int64(l.ItemID)).Scan(&stock); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT stock_quantity FROM store_inventory
+			WHERE store_id = ? AND item_id = ? FOR UPDATE`, t.settings.StoreID, int64(l.ItemID)).Scan(&stock); err != nil {
 			return 0, false, err
 		}
 		if stock < l.Quantity {
@@ -140,8 +140,8 @@ func (t *seedTill) try(ctx context.Context, b basket, totals pos.Totals, key str
 			take = 2
 		}
 		for range take {
-			if _, err := tx.ExecContext(ctx, `UPDATE inventory SET stock_quantity = stock_quantity - ? WHERE item_id = ?`,
-				l.Quantity, int64(l.ItemID)); err != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE store_inventory SET stock_quantity = stock_quantity - ?
+				WHERE store_id = ? AND item_id = ?`, l.Quantity, t.settings.StoreID, int64(l.ItemID)); err != nil {
 				return 0, false, err
 			}
 		}

@@ -30,7 +30,7 @@ type benchDB struct {
 	// items holds each selling flow's own range of items, hot ones first,
 	// so one flow's sales never touch another's stock.
 	items   map[string][]pos.Item
-	initial map[pos.ItemID]int64
+	initial store.Stock
 }
 
 // createDB makes, migrates and seeds a fresh database.
@@ -119,6 +119,11 @@ func (b *benchDB) seed(ctx context.Context, cfg config) error {
 	if err := queryColumn(ctx, b.admin, &b.customers, `SELECT customer_id FROM customers ORDER BY customer_id`); err != nil {
 		return fmt.Errorf("read customers: %w", err)
 	}
+	for n := range max(cfg.Stores, 1) {
+		if err := store.AddStore(ctx, b.admin, store.StoreInfo{ID: benchStore(n), Name: "Bench " + benchStore(n)}); err != nil {
+			return err
+		}
+	}
 	b.items = map[string][]pos.Item{}
 	for _, flow := range cfg.Flows {
 		if flow == flowLimit {
@@ -148,15 +153,21 @@ func (b *benchDB) seedItems(ctx context.Context, flow string, cfg config) ([]pos
 	const batch = 500
 	for start := 0; start < len(items); start += batch {
 		part := items[start:min(start+batch, len(items))]
-		args := make([]any, 0, 6*len(part))
+		args := make([]any, 0, 5*len(part))
 		for _, it := range part {
-			args = append(args, it.Code, it.Name, decimal(it.Price), it.TaxRate, cfg.Stock, now)
+			args = append(args, it.Code, it.Name, decimal(it.Price), it.TaxRate, now)
 		}
 		if _, err := b.admin.ExecContext(ctx, `INSERT INTO inventory
-			(code, item_name, price, tax_rate_bp, weighed, active, stock_quantity, updated_at)
-			VALUES `+repeatJoin("(?, ?, ?, ?, FALSE, TRUE, ?, ?)", len(part)), args...); err != nil {
+			(code, item_name, price, tax_rate_bp, weighed, active, updated_at)
+			VALUES `+repeatJoin("(?, ?, ?, ?, FALSE, TRUE, ?)", len(part)), args...); err != nil {
 			return nil, fmt.Errorf("seed %s items: %w", flow, err)
 		}
+	}
+	// Every store stocks every item: a row of its own per (store, item).
+	if _, err := b.admin.ExecContext(ctx, `INSERT INTO store_inventory (store_id, item_id, stock_quantity, updated_at)
+		SELECT s.store_id, i.item_id, ?, ? FROM stores s CROSS JOIN inventory i
+		WHERE s.store_id LIKE 'bench-%' AND i.code LIKE ?`, cfg.Stock, now, prefix+"%"); err != nil {
+		return nil, fmt.Errorf("stock %s items: %w", flow, err)
 	}
 	byCode := map[string]pos.ItemID{}
 	rows, err := b.admin.QueryContext(ctx, `SELECT item_id, code FROM inventory WHERE code LIKE ?`, prefix+"%")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"flag"
@@ -75,7 +76,7 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 	}
 	defer admin.Close()
 	data := demo.Data(settings.Scan)
-	rep, err := store.Seed(ctx, admin, data)
+	rep, err := store.Seed(ctx, admin, data, settings.StoreID)
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,11 @@ func runSeed(ctx context.Context, env *environment, args []string) error {
 // printTrainerSheet prints the codes and PINs a trainer needs.
 func printTrainerSheet(env *environment, s pos.Settings, d demo.Store, rep store.SeedReport) {
 	w := env.stdout
-	fmt.Fprintf(w, "demo store: %d items, %d customers, %d cashiers\n\n", rep.Items, rep.Customers, rep.Cashiers)
+	fmt.Fprintf(w, "demo store: %d items, %d customers, %d cashiers\n", rep.Items, rep.Customers, rep.Cashiers)
+	for _, st := range rep.Stores {
+		fmt.Fprintf(w, "  store %s: %s (every item stocked, every cashier may sign in)\n", st.ID, cmp.Or(st.Name, st.ID))
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w, "cashiers (number / PIN):")
 	for _, c := range d.Cashiers {
 		role := ""

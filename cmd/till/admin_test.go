@@ -85,7 +85,8 @@ func TestGrantsPrintIAM(t *testing.T) {
 	}
 	for _, want := range []string{
 		"IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'", "REQUIRE SSL",
-		"GRANT SELECT, UPDATE (stock_quantity) ON `till`.`inventory` TO 'pos_till'@'%'",
+		"GRANT SELECT ON `till`.`inventory` TO 'pos_till'@'%'",
+		"GRANT SELECT, UPDATE (stock_quantity) ON `till`.`store_inventory` TO 'pos_till'@'%'",
 		"GRANT SELECT (cashier_id, number, name, manager) ON `till`.`cashiers` TO 'pos_till'@'%'",
 		"GRANT EXECUTE ON PROCEDURE `till`.`sign_in` TO 'pos_till'@'%'",
 		`"Action": "rds-db:connect"`,
@@ -124,23 +125,35 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 	cfg.User, cfg.Passwd = user, password
 	tillDSN := cfg.FormatDSN()
 	ctx := context.Background()
-	db, err := store.Open(ctx, store.Config{WriterDSN: tillDSN})
+	db, err := store.Open(ctx, store.Config{WriterDSN: tillDSN, StoreID: "store-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-
-	// What the till does: sign in, read the catalog, find a customer, sell
-	// for cash, sell by card, void a reserved sale, audit.
-	settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(), PointsPer: 100, Scan: pos.DefaultScanRules()}
-	cashier, err := db.SignIn(ctx, "s1", "t1", "101", "1111")
+	// Register with a lease, read the store's row, renew, and quit.
+	if info, err := db.Store(ctx, "store-1"); err != nil || info.Name != "Demo Markt Mitte" {
+		t.Fatalf("the store's row: %+v, %v", info, err)
+	}
+	releaseTill, err := holdTill(ctx, db, pos.Settings{StoreID: "store-1", TillID: "t1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SignIn(ctx, "s1", "t1", "101", "0000"); pos.ErrorCode(err) != pos.EInvalid {
+	if err := db.RenewTill(ctx, store.Lease{Store: "store-1", Till: "t1", Key: "nobody's", TTL: time.Minute}); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("renewing a lease not held: %v", err)
+	}
+	defer releaseTill()
+
+	// What the till does: sign in, read the catalog, find a customer, sell
+	// for cash, sell by card, void a reserved sale, audit.
+	settings := pos.Settings{StoreID: "store-1", TillID: "t1", Currency: pos.EUR(), PointsPer: 100, Scan: pos.DefaultScanRules()}
+	cashier, err := db.SignIn(ctx, "store-1", "t1", "101", "1111")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SignIn(ctx, "store-1", "t1", "101", "0000"); pos.ErrorCode(err) != pos.EInvalid {
 		t.Errorf("wrong PIN: got %v, want invalid", err)
 	}
-	if _, err := db.SignIn(ctx, "s1", "t1", "999", "0000"); pos.ErrorCode(err) != pos.EInvalid || !strings.Contains(err.Error(), store.SignInRefused) {
+	if _, err := db.SignIn(ctx, "store-1", "t1", "999", "0000"); pos.ErrorCode(err) != pos.EInvalid || !strings.Contains(err.Error(), store.SignInRefused) {
 		t.Errorf("unknown cashier: got %v, want the same refusal as a wrong PIN", err)
 	}
 	items, err := db.Items(ctx, time.Time{})
@@ -194,7 +207,7 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 	if _, err := co.Release(ctx, carded.Key, pos.SaleVoided); err != nil {
 		t.Fatalf("void after a card payment (refund + release): %v", err)
 	}
-	if err := db.Audit(ctx, pos.AuditEntry{StoreID: "s1", TillID: "t1", CashierID: cashier.ID, Action: "void_sale", SaleKey: carded.Key}); err != nil {
+	if err := db.Audit(ctx, pos.AuditEntry{StoreID: "store-1", TillID: "t1", CashierID: cashier.ID, Action: "void_sale", SaleKey: carded.Key}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -205,6 +218,10 @@ func TestTillUserCanSellAndNothingMore(t *testing.T) {
 		"UPDATE transactions SET payment_status = 'voided' WHERE transaction_id = " + itoa(cash.ID),
 		"UPDATE transactions SET total_amount = 0 WHERE transaction_id = " + itoa(cash.ID),
 		"UPDATE inventory SET price = 0.01",
+		"UPDATE store_inventory SET price = 0.01",
+		"UPDATE stores SET cash_rounding = 0",
+		"INSERT INTO cashier_stores (cashier_id, store_id) VALUES (1, 's1')",
+		"UPDATE tills SET store_id = 'x'",
 		"UPDATE audit_log SET detail = ''",
 		"DROP TABLE transactions",
 		"ALTER TABLE inventory ADD COLUMN x INT",
@@ -257,7 +274,7 @@ func TestReconcileReleasesUnpaidSales(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "s1", TillID: "t9", Currency: pos.EUR()}}
+	co := &pos.Checkout{Sales: db, Settings: pos.Settings{StoreID: "store-1", TillID: "t9", Currency: pos.EUR()}}
 	var item pos.Item
 	for _, it := range items[20:] {
 		if it.Active && !it.Weighed && it.Code[0] != '2' {

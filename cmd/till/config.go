@@ -2,8 +2,10 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"flag"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -141,7 +143,7 @@ func (c *config) storeConfig() (store.Config, error) {
 			"To try the till without a database of your own: till demo (training mode, nothing charged)", errUsage)
 	}
 	return store.Config{WriterDSN: c.dsn, ReaderDSN: c.readerDSN, CallTimeout: 15 * time.Second,
-		CAFile: c.dbCA, IAMRegion: c.dbIAMRegion, Insecure: c.dbInsecure}, nil
+		CAFile: c.dbCA, IAMRegion: c.dbIAMRegion, Insecure: c.dbInsecure, StoreID: c.storeID}, nil
 }
 
 func (c *config) requireAdmin() error {
@@ -149,4 +151,57 @@ func (c *config) requireAdmin() error {
 		return fmt.Errorf("%w: set POS_ADMIN_DSN (or --admin-dsn) to an administrative user's DSN", errUsage)
 	}
 	return nil
+}
+
+// --- The store's row (issue 19) ---------------------------------------------
+//
+// Every till of a store takes the store's settings from its row in the
+// stores table, so receipts and reports agree across tills. The
+// environment (and a flag) still wins, for a lab.
+
+// storeEnv maps the environment variables a store's row stands in for to
+// the row's values.
+func storeEnv(s store.StoreInfo) map[string]string {
+	return map[string]string{
+		"POS_CURRENCY":      s.Currency,
+		"POS_TAX_MODE":      s.TaxMode,
+		"POS_CASH_ROUNDING": strconv.FormatInt(s.CashRounding, 10),
+		"POS_SCAN_PROFILE":  s.ScanProfile,
+		"POS_STORE_NAME":    s.Name,
+		"POS_STORE_ADDRESS": s.Address,
+		"POS_STORE_TAX_ID":  s.TaxID,
+		"POS_TIMEZONE":      s.TimeZone,
+	}
+}
+
+// withStoreRow returns env with the till's store row under its
+// environment: a variable the environment leaves empty reads the row's
+// value. It reads the flags once to find the database and the store.
+func withStoreRow(ctx context.Context, env *environment, args []string) (*environment, error) {
+	fs, cfg := newFlags(&environment{stdout: io.Discard, stderr: io.Discard, getenv: env.getenv}, "")
+	if err := fs.Parse(args); err != nil {
+		return env, nil // the real parse reports it
+	}
+	sc, err := cfg.storeConfig()
+	if err != nil {
+		return env, nil // so does the real configuration
+	}
+	db, err := store.Open(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("open the database: %w", err)
+	}
+	defer db.Close()
+	row, err := db.Store(ctx, cfg.storeID)
+	if err != nil {
+		return nil, err
+	}
+	fromRow := storeEnv(row)
+	out := *env
+	out.getenv = func(name string) string {
+		if v := env.getenv(name); v != "" {
+			return v
+		}
+		return fromRow[name]
+	}
+	return &out, nil
 }

@@ -60,7 +60,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stderr, "till demo: preparing the training database %s…\n", trainingDatabase)
 	data := demo.Data(settings.Scan)
-	rep, err := prepareTraining(ctx, dsn, data)
+	rep, err := prepareTraining(ctx, dsn, data, settings.StoreID)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	err = openScreen(ctx, env, screenSetup{settings: settings, hint: demoHint(settings, data), maxQuantity: maxQty,
-		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second}})
+		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second, StoreID: settings.StoreID}})
 	fmt.Fprintf(env.stdout, "till demo: training over. Codes and PINs for next time: %s\n", sheet)
 	return err
 }
@@ -148,7 +148,7 @@ func answers(ctx context.Context, dsn string) bool {
 
 // prepareTraining creates, migrates and seeds the training database. All
 // three are idempotent: a second demo keeps the first one's sales.
-func prepareTraining(ctx context.Context, dsn string, data demo.Store) (store.SeedReport, error) {
+func prepareTraining(ctx context.Context, dsn string, data demo.Store, storeID string) (store.SeedReport, error) {
 	if err := store.EnsureDatabase(ctx, dsn, "", false); err != nil {
 		return store.SeedReport{}, err
 	}
@@ -160,7 +160,7 @@ func prepareTraining(ctx context.Context, dsn string, data demo.Store) (store.Se
 	if _, err := store.Migrate(ctx, admin); err != nil {
 		return store.SeedReport{}, fmt.Errorf("migrate the training database: %w", err)
 	}
-	rep, err := store.Seed(ctx, admin, data)
+	rep, err := store.Seed(ctx, admin, data, storeID)
 	if err != nil {
 		return rep, fmt.Errorf("seed the training database: %w", err)
 	}

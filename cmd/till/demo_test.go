@@ -77,7 +77,7 @@ func TestDemoPrivateServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := prepareTraining(ctx, dsn, demo.Data(pos.DefaultScanRules()))
+	rep, err := prepareTraining(ctx, dsn, demo.Data(pos.DefaultScanRules()), "store-1")
 	if err != nil {
 		t.Fatalf("prepare the training database: %v", err)
 	}

@@ -8,6 +8,7 @@
 //	till reconcile    resolve this till's sales left pending
 //	till receipts     upload pending receipts, reprint one
 //	till version      the version and commit
+//	till stores       list the stores and their tills (POS_ADMIN_DSN)
 //
 // Configuration is read here, once, from flags and the environment (flags
 // win), and passed down as values. `till help` says more.
@@ -59,6 +60,7 @@ func commands() []command {
 		{"seed", "load the demo store: items, customers, cashiers (POS_ADMIN_DSN)", runSeed},
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
 		{"reconcile", "resolve this till's sales left pending", runReconcile},
+		{"stores", "list the stores and their tills, with last-seen times (POS_ADMIN_DSN)", runStores},
 		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
 		{"events", "schema: the sale events' JSON Schema · drain: send pending events to SQS · prune", runEvents},
 		{"monitoring", "template: the CloudFormation alarms on the till's metrics", runMonitoring},

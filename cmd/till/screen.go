@@ -17,6 +17,10 @@ import (
 
 // runScreen is `till` with no subcommand: the cashier screen on POS_DSN.
 func runScreen(ctx context.Context, env *environment, args []string) error {
+	env, err := withStoreRow(ctx, env, args) // the store's settings from its row (config.go)
+	if err != nil {
+		return err
+	}
 	fs, cfg := newFlags(env, "")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -57,6 +61,11 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return fmt.Errorf("open the database: %w", err)
 	}
 	defer db.Close()
+	releaseTill, err := holdTill(ctx, db, s.settings) // one running till per id (chain.go)
+	if err != nil {
+		return err
+	}
+	defer releaseTill()
 	tel, err := startTelemetry(ctx, env, db, s.settings) // sale events and metrics (events.go)
 	if err != nil {
 		return err

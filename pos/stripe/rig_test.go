@@ -24,7 +24,7 @@ type rig struct {
 	db      *store.DB
 	admin   *sql.DB
 	items   []pos.Item
-	initial map[pos.ItemID]int64
+	initial store.Stock
 	logs    *syncBuffer
 	cashier int64
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store"
 )
 
 // The fixture builder: rows a test needs in its database, inserted as the
@@ -14,30 +15,87 @@ import (
 // Every package's fixtures use these, so a change to the schema is made
 // here once.
 
-// AddItem inserts a catalogue item with its starting stock (pieces, or
-// grams when weighed). Its Code, Name, Price, TaxRate, Weighed and Active
-// are stored, updated_at is the server's time.
+// TestStore is the store most tests sell at ("s1").
+const TestStore = "s1"
+
+// TestStores are the stores NewDatabase adds next to the migration's own
+// store-1: the store ids the repository's tests sell at. AddItem stocks
+// and AddCashier admits every store there is, so a test that sells at one
+// of these needs no more; a test of its own stores calls AddStore first.
+func TestStores() []string { return []string{TestStore, "berlin-1"} }
+
+// AddStore adds a store (with no stock and no cashiers).
+func (d *Database) AddStore(tb testing.TB, s store.StoreInfo) {
+	tb.Helper()
+	if err := store.AddStore(context.Background(), d.Admin, s); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// AddItem inserts a catalogue item and gives every store in the database
+// the starting stock (pieces, or grams when weighed). Its Code, Name,
+// Price, TaxRate, Weighed and Active are stored, updated_at is the
+// server's time.
 func (d *Database) AddItem(tb testing.TB, it pos.Item, stock int64) pos.Item {
 	tb.Helper()
-	res, err := d.Admin.ExecContext(context.Background(), `INSERT INTO inventory (code, item_name, price,
-			tax_rate_bp, weighed, active, stock_quantity, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, NOW(6))`,
-		it.Code, it.Name, decimal(it.Price), it.TaxRate, it.Weighed, it.Active, stock)
+	ctx := context.Background()
+	res, err := d.Admin.ExecContext(ctx, `INSERT INTO inventory (code, item_name, price,
+			tax_rate_bp, weighed, active, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, NOW(6))`,
+		it.Code, it.Name, decimal(it.Price), it.TaxRate, it.Weighed, it.Active)
 	it.ID = pos.ItemID(insertID(tb, "item "+it.Code, res, err))
+	if _, err := d.Admin.ExecContext(ctx, `INSERT INTO store_inventory (store_id, item_id, stock_quantity, updated_at)
+		SELECT store_id, ?, ?, NOW(6) FROM stores`, int64(it.ID), stock); err != nil {
+		tb.Fatalf("stock item %s: %v", it.Code, err)
+	}
 	return it
 }
 
+// SetStock sets an item's stock at a store (adding the store's row), with
+// the store's own price (0: the chain's) and active flag (nil: the chain's).
+func (d *Database) SetStock(tb testing.TB, storeID string, item pos.ItemID, stock int64, price pos.Money, active *bool) {
+	tb.Helper()
+	var p, a any
+	if price != 0 {
+		p = decimal(price)
+	}
+	if active != nil {
+		a = *active
+	}
+	if _, err := d.Admin.ExecContext(context.Background(), `INSERT INTO store_inventory
+			(store_id, item_id, stock_quantity, price, active, updated_at) VALUES (?, ?, ?, ?, ?, NOW(6))
+		ON DUPLICATE KEY UPDATE stock_quantity = ?, price = ?, active = ?, updated_at = NOW(6)`,
+		storeID, int64(item), stock, p, a, stock, p, a); err != nil {
+		tb.Fatalf("stock item %d at %s: %v", item, storeID, err)
+	}
+}
+
 // AddCashier inserts a cashier who signs in with pin (stored hashed, as
-// the till does).
-func (d *Database) AddCashier(tb testing.TB, c pos.Cashier, pin string) pos.Cashier {
+// the till does) at every store in the database, or only at the stores
+// given.
+func (d *Database) AddCashier(tb testing.TB, c pos.Cashier, pin string, stores ...string) pos.Cashier {
 	tb.Helper()
 	hash, err := pos.HashPIN(pin)
 	if err != nil {
 		tb.Fatalf("cashier %s: %v", c.Number, err)
 	}
-	res, err := d.Admin.ExecContext(context.Background(), `INSERT INTO cashiers (number, name, pin_hash, manager)
+	ctx := context.Background()
+	res, err := d.Admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash, manager)
 		VALUES (?, ?, ?, ?)`, c.Number, c.Name, hash, c.Manager)
 	c.ID = insertID(tb, "cashier "+c.Number, res, err)
+	if len(stores) == 0 {
+		_, err = d.Admin.ExecContext(ctx, `INSERT INTO cashier_stores (cashier_id, store_id)
+			SELECT ?, store_id FROM stores`, c.ID)
+	}
+	for _, s := range stores {
+		if err != nil {
+			break
+		}
+		_, err = d.Admin.ExecContext(ctx, `INSERT INTO cashier_stores (cashier_id, store_id) VALUES (?, ?)`, c.ID, s)
+	}
+	if err != nil {
+		tb.Fatalf("cashier %s's stores: %v", c.Number, err)
+	}
 	return c
 }
 

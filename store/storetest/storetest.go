@@ -48,7 +48,9 @@ type Database struct {
 }
 
 // NewDatabase creates an empty database, migrates it and drops it at the end
-// of the test.
+// of the test. Its stores are store-1, the one the migration makes, and
+// TestStores (s1, where most tests sell); AddItem stocks them all and
+// AddCashier lets a cashier sign in at each.
 func NewDatabase(tb testing.TB) *Database {
 	tb.Helper()
 	d := NewEmptyDatabase(tb)
@@ -56,6 +58,9 @@ func NewDatabase(tb testing.TB) *Database {
 	defer cancel()
 	if _, err := store.Migrate(ctx, d.Admin); err != nil {
 		tb.Fatalf("migrate %s: %v", d.Name, err)
+	}
+	for _, id := range TestStores() {
+		d.AddStore(tb, store.StoreInfo{ID: id, Name: "Test store " + id})
 	}
 	return d
 }
