@@ -28,6 +28,7 @@ type config struct {
 	loyaltyPfx string
 	scanProf   string // pos.ScanProfile name; "" follows the currency
 	maxQty     string // the largest quantity the screen takes without asking
+	cashOver   string // how much typed cash may exceed what is due; "" the largest note
 	// How the till reaches Aurora in production (store.Config).
 	dbCA        string
 	dbIAMRegion string
@@ -76,6 +77,7 @@ func (c *config) bindSettings(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.loyaltyPfx, "loyalty-prefix", "POS_LOYALTY_PREFIX", "980", "digits that start a loyalty card")
 	str(&c.scanProf, "scan-profile", "POS_SCAN_PROFILE", "", "scale label layouts: "+
 		strings.Join(pos.ScanProfileNames(), ", ")+"; empty follows the currency (EUR DE, GBP UK, SEK SE, NOK NO, USD US)")
+	str(&c.cashOver, "cash-over-limit", "POS_CASH_OVER_LIMIT", "", "most that typed cash may exceed what is due, e.g. 500; empty: the currency's largest banknote")
 	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
 }
 
@@ -102,6 +104,12 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 	if err != nil || points < 0 {
 		return pos.Settings{}, fmt.Errorf("points per %q: a number of minor units", c.pointsPer)
 	}
+	var cashOver pos.Money
+	if c.cashOver != "" {
+		if cashOver, err = cur.Parse(c.cashOver); err != nil || cashOver <= 0 {
+			return pos.Settings{}, fmt.Errorf("cash over limit %q: a positive amount, e.g. 500", c.cashOver)
+		}
+	}
 	profile := cmp.Or(c.scanProf, pos.ScanProfileForCurrency(cur.Code))
 	rules, err := pos.ScanProfile(profile)
 	if err != nil {
@@ -112,7 +120,8 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 		return pos.Settings{}, err
 	}
 	return pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
-		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules}, nil
+		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules,
+		CashOverLimit: cashOver}, nil
 }
 
 // quantityLimit is the largest quantity the screen takes without asking.

@@ -1,46 +1,50 @@
 package main
 
 import (
-	"errors"
-	"flag"
-	"io"
 	"testing"
+
+	"github.com/till-pos/till/pos"
 )
 
-func TestQuantityLimit(t *testing.T) {
+// The typed-cash bound and the scan profile come from the environment, or
+// follow the currency when unset; bad values are refused with a message.
+func TestSettingsFromTheEnvironment(t *testing.T) {
 	tests := []struct {
-		env, flag string
-		want      int64
-		wantErr   bool
+		name        string
+		env         map[string]string
+		wantErr     bool
+		wantOver    pos.Money
+		wantProfile string // a variable-measure code the profile reads as a price
 	}{
-		{"", "", 50, false},
-		{"12", "", 12, false},
-		{"12", "200", 200, false}, // a flag wins over the environment
-		{"0", "", 0, true},
-		{"-3", "", 0, true},
-		{"10000", "", 0, true},
-		{"lots", "", 0, true},
+		{"defaults", nil, false, 0, ""},
+		{"cash over limit", map[string]string{"POS_CASH_OVER_LIMIT": "200"}, false, 20000, ""},
+		{"cash over limit with cents", map[string]string{"POS_CASH_OVER_LIMIT": "50.50"}, false, 5050, ""},
+		{"cash over limit not an amount", map[string]string{"POS_CASH_OVER_LIMIT": "lots"}, true, 0, ""},
+		{"cash over limit zero", map[string]string{"POS_CASH_OVER_LIMIT": "0"}, true, 0, ""},
+		{"UK profile by currency", map[string]string{"POS_CURRENCY": "GBP"}, false, 0, "2011122912346"},
+		{"UK profile named", map[string]string{"POS_SCAN_PROFILE": "uk"}, false, 0, "2011122912346"},
+		{"unknown profile", map[string]string{"POS_SCAN_PROFILE": "XX"}, true, 0, ""},
 	}
 	for _, tt := range tests {
-		fs := flag.NewFlagSet("till", flag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		var c config
-		c.bind(fs, func(k string) string {
-			if k == "POS_MAX_QUANTITY" {
-				return tt.env
+		t.Run(tt.name, func(t *testing.T) {
+			env := &environment{getenv: func(k string) string { return tt.env[k] }}
+			_, cfg := newFlags(env, "")
+			set, err := cfg.settings(false)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("settings: got %v, want error %v", err, tt.wantErr)
 			}
-			return ""
+			if err != nil {
+				return
+			}
+			if set.CashOverLimit != tt.wantOver {
+				t.Errorf("cash over limit: got %d, want %d", set.CashOverLimit, tt.wantOver)
+			}
+			if tt.wantProfile != "" {
+				sc, err := set.Scan.Parse(tt.wantProfile)
+				if err != nil || sc.Measure != pos.MeasurePrice || sc.Value != 1234 {
+					t.Errorf("Parse(%s): got %+v, %v; want a price of 1234", tt.wantProfile, sc, err)
+				}
+			}
 		})
-		var args []string
-		if tt.flag != "" {
-			args = []string{"--max-quantity", tt.flag}
-		}
-		if err := fs.Parse(args); err != nil {
-			t.Fatal(err)
-		}
-		got, err := c.quantityLimit()
-		if (err != nil) != tt.wantErr || got != tt.want || err != nil && !errors.Is(err, errUsage) {
-			t.Errorf("env %q flag %q: got %d, %v; want %d, error %v (a usage error)", tt.env, tt.flag, got, err, tt.want, tt.wantErr)
-		}
 	}
 }

@@ -151,9 +151,12 @@ func seedFlow(t *testing.T, d *storetest.Database) (a, b flowItem) {
 	if _, err := store.Seed(ctx, d.Admin, demo.Data(rules)); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	rows, err := d.Admin.QueryContext(ctx, `SELECT item_id, code, item_name, price, stock_quantity FROM inventory
-		WHERE active AND NOT weighed AND LENGTH(code) = 13 AND stock_quantity >= 5 AND price >= 2
-		ORDER BY item_id`)
+	// The till sells at store-1 (its default POS_STORE_ID): its stock rows.
+	rows, err := d.Admin.QueryContext(ctx, `SELECT i.item_id, i.code, i.item_name, COALESCE(s.price, i.price), s.stock_quantity
+		FROM inventory i JOIN store_inventory s ON s.item_id = i.item_id AND s.store_id = 'store-1'
+		WHERE COALESCE(s.active, i.active) AND NOT i.weighed AND LENGTH(i.code) = 13 AND s.stock_quantity >= 5
+			AND COALESCE(s.price, i.price) >= 2
+		ORDER BY i.item_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +218,7 @@ func (f *flowTill) sales() []flowSale {
 func (f *flowTill) stock(it flowItem) int64 {
 	f.t.Helper()
 	var n int64
-	if err := f.d.Admin.QueryRowContext(f.ctx, "SELECT stock_quantity FROM inventory WHERE item_id = ?", it.id).Scan(&n); err != nil {
+	if err := f.d.Admin.QueryRowContext(f.ctx, "SELECT stock_quantity FROM store_inventory WHERE store_id = 'store-1' AND item_id = ?", it.id).Scan(&n); err != nil {
 		f.t.Fatal(err)
 	}
 	return n
