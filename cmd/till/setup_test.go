@@ -21,7 +21,7 @@ func TestEnsurePackages(t *testing.T) {
 	if err != nil {
 		t.Skip("no bash") // the script is bash; a machine without it cannot run make test either
 	}
-	const everything = "mariadb-server gcc libc6-dev tmux poppler-utils"
+	const everything = "mariadb-server gcc libc6-dev tmux poppler-utils zbar-tools"
 	tests := []struct {
 		name       string
 		mode       string
@@ -37,13 +37,13 @@ func TestEnsurePackages(t *testing.T) {
 	}{
 		{name: "fresh Debian as root: gcc and the C headers too", mode: "all", uid: "0",
 			wantApt: "update -qq\ninstall -y --no-install-recommends " + everything + " -qq\n"},
-		{name: "all there", mode: "all", uid: "0", have: []string{"mariadbd", "gcc", "tmux", "pdftotext"}, headers: true},
-		{name: "only gcc missing", mode: "all", uid: "0", have: []string{"mariadbd", "tmux", "pdftotext"}, headers: true,
+		{name: "all there", mode: "all", uid: "0", have: []string{"mariadbd", "gcc", "tmux", "pdftotext", "zbarimg"}, headers: true},
+		{name: "only gcc missing", mode: "all", uid: "0", have: []string{"mariadbd", "tmux", "pdftotext", "zbarimg"}, headers: true,
 			wantApt: "update -qq\ninstall -y --no-install-recommends gcc -qq\n"},
-		{name: "CC names another compiler", mode: "all", uid: "0", have: []string{"mariadbd", "clang", "tmux", "pdftotext"},
+		{name: "CC names another compiler", mode: "all", uid: "0", have: []string{"mariadbd", "clang", "tmux", "pdftotext", "zbarimg"},
 			headers: true, env: map[string]string{"CC": "clang"}},
 		{name: "tests on a given server need no server package", mode: "all", uid: "0",
-			have: []string{"gcc", "tmux", "pdftotext"}, headers: true, env: map[string]string{"POS_TEST_DSN": "root@tcp(db:3306)/"}},
+			have: []string{"gcc", "tmux", "pdftotext", "zbarimg"}, headers: true, env: map[string]string{"POS_TEST_DSN": "root@tcp(db:3306)/"}},
 		{name: "demo: only the server", mode: "mariadb", uid: "0",
 			wantApt: "update -qq\ninstall -y --no-install-recommends mariadb-server -qq\n"},
 		{name: "demo on a configured server installs nothing", mode: "mariadb", uid: "1000",
@@ -51,9 +51,12 @@ func TestEnsurePackages(t *testing.T) {
 		{name: "user with sudo", mode: "all", uid: "1000", sudo: "ok",
 			wantSudo: "-n true\napt-get update -qq\napt-get install -y --no-install-recommends " + everything + " -qq\n",
 			wantApt:  "update -qq\ninstall -y --no-install-recommends " + everything + " -qq\n"},
-		{name: "user whose sudo wants a password: no prompt, the command to ask for", mode: "all", uid: "1000", sudo: "password",
-			wantCode: 1, wantSudo: "-n true\n",
+		{name: "user whose sudo wants a password, under CI: no prompt, the command to ask for", mode: "all", uid: "1000", sudo: "password",
+			env: map[string]string{"CI": "true"}, wantCode: 1, wantSudo: "-n true\n",
 			wantStderr: []string{"ask an administrator", "sudo apt-get install -y --no-install-recommends " + everything, "POS_TEST_DSN="}},
+		{name: "user without sudo, tests on a developer's machine: the advice, then on without them", mode: "all", uid: "1000",
+			wantStderr: []string{"ask an administrator", "sudo apt-get install -y --no-install-recommends " + everything,
+				"going on without them"}},
 		{name: "user without sudo, demo", mode: "mariadb", uid: "1000", wantCode: 1,
 			wantStderr: []string{"ask an administrator", "sudo apt-get install -y --no-install-recommends mariadb-server",
 				"POS_ADMIN_DSN='user:password@tcp(host:3306)/' make demo"}},
