@@ -31,8 +31,8 @@ var saleEventTypes = map[pos.SaleStatus]pos.EventType{
 // row the transaction already holds.
 func enqueueEvent(ctx context.Context, tx *txn, saleID int64, key string, status pos.SaleStatus) error {
 	t, ok := saleEventTypes[status]
-	if !ok {
-		return nil
+	if !ok || tx.v3stock {
+		return nil // (v3stock: a test filling a database as the version before the outbox did)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO event_outbox
 		(event_id, event_type, transaction_id, store_id, till_id, next_attempt_at, created_at)
