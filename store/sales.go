@@ -140,6 +140,22 @@ func needs(lines []pos.Line) []stockNeed {
 	return out
 }
 
+// quantityCase writes "CASE item_id WHEN ? THEN ? … END", the quantity each
+// item of a sale needs, with its arguments, and the items' ids in order.
+func quantityCase(need []stockNeed) (sql string, caseArgs, ids []any) {
+	var b strings.Builder
+	caseArgs = make([]any, 0, 2*len(need))
+	ids = make([]any, 0, len(need))
+	b.WriteString("CASE item_id")
+	for _, n := range need {
+		b.WriteString(" WHEN ? THEN ?")
+		caseArgs = append(caseArgs, int64(n.item), n.qty)
+		ids = append(ids, int64(n.item))
+	}
+	b.WriteString(" END")
+	return b.String(), caseArgs, ids
+}
+
 // takeStock decrements the selling store's stock with one conditional
 // UPDATE on its own store_inventory rows (another store's rows are never
 // read or locked). An item sells when it is active chain-wide and not
@@ -148,25 +164,16 @@ func needs(lines []pos.Line) []stockNeed {
 // or not stocked at the store) and the transaction is rolled back.
 func takeStock(ctx context.Context, tx *txn, storeID string, lines []pos.Line) error {
 	need := needs(lines)
-	var caseSQL strings.Builder
-	caseArgs := make([]any, 0, 2*len(need))
-	ids := make([]any, 0, len(need))
-	caseSQL.WriteString("CASE item_id")
-	for _, n := range need {
-		caseSQL.WriteString(" WHEN ? THEN ?")
-		caseArgs = append(caseArgs, int64(n.item), n.qty)
-		ids = append(ids, int64(n.item))
-	}
-	caseSQL.WriteString(" END")
+	caseSQL, caseArgs, ids := quantityCase(need)
 	in := placeholders(len(need))
 	// A single-table UPDATE, so that ORDER BY holds (a multi-table UPDATE
 	// takes none); the chain's active flag is read through IN.
 	args := slices.Concat(caseArgs, []any{storeID}, ids, ids, caseArgs)
 	res, err := tx.ExecContext(ctx, `UPDATE store_inventory
-		SET stock_quantity = stock_quantity - `+caseSQL.String()+`
+		SET stock_quantity = stock_quantity - `+caseSQL+`
 		WHERE store_id = ? AND item_id IN (`+in+`) AND COALESCE(active, TRUE)
 		AND item_id IN (SELECT item_id FROM inventory WHERE item_id IN (`+in+`) AND active)
-		AND stock_quantity >= `+caseSQL.String()+`
+		AND stock_quantity >= `+caseSQL+`
 		ORDER BY item_id`, args...)
 	if err != nil {
 		return err
@@ -235,20 +242,11 @@ func shortages(ctx context.Context, tx *txn, storeID string, need []stockNeed, i
 // export_test.go; a till never sets it).
 func takeStockV3(ctx context.Context, tx *txn, lines []pos.Line) error {
 	need := needs(lines)
-	var caseSQL strings.Builder
-	caseArgs := make([]any, 0, 2*len(need))
-	ids := make([]any, 0, len(need))
-	caseSQL.WriteString("CASE item_id")
-	for _, n := range need {
-		caseSQL.WriteString(" WHEN ? THEN ?")
-		caseArgs = append(caseArgs, int64(n.item), n.qty)
-		ids = append(ids, int64(n.item))
-	}
-	caseSQL.WriteString(" END")
+	caseSQL, caseArgs, ids := quantityCase(need)
 	in := placeholders(len(need))
 	res, err := tx.ExecContext(ctx, `UPDATE inventory
-		SET stock_quantity = stock_quantity - `+caseSQL.String()+`
-		WHERE item_id IN (`+in+`) AND active AND stock_quantity >= `+caseSQL.String()+`
+		SET stock_quantity = stock_quantity - `+caseSQL+`
+		WHERE item_id IN (`+in+`) AND active AND stock_quantity >= `+caseSQL+`
 		ORDER BY item_id`, slices.Concat(caseArgs, ids, caseArgs)...)
 	if err != nil {
 		return err
