@@ -152,6 +152,7 @@ func Render(r Receipt) ([]byte, error) {
 			h += rw.height()
 		}
 		pdf.AddPageFormat("P", gofpdf.SizeType{Wd: paperWidth, Ht: h})
+		l.codeBand = [2]float64{}
 		y := margin
 		for _, rw := range page {
 			l.draw(rw, y, s.Key)
@@ -186,6 +187,10 @@ func paginate(rows []row) [][]row {
 type layout struct {
 	pdf *gofpdf.Fpdf
 	cp  func(string) string // UTF-8 to the core fonts' cp1252 (has € and £)
+	// codeBand is the barcode's band on the page being drawn (top, bottom;
+	// 0, 0 when it has none): the training watermark leaves it clear, or a
+	// 203 dpi printer's barcode would not scan.
+	codeBand [2]float64
 	out []row
 }
 
@@ -240,6 +245,7 @@ func (l *layout) draw(r row, y float64, saleKey string) {
 		return
 	case rowBarcode:
 		l.barcode(saleKey, y)
+		l.codeBand = [2]float64{y, y + r.height()}
 		return
 	case rowBanner:
 		pdf.SetFont("Helvetica", "B", bodyPt+1)
@@ -334,11 +340,20 @@ func (l *layout) watermark(h float64) {
 	pdf.SetTextColor(170, 170, 170)
 	msg := l.cp(trainingMsg)
 	w := pdf.GetStringWidth(msg)
-	for cy := 30.0; cy < h; cy += 60 {
-		pdf.TransformBegin()
-		pdf.TransformRotate(35, paperWidth/2, cy)
-		pdf.Text(paperWidth/2-w/2, cy, msg)
-		pdf.TransformEnd()
+	// Above and below the barcode's band (the whole page when it has none).
+	areas := [][2]float64{{0, h}}
+	if b := l.codeBand; b[1] > b[0] {
+		areas = [][2]float64{{0, b[0]}, {b[1], h}}
+	}
+	for _, a := range areas {
+		pdf.ClipRect(0, a[0], paperWidth, a[1]-a[0], false)
+		for cy := 30.0; cy < h; cy += 60 {
+			pdf.TransformBegin()
+			pdf.TransformRotate(35, paperWidth/2, cy)
+			pdf.Text(paperWidth/2-w/2, cy, msg)
+			pdf.TransformEnd()
+		}
+		pdf.ClipEnd()
 	}
 	pdf.SetTextColor(0, 0, 0)
 }
