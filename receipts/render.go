@@ -191,7 +191,7 @@ type layout struct {
 	// 0, 0 when it has none): the training watermark leaves it clear, or a
 	// 203 dpi printer's barcode would not scan.
 	codeBand [2]float64
-	out []row
+	out      []row
 }
 
 // add adds a row, wrapping long text to the paper.
