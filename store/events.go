@@ -70,7 +70,12 @@ func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duratio
 	args = append(args, now)
 	query += ` ORDER BY next_attempt_at, outbox_id LIMIT ?`
 	args = append(args, limit)
-	if _, err := db.writer.ExecContext(ctx, query, args...); err != nil {
+	// Two publishers' claims can deadlock (each UPDATE … ORDER BY … LIMIT
+	// locks rows as it scans): retried as a transaction, like a sale.
+	if err := db.withTx(ctx, func(tx *txn) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	}); err != nil {
 		return nil, mapError(err, "claim events to send")
 	}
 	rows, err := db.writer.QueryContext(ctx, `SELECT o.event_id, o.event_type, o.store_id, o.attempts,
@@ -123,8 +128,11 @@ func (db *DB) EventsSent(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	_, err := db.writer.ExecContext(ctx, `UPDATE event_outbox SET status = 'sent', sent_at = ?,
+	err := db.withTx(ctx, func(tx *txn) error { // retried on a deadlock with another publisher's claim
+		_, err := tx.ExecContext(ctx, `UPDATE event_outbox SET status = 'sent', sent_at = ?,
 			last_error = '', lease_token = '' WHERE status = 'pending' AND event_id IN (`+placeholders(len(ids))+`)`, args...)
+		return err
+	})
 	return mapError(err, "mark events sent")
 }
 
