@@ -242,20 +242,7 @@ func runEventsDrain(ctx context.Context, env *environment, args []string) error 
 	}
 	rep, err := pub.Drain(ctx)
 	fmt.Fprintf(env.stdout, "events: %d sent, %d failed, %d parked, %d left\n", rep.Sent, rep.Failed, rep.Parked, rep.Left)
-	for i, e := range rep.Errors {
-		if i == 5 {
-			fmt.Fprintf(env.stderr, "… and %d more\n", len(rep.Errors)-5)
-			break
-		}
-		fmt.Fprintln(env.stderr, "  ", e)
-	}
-	if err != nil {
-		return err
-	}
-	if rep.Left > 0 {
-		return pos.Errorf(pos.EUnavailable, "%d events are still waiting to be sent", rep.Left)
-	}
-	return nil
+	return drained(env, rep.Errors, err, rep.Left, "events are still waiting to be sent")
 }
 
 func runEventsPrune(ctx context.Context, env *environment, args []string) error {

@@ -314,9 +314,15 @@ func runReceiptsDrain(ctx context.Context, env *environment, args []string) erro
 	rep, err := worker.Drain(ctx)
 	fmt.Fprintf(env.stdout, "receipts: %d uploaded, %d already there, %d failed, %d left\n",
 		rep.Uploaded, rep.Existing, rep.Failed, rep.Left)
-	for i, e := range rep.Errors {
+	return drained(env, rep.Errors, err, rep.Left, "receipts are still waiting for upload")
+}
+
+// drained ends a drain command (receipts, events): the first errors on
+// stderr, and a failure while anything is left, so a script sees exit 1.
+func drained(env *environment, errs []error, err error, left int, stillWaiting string) error {
+	for i, e := range errs {
 		if i == 5 {
-			fmt.Fprintf(env.stderr, "… and %d more\n", len(rep.Errors)-5)
+			fmt.Fprintf(env.stderr, "… and %d more\n", len(errs)-5)
 			break
 		}
 		fmt.Fprintln(env.stderr, "  ", e)
@@ -324,8 +330,8 @@ func runReceiptsDrain(ctx context.Context, env *environment, args []string) erro
 	if err != nil {
 		return err
 	}
-	if rep.Left > 0 {
-		return pos.Errorf(pos.EUnavailable, "%d receipts are still waiting for upload", rep.Left)
+	if left > 0 {
+		return pos.Errorf(pos.EUnavailable, "%d %s", left, stillWaiting)
 	}
 	return nil
 }
