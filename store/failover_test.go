@@ -96,7 +96,7 @@ func newRig(t *testing.T, stocks ...int64) *rig {
 		t.Fatal(err)
 	}
 	tp := startToxiproxy(t)
-	r := &rig{fixture: f, proxy: tp.newProxy(t, server.Addr), log: &retryLog{}, hook: &statementHook{}}
+	r := &rig{fixture: f, proxy: tp.NewProxy(t, server.Addr), log: &retryLog{}, hook: &statementHook{}}
 	r.db, err = store.Open(context.Background(), store.Config{
 		WriterDSN: viaProxy(t, f.d.DSN, r.proxy.Listen), MaxOpen: 16,
 		Logger: slog.New(r.log), Dial: r.hook.dial})
@@ -196,8 +196,8 @@ func TestFailoverLatency(t *testing.T) {
 	}
 	baseCash, baseCard := timed("cash sale, no latency", cashSale), cardSale()
 
-	r.proxy.mustAdd(t, toxic{"latency", "upstream", map[string]any{"latency": 200}})
-	r.proxy.mustAdd(t, toxic{"latency", "downstream", map[string]any{"latency": 200}})
+	r.proxy.MustAdd(t, toxic{Type: "latency", Stream: "upstream", Attributes: map[string]any{"latency": 200}})
+	r.proxy.MustAdd(t, toxic{Type: "latency", Stream: "downstream", Attributes: map[string]any{"latency": 200}})
 	cash, card := timed("cash sale, 200 ms latency", cashSale), cardSale()
 	t.Logf("cash sale: %s without latency, %s with 200 ms per packet each way", baseCash.Round(time.Millisecond), cash.Round(time.Millisecond))
 	t.Logf("card sale (reserve, pay, complete): %s without, %s with", baseCard.Round(time.Millisecond), card.Round(time.Millisecond))
@@ -236,8 +236,8 @@ func TestFailoverLatency(t *testing.T) {
 // When the till's read on that connection fails, the hook removes the
 // toxic, so the till's own retry reconnects through a healthy proxy.
 func TestFailoverConnectionReset(t *testing.T) {
-	resetBefore := toxic{"reset_peer", "upstream", map[string]any{"timeout": 0}}
-	swallowAnswer := toxic{"timeout", "downstream", map[string]any{"timeout": 300}}
+	resetBefore := toxic{Type: "reset_peer", Stream: "upstream", Attributes: map[string]any{"timeout": 0}}
+	swallowAnswer := toxic{Type: "timeout", Stream: "downstream", Attributes: map[string]any{"timeout": 300}}
 	cases := []struct {
 		name     string
 		prefix   string // the statement the fault is timed to
@@ -263,12 +263,12 @@ func TestFailoverConnectionReset(t *testing.T) {
 			r.hook.prefix = tc.prefix
 			r.hook.before = func() {
 				var err error
-				if toxicName, err = r.proxy.add(tc.fault); err != nil {
+				if toxicName, err = r.proxy.Add(tc.fault); err != nil {
 					t.Error(err)
 				}
 			}
 			r.hook.after = func() {
-				if err := r.proxy.remove(toxicName); err != nil {
+				if err := r.proxy.Remove(toxicName); err != nil {
 					t.Error(err)
 				}
 				// Did the server commit before the till noticed? (Asked
@@ -291,12 +291,12 @@ func TestFailoverConnectionReset(t *testing.T) {
 			case tc.armAfter == "reserve":
 				// Every open connection is cut and new ones are refused
 				// for 500 ms: Complete starts in the outage.
-				if err := r.proxy.setEnabled(false); err != nil {
+				if err := r.proxy.SetEnabled(false); err != nil {
 					t.Fatal(err)
 				}
 				go func() {
 					time.Sleep(500 * time.Millisecond)
-					r.proxy.setEnabled(true)
+					r.proxy.SetEnabled(true)
 				}()
 			}
 			start = time.Now()
@@ -567,30 +567,30 @@ func TestFailoverSoak(t *testing.T) {
 		switch rng.IntN(4) {
 		case 0:
 			ev.kind = "reset every connection"
-			name, err := r.proxy.add(toxic{"reset_peer", "upstream", map[string]any{"timeout": 0}})
+			name, err := r.proxy.Add(toxic{Type: "reset_peer", Stream: "upstream", Attributes: map[string]any{"timeout": 0}})
 			if err == nil {
 				time.Sleep(time.Duration(50+rng.IntN(150)) * time.Millisecond)
-				r.proxy.remove(name)
+				r.proxy.Remove(name)
 			}
 		case 1:
 			ev.kind = "outage (cut and refused)"
-			if r.proxy.setEnabled(false) == nil {
+			if r.proxy.SetEnabled(false) == nil {
 				time.Sleep(time.Duration(100+rng.IntN(1400)) * time.Millisecond)
-				r.proxy.setEnabled(true)
+				r.proxy.SetEnabled(true)
 			}
 		case 2:
 			ev.kind = "answers swallowed, then cut"
-			name, err := r.proxy.add(toxic{"timeout", "downstream", map[string]any{"timeout": 200}})
+			name, err := r.proxy.Add(toxic{Type: "timeout", Stream: "downstream", Attributes: map[string]any{"timeout": 200}})
 			if err == nil {
 				time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
-				r.proxy.remove(name)
+				r.proxy.Remove(name)
 			}
 		case 3:
 			ev.kind = "latency spike (300 ms)"
-			name, err := r.proxy.add(toxic{"latency", "downstream", map[string]any{"latency": 300}})
+			name, err := r.proxy.Add(toxic{Type: "latency", Stream: "downstream", Attributes: map[string]any{"latency": 300}})
 			if err == nil {
 				time.Sleep(time.Duration(500+rng.IntN(1000)) * time.Millisecond)
-				r.proxy.remove(name)
+				r.proxy.Remove(name)
 			}
 		}
 		ev.end = time.Now()
@@ -703,7 +703,7 @@ func TestReaderFallsBackToWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readerProxy := r.proxy.tp.newProxy(t, server.Addr)
+	readerProxy := r.proxy.Server().NewProxy(t, server.Addr)
 	db, err := store.Open(ctx, store.Config{WriterDSN: viaProxy(t, r.d.DSN, r.proxy.Listen),
 		ReaderDSN: viaProxy(t, readerDB.DSN, readerProxy.Listen), DialTimeout: time.Second})
 	if err != nil {
@@ -725,7 +725,7 @@ func TestReaderFallsBackToWriter(t *testing.T) {
 	if got, want := names(), "Only on the reader"; got != want {
 		t.Errorf("items with the reader up: got %q, want %q", got, want)
 	}
-	if err := readerProxy.setEnabled(false); err != nil {
+	if err := readerProxy.SetEnabled(false); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -735,7 +735,7 @@ func TestReaderFallsBackToWriter(t *testing.T) {
 		t.Errorf("items with the reader down: got %q, want %q (from the writer)", got, want)
 	}
 	t.Logf("reader down: the catalog came from the writer in %s", took.Round(time.Millisecond))
-	if err := readerProxy.setEnabled(true); err != nil {
+	if err := readerProxy.SetEnabled(true); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := names(), "Only on the reader"; got != want {

@@ -1,13 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -434,107 +429,29 @@ func TestE2EVoidWhileTheDatabaseIsCut(t *testing.T) {
 	}
 }
 
-// flowProxy is a toxiproxy-server with one proxy in front of the test
-// database (the store tests have a fuller driver; this one only cuts).
+// flowProxy is one Toxiproxy proxy in front of the test database; the
+// flows only cut it.
 type flowProxy struct {
-	t    *testing.T
-	api  string
-	name string
-	dsn  string // the test database's DSN through the proxy
+	t   *testing.T
+	px  *storetest.Proxy
+	dsn string // the test database's DSN through the proxy
 }
 
 func startProxy(t *testing.T, dsn string) *flowProxy {
 	t.Helper()
-	bin, err := exec.LookPath("toxiproxy-server")
-	if err != nil {
-		if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-			p := filepath.Join(strings.TrimSpace(string(out)), "bin", "toxiproxy-server")
-			if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		storetest.Missing(t, "toxiproxy-server is not installed; run bash .ci/ensure-tools")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start toxiproxy-server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	p := &flowProxy{t: t, api: fmt.Sprintf("http://127.0.0.1:%d", port), name: "mysql_flow"}
-	for i := 0; p.call(http.MethodGet, "/version", nil, nil) != nil; i++ {
-		if i > 100 {
-			t.Fatalf("toxiproxy-server did not answer on %s", p.api)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 	i, j := strings.Index(dsn, "tcp("), strings.Index(dsn, ")/")
 	if i < 0 || j < i {
 		t.Fatalf("DSN %q has no tcp(host:port) address", dsn)
 	}
-	var got struct {
-		Listen string `json:"listen"`
-	}
-	if err := p.call(http.MethodPost, "/proxies", map[string]any{"name": p.name, "listen": "127.0.0.1:0",
-		"upstream": dsn[i+4 : j], "enabled": true}, &got); err != nil {
-		t.Fatal(err)
-	}
-	p.dsn = dsn[:i] + "tcp(" + got.Listen + dsn[j:]
-	return p
-}
-
-func (p *flowProxy) call(method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, p.api+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("toxiproxy %s %s: %s: %s", method, path, res.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
+	px := storetest.StartToxiproxy(t).NewProxy(t, dsn[i+4:j])
+	return &flowProxy{t: t, px: px, dsn: dsn[:i] + "tcp(" + px.Listen + dsn[j:]}
 }
 
 // enable cuts every connection and refuses new ones (false), or lets
 // them through again (true).
 func (p *flowProxy) enable(on bool) {
 	p.t.Helper()
-	if err := p.call(http.MethodPost, "/proxies/"+p.name, map[string]any{"enabled": on}, nil); err != nil {
+	if err := p.px.SetEnabled(on); err != nil {
 		p.t.Fatal(err)
 	}
 }

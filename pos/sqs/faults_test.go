@@ -1,17 +1,8 @@
 package sqs_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,111 +12,6 @@ import (
 	"github.com/till-pos/till/pos/sqs"
 	"github.com/till-pos/till/store/storetest"
 )
-
-// toxiproxyVersion is the pinned Toxiproxy (.ci/tools.d/toxiproxy), as in
-// the store's failover tests.
-const toxiproxyVersion = "v2.12.0"
-
-type toxiproxy struct {
-	api    string
-	client *http.Client
-}
-
-// startToxiproxy runs toxiproxy-server (PATH or $(go env GOPATH)/bin) on a
-// free port and stops it at cleanup.
-func startToxiproxy(t *testing.T) *toxiproxy {
-	t.Helper()
-	bin, _ := exec.LookPath("toxiproxy-server")
-	if bin == "" {
-		if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-			p := filepath.Join(strings.TrimSpace(string(out)), "bin", "toxiproxy-server")
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
-	}
-	if bin == "" {
-		storetest.Missing(t, "toxiproxy-server is not installed; run bash .ci/ensure-tools")
-	}
-	if out, err := exec.Command(bin, "--version").Output(); err != nil || !strings.Contains(string(out), toxiproxyVersion) {
-		t.Fatalf("toxiproxy-server at %s is %q, want %s", bin, strings.TrimSpace(string(out)), toxiproxyVersion)
-	}
-	port := freePort(t)
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
-	cmd.Env = append(os.Environ(), "LOG_LEVEL=warn")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
-	tp := &toxiproxy{api: fmt.Sprintf("http://127.0.0.1:%d", port), client: &http.Client{Timeout: 5 * time.Second}}
-	for i := 0; tp.do(http.MethodGet, "/version", nil, nil) != nil; i++ {
-		if i > 100 {
-			t.Fatal("toxiproxy-server did not answer")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return tp
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func (tp *toxiproxy) do(method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, tp.api+path, r)
-	if err != nil {
-		return err
-	}
-	res, err := tp.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("toxiproxy %s %s: %s: %s", method, path, res.Status, b)
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
-}
-
-// proxy creates a proxy to upstream ("host:port") and returns its name and
-// listen address.
-func (tp *toxiproxy) proxy(t *testing.T, upstream string) (string, string) {
-	t.Helper()
-	name := fmt.Sprintf("sqs_%d", time.Now().UnixNano())
-	var got struct {
-		Listen string `json:"listen"`
-	}
-	if err := tp.do(http.MethodPost, "/proxies", map[string]any{"name": name, "listen": "127.0.0.1:0",
-		"upstream": upstream, "enabled": true}, &got); err != nil {
-		t.Fatal(err)
-	}
-	return name, got.Listen
-}
 
 // fault is one row of the fault table: what is done to the connection
 // between the publisher and SQS while sales go on.
@@ -157,24 +43,23 @@ func TestPublishThroughFaults(t *testing.T) {
 		t.Skip("fault runs take a while")
 	}
 	r := newRig(t)
-	tp := startToxiproxy(t)
-	pname, listen := tp.proxy(t, strings.TrimPrefix(r.q.URL, "http://"))
+	px := storetest.StartToxiproxy(t).NewProxy(t, strings.TrimPrefix(r.q.URL, "http://"))
+	listen := px.Listen
 	toxic := func(typ, stream string, attrs map[string]any) func(t *testing.T) func() {
 		return func(t *testing.T) func() {
-			name := typ + "_" + stream
-			if err := tp.do(http.MethodPost, "/proxies/"+pname+"/toxics", map[string]any{"name": name, "type": typ,
-				"stream": stream, "toxicity": 1.0, "attributes": attrs}, nil); err != nil {
+			name, err := px.Add(storetest.Toxic{Type: typ, Stream: stream, Attributes: attrs})
+			if err != nil {
 				t.Fatal(err)
 			}
 			return func() {
-				if err := tp.do(http.MethodDelete, "/proxies/"+pname+"/toxics/"+name, nil, nil); err != nil {
+				if err := px.Remove(name); err != nil {
 					t.Error(err)
 				}
 			}
 		}
 	}
 	enabled := func(on bool) {
-		if err := tp.do(http.MethodPost, "/proxies/"+pname, map[string]any{"enabled": on}, nil); err != nil {
+		if err := px.SetEnabled(on); err != nil {
 			t.Fatal(err)
 		}
 	}
