@@ -130,6 +130,9 @@ type Settings struct {
 	// mistyped amount) and nothing is recorded. 0: the currency's largest
 	// banknote (Currency.LargestNote).
 	CashOverLimit Money
+	// ReturnApprovalOver: a return worth more needs a manager's approval
+	// (POS_RETURN_APPROVAL_OVER; 0: no limit).
+	ReturnApprovalOver Money
 }
 
 // RoundCash rounds a cash amount due to the store's cash step, half away

@@ -25,6 +25,14 @@ type ReceiptSink interface {
 	Save(ctx context.Context, sale pos.Sale) (string, error)
 }
 
+// RefundReceiptSink prints or saves a return's refund receipt (marked
+// REFUND, naming the sale returned); nil: refund receipts are not set up.
+type RefundReceiptSink interface {
+	PrintReturn(ctx context.Context, ret pos.Return) error
+	// SaveReturn stores the refund receipt and returns where.
+	SaveReturn(ctx context.Context, ret pos.Return) (string, error)
+}
+
 // CardSimulator lets a trainer choose what the next simulated card payment
 // does. It is nil on a real till, and its keys are then not shown.
 type CardSimulator interface {
@@ -49,10 +57,15 @@ type Deps struct {
 	Customers pos.Customers
 	Cashiers  pos.Cashiers
 	Audit     pos.AuditLog
-	Receipts  ReceiptSink    // nil: receipts are not set up
-	Drawer    pos.Drawer     // nil: no cash drawer on this till
-	CardSim   CardSimulator  // nil: a real card reader
-	TestCards TestCardReader // nil: not a test-mode reader
+	Receipts  ReceiptSink // nil: receipts are not set up
+	// Returns runs returns and refunds (nil: returns are not on this
+	// till); Approver checks a manager's number and PIN at the till.
+	Returns        *pos.Returns
+	Approver       *pos.Approver
+	RefundReceipts RefundReceiptSink // nil: refund receipts are not set up
+	Drawer         pos.Drawer        // nil: no cash drawer on this till
+	CardSim        CardSimulator     // nil: a real card reader
+	TestCards      TestCardReader    // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card
 	// reader"; shown in the header so nobody mistakes it for a real one.
 	CardNote string
