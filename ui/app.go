@@ -27,6 +27,8 @@ const (
 	screenTender
 	screenPayment
 	screenDone
+	screenReturn
+	screenApproval
 )
 
 // screen is the contract every screen shares: it updates on the messages
@@ -126,6 +128,8 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		screenTender:   newTender(),
 		screenPayment:  newPayment(),
 		screenDone:     newDone(),
+		screenReturn:   newReturn(),
+		screenApproval: newApproval(),
 	}
 	m.newSale()
 	return m
@@ -187,6 +191,9 @@ func (m *Model) quit() tea.Cmd {
 	case m.sale.Locked():
 		m.setStatus(m.lockedReason(), true)
 		return bell
+	case m.returns().state.recorded():
+		m.setStatus("a return is being refunded: it must finish (or be cancelled) before the till stops", true)
+		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
 			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
@@ -200,10 +207,15 @@ func (m *Model) quit() tea.Cmd {
 // Filter is a tea.WithFilter option: a quit that does not come from the
 // cashier's keys (cmd/till sends one on a stop signal, and again until the
 // screen ends) is dropped while a card payment is in flight or a sale is
-// being recorded or voided, so the program ends once it has settled.
+// being recorded or voided, or a return is being recorded or refunded, so
+// the program ends once it has settled.
 func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	if _, ok := msg.(tea.QuitMsg); ok && (m.active == screenPayment || m.sale.Settling()) {
 		m.setStatus("the till was asked to stop: it stops as soon as the sale has settled", true)
+		return nil
+	}
+	if _, ok := msg.(tea.QuitMsg); ok && m.returnSettling() {
+		m.setStatus("the till was asked to stop: it stops as soon as the refund has settled", true)
 		return nil
 	}
 	return msg

@@ -80,6 +80,10 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.voidSale()
 	case key.Matches(msg, km.SignOut):
 		return m.signOut()
+	case key.Matches(msg, km.ReturnSale):
+		return m.startReturn(returnStartMsg{mode: modeReceipt, number: true})
+	case key.Matches(msg, km.ReturnNoReceipt):
+		return m.startReturn(returnStartMsg{mode: modeNoReceipt})
 	default:
 		b.scan.key(msg)
 	}
@@ -150,8 +154,13 @@ func (b *basketScreen) bindings(m *Model) []key.Binding {
 	if b.onQty {
 		return []key.Binding{with(m.km.Enter, "set quantity"), with(m.km.Esc, "cancel")}
 	}
-	return []key.Binding{m.km.Pay, m.km.Quantity, m.km.Search, m.km.Customer, m.km.VoidLine,
+	out := []key.Binding{m.km.Pay, m.km.Quantity, m.km.Search, m.km.Customer, m.km.VoidLine,
 		m.km.VoidSale, m.km.SignOut, with(m.km.Up, "line"), m.km.Quit}
+	if m.deps.Returns != nil && !m.inProgress() {
+		// A return starts from an empty basket.
+		out = append(out, m.km.ReturnSale, m.km.ReturnNoReceipt)
+	}
+	return out
 }
 
 func (b *basketScreen) view(m *Model, w, h int) string {

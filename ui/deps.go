@@ -33,6 +33,12 @@ type RefundReceiptSink interface {
 	SaveReturn(ctx context.Context, ret pos.Return) (string, error)
 }
 
+// SaleNumbers finds a sale's key from the number printed on its receipt
+// (the store's SaleKeyByNumber).
+type SaleNumbers interface {
+	SaleKeyByNumber(ctx context.Context, number int64) (string, error)
+}
+
 // CardSimulator lets a trainer choose what the next simulated card payment
 // does. It is nil on a real till, and its keys are then not shown.
 type CardSimulator interface {
@@ -63,9 +69,12 @@ type Deps struct {
 	Returns        *pos.Returns
 	Approver       *pos.Approver
 	RefundReceipts RefundReceiptSink // nil: refund receipts are not set up
-	Drawer         pos.Drawer        // nil: no cash drawer on this till
-	CardSim        CardSimulator     // nil: a real card reader
-	TestCards      TestCardReader    // nil: not a test-mode reader
+	// SaleNumbers finds a sale by the number printed on its receipt (nil:
+	// a return starts only from the receipt's barcode).
+	SaleNumbers SaleNumbers
+	Drawer      pos.Drawer     // nil: no cash drawer on this till
+	CardSim     CardSimulator  // nil: a real card reader
+	TestCards   TestCardReader // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card
 	// reader"; shown in the header so nobody mistakes it for a real one.
 	CardNote string

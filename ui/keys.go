@@ -9,6 +9,11 @@ type KeyMap struct {
 	Quit, Up, Down, Enter, Esc, Tab key.Binding
 	// basket
 	Quantity, Search, Customer, Pay, VoidLine, VoidSale, SignOut key.Binding
+	// returns: from the basket, by sale number or without a receipt; on
+	// the return screen, a line's reason and restock, cash instead of the
+	// card (a manager approves)
+	ReturnSale, ReturnNoReceipt  key.Binding
+	Reason, Restock, CashInstead key.Binding
 	// tender
 	Cash, Exact, Note1, Note2, Card key.Binding
 	// training: what the next simulated card payment does
@@ -41,6 +46,12 @@ func NewKeyMap() KeyMap {
 		VoidLine: b([]string{"f8"}, "F8", "void line"),
 		VoidSale: b([]string{"f9"}, "F9", "void sale"),
 		SignOut:  b([]string{"f10"}, "F10", "sign out"),
+
+		ReturnSale:      b([]string{"f6"}, "F6", "return (sale no.)"),
+		ReturnNoReceipt: b([]string{"f7"}, "F7", "return, no receipt"),
+		Reason:          b([]string{"f3"}, "F3", "reason"),
+		Restock:         b([]string{"f4"}, "F4", "restock"),
+		CashInstead:     b([]string{"f6"}, "F6", "cash instead of card"),
 
 		Cash:  b([]string{"enter"}, "enter", "cash typed"),
 		Exact: b([]string{"f2"}, "F2", "exact cash"),

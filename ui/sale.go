@@ -53,7 +53,7 @@ func (m *Model) scan(input string) tea.Cmd {
 	case pos.ScanLoyaltyCard:
 		return m.lookupCard(sc.Code)
 	case pos.ScanReceipt:
-		return m.reject("that is a receipt: returns and reprints are not on this till yet")
+		return m.startReturn(returnStartMsg{mode: modeReceipt, saleKey: sc.Code})
 	}
 	if err := m.editable(); err != nil {
 		return m.reject(pos.ErrorMessage(err))

@@ -1,0 +1,1106 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/google/uuid"
+
+	"github.com/till-pos/till/pos"
+)
+
+// returnScreen takes goods back and gives money back: a sale opened from
+// its receipt (scanned, or its number typed), or items without a receipt
+// once a manager approved. The cashier chooses quantities, reasons and
+// restock; the plan (pos.PlanReturn) is shown as it changes: each line's
+// refund, the card and cash parts, the points taken back. Enter records it
+// and runs the return protocol of pos.Returns; the screen cannot be left
+// while the return is recorded and not finished.
+type returnScreen struct {
+	state returnState
+	mode  returnMode
+	entry entryMode
+	field field
+	req   int // the look-up in flight (sale number, sale)
+
+	src   pos.Returnable   // the sale by receipt; zero without one
+	lines []pos.ReturnLine // what comes back: Quantity 0 is not chosen
+	sel   int
+	cash  bool // cash instead of the card (a manager approves)
+	key   string
+	// approvedBy approved approvedFor ("" none): a plan needing the same
+	// approval goes on without asking again.
+	approvedBy  int64
+	approvedFor string
+	sent        pos.ReturnRequest // the request recorded, or waiting for a manager
+	cashBy      int64             // the manager who approved cash for a failed card
+
+	plan    pos.Return // the plan of what is chosen
+	planErr error
+	ret     pos.Return // the return as recorded
+	problem string     // why a card refund failed or is unknown
+	tries   int
+
+	receipt  string // what became of the refund receipt
+	printing bool
+}
+
+func newReturn() *returnScreen { return &returnScreen{} }
+
+// returns is the return screen, which the root asks whether money moves.
+func (m *Model) returns() *returnScreen { return m.screens[screenReturn].(*returnScreen) }
+
+// returnSettling reports whether a return is being recorded or refunded:
+// quit waits for it.
+func (m *Model) returnSettling() bool { return m.returns().state.inFlight() }
+
+// startReturn opens the return of the sale a receipt names, from the
+// basket: only with an empty basket.
+func (m *Model) startReturn(s returnStartMsg) tea.Cmd {
+	what := ""
+	if s.saleKey != "" {
+		what = "that is a receipt: "
+	}
+	switch {
+	case m.deps.Returns == nil:
+		return m.reject(what + "returns are not set up on this till")
+	case m.inProgress():
+		return m.reject(what + "finish or void this sale first: a return starts from an empty basket")
+	case m.cashier == nil:
+		return m.reject("sign in first")
+	case s.mode == modeNoReceipt && s.manager.ID == 0:
+		return m.askApproval(approvalAsk{purpose: approveNoReceipt, action: "a return without a receipt", back: screenReturn})
+	case s.number && m.deps.SaleNumbers == nil:
+		return m.reject("sale numbers cannot be looked up on this till: scan the receipt's barcode")
+	}
+	return m.show(screenReturn, s)
+}
+
+func (r *returnScreen) reset() {
+	*r = returnScreen{}
+}
+
+func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case returnStartMsg:
+		return r.start(m, msg)
+	case approvedMsg:
+		return r.approved(m, msg)
+	case approvalCancelledMsg:
+		switch msg.purpose {
+		case approveNoReceipt:
+			r.reset()
+			m.goTo(screenBasket)
+		case approveCash:
+			r.state = retFailed
+		}
+	case saleNumberMsg:
+		if msg.req != r.req || r.state != retOpening {
+			return nil
+		}
+		if msg.err != nil {
+			r.state, r.entry = retNumber, entryNumber
+			if pos.ErrorCode(msg.err) == pos.ENotFound {
+				m.noteDB(nil)
+				m.log.Info("no sale with that number", "number", msg.number)
+				return m.reject(fmt.Sprintf("no sale number %d: check the number on the receipt", msg.number))
+			}
+			return m.fail("find sale number", msg.err)
+		}
+		return r.open(m, msg.key)
+	case returnableMsg:
+		return r.opened(m, msg)
+	case returnStepMsg:
+		if msg.key != r.key || msg.op.state() != r.state {
+			return nil // a stale answer: the return it belongs to is over
+		}
+		return r.answered(m, msg)
+	case returnRetryMsg:
+		if msg.key != r.key || msg.op.state() != r.state {
+			return nil
+		}
+		return r.run(m, msg.op)
+	case refundReceiptMsg:
+		if msg.key != r.ret.Key {
+			return nil
+		}
+		r.printing = false
+		if msg.err != nil {
+			r.receipt = "failed: " + pos.ErrorMessage(msg.err)
+			cmd := m.fault("refund receipt", msg.err)
+			m.setStatus("refund receipt: "+pos.ErrorMessage(msg.err), true)
+			return cmd
+		}
+		r.receipt = "refund receipt " + msg.where
+		m.setStatus(r.receipt, false)
+	case tea.PasteMsg:
+		var cmds []tea.Cmd
+		for _, l := range strings.FieldsFunc(msg.Content, func(c rune) bool { return c == '\n' || c == '\r' }) {
+			cmds = append(cmds, r.scanned(m, l))
+		}
+		return tea.Batch(cmds...)
+	case tea.KeyPressMsg:
+		return r.keyPress(m, msg)
+	}
+	return nil
+}
+
+func (r *returnScreen) start(m *Model, s returnStartMsg) tea.Cmd {
+	r.reset()
+	r.mode, r.key = s.mode, uuid.NewString()
+	switch {
+	case s.mode == modeNoReceipt:
+		r.state, r.entry = retChoosing, entryCode
+		r.field = field{max: 64}
+		r.approvedBy, r.approvedFor = s.manager.ID, "a return without a receipt"
+		r.replan(m)
+		m.setStatus("return without a receipt: scan or type each item, then enter", false)
+		return nil
+	case s.number:
+		r.state, r.entry = retNumber, entryNumber
+		r.field = field{max: 12, accept: digitsOnly}
+		m.setStatus("type the sale number printed on the receipt, then enter", false)
+		return nil
+	}
+	return r.open(m, s.saleKey)
+}
+
+// open loads the sale to return.
+func (r *returnScreen) open(m *Model, saleKey string) tea.Cmd {
+	r.state, r.req = retOpening, m.nextReq()
+	m.setStatus("opening the sale to return…", false)
+	ctx, rs, req := m.ctx, m.deps.Returns, r.req
+	return func() tea.Msg {
+		src, err := rs.Open(ctx, saleKey)
+		return returnableMsg{req: req, src: src, err: err}
+	}
+}
+
+// opened shows the sale to return. A sale opened again (after a refused
+// return) keeps the quantities chosen, within what is left now.
+func (r *returnScreen) opened(m *Model, msg returnableMsg) tea.Cmd {
+	if msg.req != r.req || r.state != retOpening {
+		return nil
+	}
+	if msg.err != nil {
+		cmd := m.fail("open the sale to return", msg.err)
+		if pos.ErrorCode(msg.err) != pos.EUnavailable {
+			m.noteDB(nil)
+		}
+		r.reset()
+		m.goTo(screenBasket)
+		return cmd
+	}
+	m.noteDB(nil)
+	again := r.src.Sale.Key == msg.src.Sale.Key && len(r.lines) == len(msg.src.Sale.Lines)
+	r.src, r.state, r.entry = msg.src, retChoosing, entryQuantity
+	r.field = field{max: 6, accept: digitsOnly}
+	if !again {
+		r.lines, r.sel = make([]pos.ReturnLine, len(msg.src.Sale.Lines)), 0
+		for i, l := range msg.src.Sale.Lines {
+			r.lines[i] = pos.ReturnLine{SaleLine: i + 1, ItemID: l.ItemID, Code: l.Code, Name: l.Name,
+				Weighed: l.Weighed, UnitPrice: l.UnitPrice, TaxRate: l.TaxRate, Reason: pos.ReasonChangedMind, Restock: true}
+		}
+		// The first line with something left is selected.
+		for i := range r.lines {
+			if msg.src.Left(i) > 0 {
+				r.sel = i
+				break
+			}
+		}
+	}
+	for i := range r.lines {
+		r.lines[i].Quantity = min(r.lines[i].Quantity, msg.src.Left(i))
+	}
+	r.replan(m)
+	m.setStatus(fmt.Sprintf("return from sale %d: type a quantity for each line, then enter", msg.src.Sale.ID), false)
+	return nil
+}
+
+// request is the return of what is chosen.
+func (r *returnScreen) request(m *Model) pos.ReturnRequest {
+	var lines []pos.ReturnLine
+	for _, l := range r.lines {
+		if l.Quantity > 0 {
+			lines = append(lines, l)
+		}
+	}
+	var cashier int64
+	if m.cashier != nil {
+		cashier = m.cashier.ID
+	}
+	req := m.deps.Returns.Request(r.key, r.src.Sale.Key, cashier, lines)
+	req.CashInstead = r.cash
+	return req
+}
+
+// replan works the plan out again after a change.
+func (r *returnScreen) replan(m *Model) {
+	r.plan, r.planErr = pos.PlanReturn(r.src, r.request(m))
+}
+
+func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	km := m.km
+	switch r.state {
+	case retNumber:
+		switch {
+		case key.Matches(msg, km.Esc):
+			r.reset()
+			m.goTo(screenBasket)
+			m.setStatus("no return", false)
+		case key.Matches(msg, km.Enter):
+			return r.lookUpNumber(m)
+		default:
+			r.field.key(msg)
+		}
+	case retOpening:
+		if key.Matches(msg, km.Esc) {
+			r.reset()
+			m.goTo(screenBasket)
+			m.setStatus("no return", false)
+		}
+	case retChoosing:
+		return r.chooseKey(m, msg)
+	case retRecording, retRefunding, retCashing, retCompleting, retCancelling:
+		if key.Matches(msg, km.Esc) {
+			return m.reject("the return is being recorded and refunded: it cannot be left now")
+		}
+		if r.state == retCompleting && r.problem != "" && key.Matches(msg, km.Enter) {
+			r.problem = ""
+			return r.run(m, opComplete)
+		}
+	case retResolving:
+		switch {
+		case key.Matches(msg, km.Esc):
+			return m.reject("checking what became of the card refund: it cannot be left now")
+		case key.Matches(msg, km.Enter):
+			return r.run(m, opResolve)
+		}
+	case retFailed:
+		switch {
+		case key.Matches(msg, km.CashInstead):
+			return m.askApproval(approvalAsk{purpose: approveCash, action: "cash instead of the card",
+				saleKey: r.ret.SaleKey, back: screenReturn})
+		case key.Matches(msg, km.VoidSale), key.Matches(msg, km.Esc):
+			if r.ret.MoneyMoved() {
+				return m.reject("a card part went back already: refund the rest in cash (" + km.CashInstead.Help().Key + ", a manager approves)")
+			}
+			m.ask("Cancel the return? Nothing was refunded and nothing comes back. y/n", func() tea.Cmd {
+				return r.run(m, opCancel)
+			})
+		}
+	case retDone:
+		switch {
+		case key.Matches(msg, km.NextSale):
+			next := r.field.take()
+			r.reset()
+			m.goTo(screenBasket)
+			if next == "" {
+				m.setStatus("ready for the next sale", false)
+				return nil
+			}
+			return m.scanInput(next)
+		case key.Matches(msg, km.Print):
+			return r.print(m, false)
+		case key.Matches(msg, km.Save):
+			return r.print(m, true)
+		case key.Matches(msg, km.SignOut):
+			r.reset()
+			return m.signOut()
+		case key.Matches(msg, km.Esc):
+			r.field.reset()
+		default:
+			r.field.key(msg)
+		}
+	}
+	return nil
+}
+
+func (r *returnScreen) chooseKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	km := m.km
+	switch {
+	case key.Matches(msg, km.Esc):
+		if !r.field.empty() {
+			r.field.reset()
+			if r.mode == modeNoReceipt {
+				r.entry = entryCode
+			}
+			return nil
+		}
+		r.reset()
+		m.goTo(screenBasket)
+		m.setStatus("return abandoned: nothing was recorded", false)
+		return m.auditKey("", "return_abandoned", "return screen left before anything was recorded")
+	case key.Matches(msg, km.Up), key.Matches(msg, km.Down):
+		if cmd := r.applyTyped(m); cmd != nil {
+			return cmd
+		}
+		if key.Matches(msg, km.Up) {
+			r.sel = max(r.sel-1, 0)
+		} else {
+			r.sel = min(r.sel+1, max(len(r.lines)-1, 0))
+		}
+	case key.Matches(msg, km.Enter):
+		if !r.field.empty() {
+			return r.applyTyped(m)
+		}
+		return r.confirm(m, r.request(m), false)
+	case key.Matches(msg, km.Quantity) && r.mode == modeNoReceipt:
+		if len(r.lines) == 0 {
+			return m.reject("scan an item first")
+		}
+		r.entry = entryQuantity
+		r.field = field{max: 6, accept: digitsOnly}
+	case key.Matches(msg, km.Reason):
+		if len(r.lines) == 0 {
+			return m.reject("no line selected")
+		}
+		l := &r.lines[r.sel]
+		i := slices.Index(pos.ReturnReasons, l.Reason)
+		l.Reason = pos.ReturnReasons[(i+1)%len(pos.ReturnReasons)]
+		r.replan(m)
+		m.setStatus(l.Name+": "+l.Reason.Label()+restockNote(*l), false)
+	case key.Matches(msg, km.Restock):
+		if len(r.lines) == 0 {
+			return m.reject("no line selected")
+		}
+		l := &r.lines[r.sel]
+		if l.Reason == pos.ReasonDamaged {
+			return m.reject(l.Name + " is damaged: it never goes back to stock")
+		}
+		l.Restock = !l.Restock
+		r.replan(m)
+		m.setStatus(l.Name+restockNote(*l), false)
+	case key.Matches(msg, km.CashInstead) && r.mode == modeReceipt:
+		r.cash = !r.cash
+		r.replan(m)
+		if r.cash {
+			m.setStatus("cash instead of the card: a manager approves it when you press enter", false)
+		} else {
+			m.setStatus("refund to the card the sale was paid with", false)
+		}
+	case key.Matches(msg, km.VoidSale) && r.mode == modeReceipt:
+		return r.voidSale(m)
+	default:
+		r.field.key(msg)
+	}
+	return nil
+}
+
+func restockNote(l pos.ReturnLine) string {
+	if l.Restock && l.Reason != pos.ReasonDamaged {
+		return " · back to stock"
+	}
+	return " · not back to stock"
+}
+
+// applyTyped applies what the field holds: the selected line's quantity,
+// or an item code without a receipt.
+func (r *returnScreen) applyTyped(m *Model) tea.Cmd {
+	if r.field.empty() {
+		return nil
+	}
+	typed := r.field.take()
+	if r.entry == entryCode {
+		return r.addItem(m, typed)
+	}
+	if r.mode == modeNoReceipt {
+		r.entry, r.field = entryCode, field{max: 64}
+	}
+	if len(r.lines) == 0 {
+		return m.reject("no line selected")
+	}
+	l := &r.lines[r.sel]
+	q, err := strconv.ParseInt(typed, 10, 64)
+	if err != nil {
+		return m.badInput(fmt.Sprintf("%q is not a whole number", typed))
+	}
+	if r.mode == modeReceipt {
+		if left := r.src.Left(l.SaleLine - 1); q > left {
+			return m.badInput(fmt.Sprintf("%s: only %s left to return", l.Name, quantityOf(*l, left)))
+		}
+	} else if q < 1 {
+		return m.badInput("a quantity must be at least 1")
+	} else if q > pos.MaxQuantity && !l.Weighed {
+		return m.badInput(fmt.Sprintf("quantity %d is more than the maximum of %d", q, pos.MaxQuantity))
+	}
+	l.Quantity = q
+	r.replan(m)
+	m.setStatus(fmt.Sprintf("%s: returning %s", l.Name, quantityOf(*l, q)), false)
+	return nil
+}
+
+// badInput refuses what the cashier typed: on screen, and in the log.
+func (m *Model) badInput(text string) tea.Cmd {
+	m.log.Info("input refused", "screen", m.active, "why", text)
+	return m.reject(text)
+}
+
+// addItem adds an item to a return without a receipt, priced from the
+// catalogue.
+func (r *returnScreen) addItem(m *Model, input string) tea.Cmd {
+	sc, err := m.set.Scan.Parse(input)
+	if err != nil {
+		return m.badInput(pos.ErrorMessage(err))
+	}
+	if sc.Kind != pos.ScanItem {
+		return m.badInput(fmt.Sprintf("%s is not an item: scan what comes back", input))
+	}
+	var item pos.Item
+	var chosen pos.Scan
+	found := false
+	for _, code := range sc.Candidates() {
+		if it, ok := m.cat.lookup(code); ok {
+			item, found = it, true
+			chosen, _ = sc.Choose(code)
+			break
+		}
+	}
+	if !found {
+		return m.badInput(fmt.Sprintf("unknown code %s (%s): not in the catalog", sc.Code, sc.Format))
+	}
+	item.Active = true // an item no longer sold can still come back
+	line, err := pos.NewLine(item, chosen)
+	if err != nil {
+		return m.badInput(pos.ErrorMessage(err))
+	}
+	for i, l := range r.lines {
+		if l.ItemID == line.ItemID && !l.Weighed {
+			r.lines[i].Quantity += line.Quantity
+			r.sel = i
+			r.replan(m)
+			m.setStatus(fmt.Sprintf("%s: returning %d", l.Name, r.lines[i].Quantity), false)
+			return nil
+		}
+	}
+	r.lines = append(r.lines, pos.ReturnLine{ItemID: line.ItemID, Code: line.Code, Name: line.Name,
+		Weighed: line.Weighed, Quantity: line.Quantity, UnitPrice: item.Price, TaxRate: line.TaxRate,
+		Reason: pos.ReasonChangedMind, Restock: true})
+	r.sel = len(r.lines) - 1
+	r.replan(m)
+	m.setStatus(fmt.Sprintf("%s: returning %s", line.Name, quantityOf(r.lines[r.sel], line.Quantity)), false)
+	return nil
+}
+
+// scanned takes a scanner burst, never as a quantity or a PIN: a receipt
+// opens its sale; an item on the sale comes back one more (a scale label
+// by its weight); without a receipt the item is added.
+func (r *returnScreen) scanned(m *Model, code string) tea.Cmd {
+	switch r.state {
+	case retNumber:
+		sc, err := m.set.Scan.Parse(code)
+		if err != nil || sc.Kind != pos.ScanReceipt {
+			return m.badInput(fmt.Sprintf("scanned %s: not a receipt; scan the receipt or type its sale number", code))
+		}
+		r.field.reset()
+		return r.open(m, sc.Code)
+	case retChoosing:
+		if r.mode == modeNoReceipt {
+			r.entry, r.field = entryCode, field{max: 64}
+			return r.addItem(m, code)
+		}
+		r.field.reset()
+		return r.scanLine(m, code)
+	case retDone:
+		r.field.reset()
+		r.reset()
+		m.goTo(screenBasket)
+		return m.scanInput(code)
+	}
+	if r.state.recorded() {
+		return m.badInput(fmt.Sprintf("scanned %s: the return is being refunded; scan it again afterwards", code))
+	}
+	return m.badInput(fmt.Sprintf("scanned %s: the sale to return is loading", code))
+}
+
+// scanLine counts one more of a scanned item on the sale being returned.
+func (r *returnScreen) scanLine(m *Model, code string) tea.Cmd {
+	sc, err := m.set.Scan.Parse(code)
+	switch {
+	case err != nil:
+		return m.badInput(pos.ErrorMessage(err))
+	case sc.Kind == pos.ScanReceipt && sc.Code == r.src.Sale.Key:
+		return m.badInput(fmt.Sprintf("sale %d is open already", r.src.Sale.ID))
+	case sc.Kind == pos.ScanReceipt:
+		return m.badInput("that is another receipt: finish this return first (esc leaves it)")
+	case sc.Kind != pos.ScanItem:
+		return m.badInput(fmt.Sprintf("scanned %s: scan an item of sale %d", code, r.src.Sale.ID))
+	}
+	for _, c := range sc.Candidates() {
+		for i := range r.lines {
+			l := &r.lines[i]
+			if l.Code != c {
+				continue
+			}
+			want := l.Quantity + max(sc.Quantity, 1)
+			if chosen, _ := sc.Choose(c); chosen.Measure == pos.MeasureWeight {
+				want = chosen.Value
+			}
+			if left := r.src.Left(i); want > left {
+				r.sel = i
+				return m.badInput(fmt.Sprintf("%s: only %s left to return", l.Name, quantityOf(*l, left)))
+			}
+			l.Quantity, r.sel = want, i
+			r.replan(m)
+			m.setStatus(fmt.Sprintf("%s: returning %s", l.Name, quantityOf(*l, want)), false)
+			return nil
+		}
+	}
+	return m.badInput(fmt.Sprintf("scanned %s: not on sale %d", sc.Code, r.src.Sale.ID))
+}
+
+func (r *returnScreen) lookUpNumber(m *Model) tea.Cmd {
+	typed := r.field.take()
+	n, err := strconv.ParseInt(typed, 10, 64)
+	if err != nil || n < 1 {
+		return m.badInput("type the sale number printed on the receipt")
+	}
+	r.state, r.req = retOpening, m.nextReq()
+	m.setStatus(fmt.Sprintf("finding sale %d…", n), false)
+	ctx, nums, req := m.ctx, m.deps.SaleNumbers, r.req
+	return func() tea.Msg {
+		key, err := nums.SaleKeyByNumber(ctx, n)
+		return saleNumberMsg{req: req, number: n, key: key, err: err}
+	}
+}
+
+// voidSale asks, then voids everything left on the sale (today's only).
+func (r *returnScreen) voidSale(m *Model) tea.Cmd {
+	var cashier int64
+	if m.cashier != nil {
+		cashier = m.cashier.ID
+	}
+	req, err := m.deps.Returns.Void(r.src, r.key, cashier)
+	if err != nil {
+		m.log.Info("void refused", "sale", r.src.Sale.Key, "err", err)
+		return m.reject(pos.ErrorMessage(err))
+	}
+	req.CashInstead = r.cash
+	plan, err := pos.PlanReturn(r.src, req)
+	if err != nil {
+		return m.badInput(pos.ErrorMessage(err))
+	}
+	m.ask(fmt.Sprintf("Void sale %d: everything left comes back, refund %s (%s)? y/n", r.src.Sale.ID,
+		m.money(plan.Refunded()), m.split(plan)), func() tea.Cmd { return r.confirm(m, req, true) })
+	return nil
+}
+
+// confirm asks before recording req, or records it when asked already;
+// a return that needs a manager goes to the approval screen first.
+func (r *returnScreen) confirm(m *Model, req pos.ReturnRequest, asked bool) tea.Cmd {
+	plan, err := pos.PlanReturn(r.src, req)
+	if err != nil {
+		return m.badInput(pos.ErrorMessage(err))
+	}
+	for _, f := range plan.Refunds {
+		if f.Method == pos.MethodCard && m.deps.Returns.Gateway == nil {
+			return m.reject("card refunds are not set up on this till: " + m.km.CashInstead.Help().Key + " for cash instead (a manager approves)")
+		}
+	}
+	if !asked {
+		m.ask(fmt.Sprintf("Refund %s (%s)? y/n", m.money(plan.Refunded()), m.split(plan)),
+			func() tea.Cmd { return r.confirm(m, req, true) })
+		return nil
+	}
+	r.sent = req
+	if plan.Approval != "" && (r.approvedBy == 0 || r.approvedFor != plan.Approval) {
+		return m.askApproval(approvalAsk{purpose: approveBegin, action: plan.Approval, saleKey: req.SaleKey, back: screenReturn})
+	}
+	if plan.Approval != "" {
+		r.sent.ApprovedBy = r.approvedBy
+	}
+	return r.begin(m)
+}
+
+func (r *returnScreen) approved(m *Model, msg approvedMsg) tea.Cmd {
+	switch msg.purpose {
+	case approveBegin:
+		if r.state != retChoosing {
+			return nil
+		}
+		r.approvedBy, r.approvedFor = msg.manager.ID, msg.action
+		r.sent.ApprovedBy = msg.manager.ID
+		return r.begin(m)
+	case approveCash:
+		if r.state != retFailed {
+			return nil
+		}
+		r.cashBy = msg.manager.ID
+		return r.run(m, opCash)
+	case approveNoReceipt:
+		return r.start(m, returnStartMsg{mode: modeNoReceipt, manager: msg.manager})
+	}
+	return nil
+}
+
+// begin records the return; from here on money moves.
+func (r *returnScreen) begin(m *Model) tea.Cmd {
+	r.tries = 0
+	m.log.Info("return", "key", r.key, "sale", r.sent.SaleKey, "kind", r.sent.Kind, "lines", len(r.sent.Lines),
+		"cash_instead", r.sent.CashInstead, "approved_by", r.sent.ApprovedBy)
+	return r.run(m, opBegin)
+}
+
+// run runs a step of the return protocol in a command. The money steps run
+// to their end whatever the cashier presses: Esc never abandons a refund.
+func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
+	r.state = op.state()
+	switch op {
+	case opBegin:
+		m.setStatus("recording the return…", false)
+	case opRefund:
+		m.setStatus("refunding the card…", false)
+	case opCash:
+		m.setStatus("refunding in cash…", false)
+	case opComplete:
+		m.setStatus("completing the return…", false)
+	case opCancel:
+		m.setStatus("cancelling the return…", false)
+	}
+	rs, ctx, key, req, cashBy := m.deps.Returns, context.WithoutCancel(m.ctx), r.key, r.sent, r.cashBy
+	ret := r.ret
+	ret.Refunds = slices.Clone(ret.Refunds) // RefundCards writes into it
+	return func() tea.Msg {
+		var out pos.Return
+		var err error
+		switch op {
+		case opBegin:
+			out, err = rs.Begin(ctx, req)
+		case opRefund:
+			out, err = rs.RefundCards(ctx, ret)
+		case opResolve:
+			// What the store holds is what counts: a refund answered but
+			// not recorded is asked again by its key, never made twice.
+			if out, err = rs.Store.Return(ctx, key); err == nil {
+				out, err = rs.RefundCards(ctx, out)
+			}
+		case opCash:
+			out, err = rs.RefundInCash(ctx, key, cashBy)
+		case opComplete:
+			out, err = rs.Complete(ctx, key)
+		case opCancel:
+			out, err = rs.Cancel(ctx, key)
+		}
+		return returnStepMsg{key: key, op: op, ret: out, err: err}
+	}
+}
+
+// answered moves the return on after a step's answer.
+func (r *returnScreen) answered(m *Model, msg returnStepMsg) tea.Cmd {
+	if msg.ret.Key != "" {
+		r.ret = msg.ret
+	}
+	err := msg.err
+	if err == nil {
+		m.noteDB(nil)
+		r.tries, r.problem = 0, ""
+		switch msg.op {
+		case opBegin, opCash:
+			if !r.ret.CardsSettled() {
+				return r.run(m, opRefund)
+			}
+			return r.run(m, opComplete)
+		case opRefund, opResolve:
+			return r.run(m, opComplete)
+		case opComplete:
+			return r.done(m)
+		case opCancel:
+			r.reset()
+			m.goTo(screenBasket)
+			m.setStatus("return cancelled: nothing was refunded, nothing came back", false)
+			return nil
+		}
+		return nil
+	}
+	code := pos.ErrorCode(err)
+	switch {
+	case msg.op == opBegin && code != pos.EUnavailable:
+		// Refused outright (nothing recorded): back to choosing, with what
+		// is left now, under a new key.
+		cmd := m.fail(msg.op.String(), err)
+		r.key, r.state = uuid.NewString(), retOpening
+		r.req = m.nextReq()
+		if r.mode == modeNoReceipt {
+			r.state = retChoosing
+			r.replan(m)
+			return cmd
+		}
+		ctx, rs, req, saleKey := m.ctx, m.deps.Returns, r.req, r.src.Sale.Key
+		return tea.Batch(cmd, func() tea.Msg {
+			src, err := rs.Open(ctx, saleKey)
+			return returnableMsg{req: req, src: src, err: err}
+		})
+	case (msg.op == opRefund || msg.op == opResolve) && code == pos.EDeclined:
+		r.state, r.problem = retFailed, pos.ErrorMessage(err)
+		cmd := m.fault("card refund", err)
+		m.setStatus(r.problem, true)
+		return cmd
+	case msg.op == opRefund || msg.op == opResolve:
+		r.state, r.problem = retResolving, pos.ErrorMessage(err)
+		m.log.Warn("card refund unknown", "return", r.key, "err", err)
+		r.tries++
+		m.setStatus(fmt.Sprintf("no answer about the card refund: asking again in %s (%s)", backoff(r.tries-1), tries(r.tries)), true)
+		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, op: opResolve})
+	case code == pos.EUnavailable:
+		m.noteDB(err)
+		r.tries++
+		m.log.Warn(msg.op.String(), "return", r.key, "err", err)
+		m.setStatus(fmt.Sprintf("%s: waiting for the database (%s); retry in %s", msg.op, pos.ErrorMessage(err), backoff(r.tries-1)), true)
+		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, op: msg.op})
+	case msg.op == opCash || msg.op == opCancel:
+		r.state = retFailed
+		return m.fail(msg.op.String(), err)
+	}
+	// Complete refused: the money went back; the cashier tries again.
+	r.problem = pos.ErrorMessage(err)
+	cmd := m.fail(msg.op.String(), err)
+	m.setStatus(r.problem+" · enter tries again", true)
+	return cmd
+}
+
+// done shows the completed return: the cash to give back, big, and the
+// drawer opened for it.
+func (r *returnScreen) done(m *Model) tea.Cmd {
+	r.state, r.field = retDone, field{max: 64}
+	ret := r.ret
+	what := "return recorded: " + m.money(ret.Refunded()) + " refunded"
+	if cash := ret.CashBack(); cash > 0 {
+		what += ", give back " + m.money(cash) + " cash"
+	}
+	m.setStatus(what, false)
+	m.log.Info("return completed", "return", ret.Key, "sale", ret.SaleKey, "refunded", ret.Refunded(),
+		"cash", ret.CashBack(), "card", ret.CardBack(), "points", ret.PointsReversed)
+	if m.deps.Drawer == nil || ret.CashBack() <= 0 {
+		return nil
+	}
+	ctx, drawer := m.ctx, m.deps.Drawer
+	return func() tea.Msg { return drawerMsg{err: drawer.OpenDrawer(ctx)} }
+}
+
+func (r *returnScreen) print(m *Model, save bool) tea.Cmd {
+	sink := m.deps.RefundReceipts
+	switch {
+	case sink == nil:
+		return m.reject("refund receipts are not set up on this till yet")
+	case r.printing:
+		return nil
+	}
+	r.printing, r.receipt = true, "refund receipt: working…"
+	ctx, ret := m.ctx, r.ret
+	return func() tea.Msg {
+		if save {
+			where, err := sink.SaveReturn(ctx, ret)
+			return refundReceiptMsg{key: ret.Key, where: "saved to " + where, err: err}
+		}
+		return refundReceiptMsg{key: ret.Key, where: "printed", err: sink.PrintReturn(ctx, ret)}
+	}
+}
+
+// split writes where a return's money goes: "card visa ••4242 €3.00 ·
+// cash €2.00".
+func (m *Model) split(ret pos.Return) string {
+	var parts []string
+	for _, f := range ret.Refunds {
+		switch f.Method {
+		case pos.MethodCard:
+			parts = append(parts, fmt.Sprintf("card %s ••%s %s", f.CardBrand, f.CardLast4, m.money(f.Amount)))
+		default:
+			parts = append(parts, "cash "+m.money(f.Amount))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// quantityOf writes a return line's quantity: "3" or "482 g".
+func quantityOf(l pos.ReturnLine, q int64) string {
+	if l.Weighed {
+		return strconv.FormatInt(q, 10) + " g"
+	}
+	return strconv.FormatInt(q, 10)
+}
+
+func (r *returnScreen) view(m *Model, w, h int) string {
+	switch r.state {
+	case retNumber, retOpening:
+		return r.numberView(m, w, h)
+	case retChoosing:
+		return r.chooseView(m, w, h)
+	case retDone:
+		return r.doneView(m, w, h)
+	}
+	return r.progressView(m, w, h)
+}
+
+func (r *returnScreen) numberView(m *Model, w, h int) string {
+	rows := []string{m.st.Title.Render("Return"), ""}
+	if r.state == retOpening {
+		rows = append(rows, m.st.Muted.Render("opening the sale…"))
+	} else {
+		rows = append(rows, m.st.Prompt.Render("Sale number › ")+m.st.Field.Render(r.field.render(true)), "",
+			m.st.Muted.Render("the number on the receipt, or scan its barcode"))
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Dialog.Render(strings.Join(rows, "\n")))
+}
+
+// The return table's columns, beside the item's name.
+const (
+	rcSold, rcLeft, rcPrice, rcBack, rcReason, rcStock, rcRefund = 6, 6, 9, 6, 12, 5, 9
+)
+
+func (r *returnScreen) chooseView(m *Model, w, h int) string {
+	title := "Return without a receipt · cash at the catalogue price"
+	if r.mode == modeReceipt {
+		s := r.src.Sale
+		when := s.CompletedAt
+		if m.deps.Location != nil {
+			when = when.In(m.deps.Location)
+		}
+		title = fmt.Sprintf("Return from sale %d · %s", s.ID, when.Format("2 Jan 15:04"))
+		if s.CustomerID != 0 {
+			title += fmt.Sprintf(" · customer %d", s.CustomerID)
+		}
+	}
+	nameW := max(w-rcSold-rcLeft-rcPrice-rcBack-rcReason-rcStock-rcRefund-9, 8)
+	row := func(mark, name, sold, left, price, back, reason, stock, refund string) string {
+		return mark + " " + pad(ansi.Truncate(name, nameW, "…"), nameW) + " " + lpad(sold, rcSold) + lpad(left, rcLeft+1) + " " +
+			lpad(price, rcPrice) + " " + lpad(back, rcBack) + " " + pad(reason, rcReason) + " " + pad(stock, rcStock) + lpad(refund, rcRefund)
+	}
+	refunds := map[int]pos.Money{} // by the chosen line's index
+	if r.planErr == nil {
+		j := 0
+		for i, l := range r.lines {
+			if l.Quantity > 0 && j < len(r.plan.Lines) {
+				refunds[i] = r.plan.Lines[j].Gross
+				j++
+			}
+		}
+	}
+	out := []string{m.st.Title.Render(ansi.Truncate(title, w, "…")),
+		m.st.Label.Render(row(" ", "Item", "Sold", "Left", "Price", "Back", "Reason", "Stock", "Refund"))}
+	tableH := max(h-6, 2)
+	first := 0
+	if len(r.lines) > tableH {
+		first = min(max(r.sel-tableH/2, 0), len(r.lines)-tableH)
+	}
+	if len(r.lines) == 0 {
+		out = append(out, "", m.st.Muted.Render("  Scan or type each item that comes back, then enter."))
+	}
+	for i := first; i < len(r.lines) && i < first+tableH; i++ {
+		l := r.lines[i]
+		sold, left := "", ""
+		if r.mode == modeReceipt {
+			sold = quantityOf(l, r.src.Sale.Lines[i].Quantity)
+			left = quantityOf(l, r.src.Left(i))
+		}
+		price := m.money(l.UnitPrice)
+		if l.Weighed {
+			price += "/kg"
+		}
+		back, reason, stock, refund := "-", "", "", ""
+		if l.Quantity > 0 {
+			back, reason = quantityOf(l, l.Quantity), l.Reason.Label()
+			stock = "yes"
+			if !l.Restock || l.Reason == pos.ReasonDamaged {
+				stock = "no"
+			}
+			if v, ok := refunds[i]; ok {
+				refund = m.money(v)
+			}
+		}
+		if i == r.sel {
+			out = append(out, m.st.Selected.Render(pad(row("›", l.Name, sold, left, price, back, reason, stock, refund), w)))
+			continue
+		}
+		out = append(out, row(" ", l.Name, sold, left, price, back, reason, stock, refund))
+	}
+	for len(out) < h-4 {
+		out = append(out, "")
+	}
+	out = append(out, r.planLines(m, w)...)
+	return strings.Join(out, "\n") + "\n" + ansi.Truncate(r.prompt(m), w, "…")
+}
+
+// planLines shows the plan: the total, where it goes, the points, the
+// approval it needs.
+func (r *returnScreen) planLines(m *Model, w int) []string {
+	if r.planErr != nil {
+		return []string{"", m.st.Muted.Render(ansi.Truncate(pos.ErrorMessage(r.planErr), w, "…"))}
+	}
+	p := r.plan
+	first := m.st.Total.Render("REFUND "+m.money(p.Refunded())) + "  " + m.split(p)
+	var second []string
+	if p.CashRounding != 0 {
+		second = append(second, "cash rounding "+m.money(p.CashRounding))
+	}
+	if p.PointsReversed > 0 {
+		second = append(second, fmt.Sprintf("points taken back %d", p.PointsReversed))
+	}
+	if p.Approval != "" {
+		second = append(second, m.st.Prompt.Render("a manager approves "+p.Approval))
+	}
+	return []string{ansi.Truncate(first, w, "…"), ansi.Truncate(strings.Join(second, " · "), w, "…")}
+}
+
+func (r *returnScreen) prompt(m *Model) string {
+	if len(r.lines) == 0 || r.entry == entryCode {
+		return m.st.Prompt.Render("Item code › ") + m.st.Field.Render(r.field.render(true))
+	}
+	l := r.lines[r.sel]
+	unit := ""
+	if l.Weighed {
+		unit = " in grams"
+	}
+	limit := ""
+	if r.mode == modeReceipt {
+		limit = ", up to " + quantityOf(l, r.src.Left(r.sel))
+	}
+	return m.st.Prompt.Render(fmt.Sprintf("Return of %s%s%s › ", ansi.Truncate(l.Name, 24, "…"), unit, limit)) +
+		m.st.Field.Render(r.field.render(true))
+}
+
+// progressView shows the return while it is recorded and refunded, or
+// what failed.
+func (r *returnScreen) progressView(m *Model, w, h int) string {
+	p := r.ret
+	if p.Key == "" {
+		p = r.plan
+	}
+	title := "Refund"
+	if p.SaleID != 0 {
+		title = fmt.Sprintf("Refund · sale %d", p.SaleID)
+	}
+	rows := []string{m.st.Title.Render(title), "", m.st.Big.Render(bigText(m.money(p.Refunded()))), ""}
+	for _, f := range p.Refunds {
+		name := "Cash"
+		if f.Method == pos.MethodCard {
+			name = fmt.Sprintf("Card %s ••%s", f.CardBrand, f.CardLast4)
+		}
+		rows = append(rows, fmt.Sprintf("%-18s %10s  %s", name, m.money(f.Amount), refundStatus(f.Status)))
+	}
+	rows = append(rows, "")
+	switch r.state {
+	case retRecording:
+		rows = append(rows, "recording the return…")
+	case retRefunding:
+		rows = append(rows, "refunding the card… (it cannot be cancelled)")
+	case retResolving:
+		rows = append(rows, m.st.Error.Render("no answer about the card refund: checking it"),
+			m.st.Muted.Render(ansi.Truncate(r.problem, w-8, "…")),
+			"it is asked again by its key: it is never refunded twice")
+	case retFailed:
+		rows = append(rows, m.st.Error.Render(ansi.Truncate(r.problem, w-8, "…")), "",
+			m.km.CashInstead.Help().Key+" refund in cash (a manager approves)")
+		if !p.MoneyMoved() {
+			rows = append(rows, m.km.VoidSale.Help().Key+" cancel the return: nothing was refunded")
+		}
+	case retCashing:
+		rows = append(rows, "refunding in cash…")
+	case retCompleting:
+		rows = append(rows, "completing the return…")
+		if r.problem != "" {
+			rows = append(rows, m.st.Error.Render(ansi.Truncate(r.problem, w-8, "…")))
+		}
+	case retCancelling:
+		rows = append(rows, "cancelling the return…")
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Dialog.Render(strings.Join(rows, "\n")))
+}
+
+func refundStatus(s pos.PaymentStatus) string {
+	switch s {
+	case pos.PaymentApproved:
+		return "refunded"
+	case pos.PaymentFailed:
+		return "failed"
+	case pos.PaymentUnknown:
+		return "no answer yet"
+	case pos.RefundOwed:
+		return "owed"
+	}
+	return "waiting"
+}
+
+func (r *returnScreen) doneView(m *Model, w, h int) string {
+	p := r.ret
+	title := "Return complete"
+	if p.Kind == pos.KindVoid {
+		title = "Sale voided"
+	}
+	head := m.st.Title.Render(title) + "  " + m.st.Muted.Render(fmt.Sprintf("#%d", p.ID))
+	if p.SaleID != 0 {
+		head += m.st.Muted.Render(fmt.Sprintf(" of sale %d", p.SaleID))
+	}
+	if p.Training {
+		head += "  " + m.st.Training.Render(" TRAINING — nothing refunded ")
+	}
+	rows := []string{head, "", fmt.Sprintf("%-18s %12s", "Refund", m.money(p.Total))}
+	if p.CashRounding != 0 {
+		rows = append(rows, fmt.Sprintf("%-18s %12s", "Cash rounding", m.money(p.CashRounding)))
+	}
+	for _, f := range p.Refunds {
+		if f.Method == pos.MethodCard && f.Status == pos.PaymentApproved {
+			rows = append(rows, fmt.Sprintf("%-18s %12s", fmt.Sprintf("Card %s ••%s", f.CardBrand, f.CardLast4), m.money(f.Amount)))
+		}
+	}
+	if p.PointsReversed > 0 {
+		rows = append(rows, fmt.Sprintf("%-18s %12d", "Points taken back", p.PointsReversed))
+	}
+	rows = append(rows, "", m.st.Total.Render("GIVE BACK CASH"), m.st.Big.Render(bigText(m.money(p.CashBack()))), "")
+	switch {
+	case r.receipt != "":
+		rows = append(rows, "Receipt: "+r.receipt)
+	case m.deps.RefundReceipts == nil:
+		rows = append(rows, m.st.Muted.Render("Refund receipts are not set up on this till yet."))
+	default:
+		rows = append(rows, "Refund receipt? "+m.km.Print.Help().Key+" print · "+m.km.Save.Help().Key+" save")
+	}
+	rows = append(rows, m.st.Prompt.Render("Scan to start the next sale › ")+m.st.Field.Render(r.field.render(true)))
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Top, m.st.Dialog.Render(strings.Join(rows, "\n")))
+}
+
+func (r *returnScreen) bindings(m *Model) []key.Binding {
+	km := m.km
+	switch r.state {
+	case retNumber:
+		return []key.Binding{with(km.Enter, "open sale"), with(km.Esc, "back")}
+	case retOpening:
+		return []key.Binding{with(km.Esc, "back")}
+	case retChoosing:
+		out := []key.Binding{with(km.Enter, "set qty / refund"), with(km.Up, "line"), km.Reason, km.Restock}
+		if r.mode == modeReceipt {
+			out = append(out, km.CashInstead, with(km.VoidSale, "void the sale"))
+		} else {
+			out = append(out, km.Quantity)
+		}
+		return append(out, with(km.Esc, "leave"))
+	case retResolving:
+		return []key.Binding{with(km.Enter, "check now")}
+	case retFailed:
+		out := []key.Binding{with(km.CashInstead, "refund in cash (manager)")}
+		if !r.ret.MoneyMoved() {
+			out = append(out, with(km.VoidSale, "cancel the return"))
+		}
+		return out
+	case retCompleting:
+		if r.problem != "" {
+			return []key.Binding{with(km.Enter, "try again")}
+		}
+	case retDone:
+		out := []key.Binding{km.NextSale}
+		if m.deps.RefundReceipts != nil {
+			out = append(out, km.Print, km.Save)
+		}
+		return append(out, km.SignOut, km.Quit)
+	}
+	return nil
+}
