@@ -111,6 +111,41 @@ func sizeStates() []sizeState {
 			r.key("f4")
 			return r
 		}, func(r *rig) []string { return []string{"Phone, email, name or card ›"} }},
+		{"return", func(t *testing.T) *rig {
+			r := newReturnRig(t, 100)
+			r.scan(r.receipt())
+			for _, q := range []string{"3", "1", "482"} {
+				r.typeText(q)
+				r.key("enter")
+				r.key("down")
+			}
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Return from sale 41", "Whole", "Sourdou", "Apples", "REFUND €8.80", "approves",
+				"Return of Apples", "F9 void the sale"}
+		}},
+		{"approval", func(t *testing.T) *rig {
+			r := newReturnRig(t, 0)
+			r.key("f7")
+			r.typeText("900")
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Manager approval", "a return without a receipt", "Manager number 900", "esc cancel"}
+		}},
+		{"return done", func(t *testing.T) *rig {
+			r := newReturnRig(t, 0)
+			r.scan(r.receipt())
+			for _, q := range []string{"3", "1", "482"} {
+				r.typeText(q)
+				r.key("enter")
+				r.key("down")
+			}
+			r.key("enter")
+			r.key("y")
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Return complete", "Card visa ••4242", "GIVE BACK CASH", "|_|", "F2 print", "Scan to start the next sale"}
+		}},
 	}
 }
 

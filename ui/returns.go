@@ -854,7 +854,7 @@ func (r *returnScreen) numberView(m *Model, w, h int) string {
 
 // The return table's columns, beside the item's name.
 const (
-	rcSold, rcLeft, rcPrice, rcBack, rcReason, rcStock, rcRefund = 6, 6, 9, 6, 12, 5, 9
+	rcSold, rcLeft, rcPrice, rcBack, rcReason, rcStock, rcRefund = 6, 6, 9, 6, 12, 3, 8
 )
 
 func (r *returnScreen) chooseView(m *Model, w, h int) string {
@@ -872,8 +872,8 @@ func (r *returnScreen) chooseView(m *Model, w, h int) string {
 	}
 	nameW := max(w-rcSold-rcLeft-rcPrice-rcBack-rcReason-rcStock-rcRefund-9, 8)
 	row := func(mark, name, sold, left, price, back, reason, stock, refund string) string {
-		return mark + " " + pad(ansi.Truncate(name, nameW, "…"), nameW) + " " + lpad(sold, rcSold) + lpad(left, rcLeft+1) + " " +
-			lpad(price, rcPrice) + " " + lpad(back, rcBack) + " " + pad(reason, rcReason) + " " + pad(stock, rcStock) + lpad(refund, rcRefund)
+		return mark + " " + pad(ansi.Truncate(name, nameW, "…"), nameW) + " " + lpad(sold, rcSold) + " " + lpad(left, rcLeft) + " " +
+			lpad(price, rcPrice) + " " + lpad(back, rcBack) + " " + pad(reason, rcReason) + " " + pad(stock, rcStock) + " " + lpad(refund, rcRefund)
 	}
 	refunds := map[int]pos.Money{} // by the chosen line's index
 	if r.planErr == nil {
@@ -886,7 +886,7 @@ func (r *returnScreen) chooseView(m *Model, w, h int) string {
 		}
 	}
 	out := []string{m.st.Title.Render(ansi.Truncate(title, w, "…")),
-		m.st.Label.Render(row(" ", "Item", "Sold", "Left", "Price", "Back", "Reason", "Stock", "Refund"))}
+		m.st.Label.Render(row(" ", "Item", "Sold", "Left", "Price", "Back", "Reason", "Stk", "Refund"))}
 	tableH := max(h-6, 2)
 	first := 0
 	if len(r.lines) > tableH {
@@ -923,7 +923,7 @@ func (r *returnScreen) chooseView(m *Model, w, h int) string {
 		}
 		out = append(out, row(" ", l.Name, sold, left, price, back, reason, stock, refund))
 	}
-	for len(out) < h-4 {
+	for len(out) < h-3 {
 		out = append(out, "")
 	}
 	out = append(out, r.planLines(m, w)...)
@@ -995,10 +995,10 @@ func (r *returnScreen) progressView(m *Model, w, h int) string {
 		rows = append(rows, "refunding the card… (it cannot be cancelled)")
 	case retResolving:
 		rows = append(rows, m.st.Error.Render("no answer about the card refund: checking it"),
-			m.st.Muted.Render(ansi.Truncate(r.problem, w-8, "…")),
+			m.st.Muted.Width(min(w-8, 60)).Render(r.problem),
 			"it is asked again by its key: it is never refunded twice")
 	case retFailed:
-		rows = append(rows, m.st.Error.Render(ansi.Truncate(r.problem, w-8, "…")), "",
+		rows = append(rows, m.st.Error.Width(min(w-8, 60)).Render(r.problem), "",
 			m.km.CashInstead.Help().Key+" refund in cash (a manager approves)")
 		if !p.MoneyMoved() {
 			rows = append(rows, m.km.VoidSale.Help().Key+" cancel the return: nothing was refunded")
