@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -205,6 +206,11 @@ func runReconcile(ctx context.Context, env *environment, args []string) error {
 		len(rep.Completed), len(rep.Released), len(rep.Unresolved))
 	for _, k := range rep.Unresolved {
 		fmt.Fprintln(env.stdout, "  still pending:", k)
+	}
+	if rets := newReturns(db, gw, settings, nil); rets != nil {
+		rrep, rerr := rets.Recover(ctx, *age)
+		reportReturns(env.stdout, rrep)
+		err = errors.Join(err, rerr)
 	}
 	return err
 }

@@ -29,6 +29,7 @@ type config struct {
 	scanProf   string // pos.ScanProfile name; "" follows the currency
 	maxQty     string // the largest quantity the screen takes without asking
 	cashOver   string // how much typed cash may exceed what is due; "" the largest note
+	returnOver string // a return worth more needs a manager; "" no limit
 	// How the till reaches Aurora in production (store.Config).
 	dbCA        string
 	dbIAMRegion string
@@ -78,6 +79,7 @@ func (c *config) bindSettings(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.scanProf, "scan-profile", "POS_SCAN_PROFILE", "", "scale label layouts: "+
 		strings.Join(pos.ScanProfileNames(), ", ")+"; empty follows the currency (EUR DE, GBP UK, SEK SE, NOK NO, USD US)")
 	str(&c.cashOver, "cash-over-limit", "POS_CASH_OVER_LIMIT", "", "most that typed cash may exceed what is due, e.g. 500; empty: the currency's largest banknote")
+	str(&c.returnOver, "return-approval-over", "POS_RETURN_APPROVAL_OVER", "", "a return worth more than this needs a manager's approval, e.g. 100; empty: no limit")
 	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
 }
 
@@ -110,6 +112,12 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 			return pos.Settings{}, fmt.Errorf("cash over limit %q: a positive amount, e.g. 500", c.cashOver)
 		}
 	}
+	var returnOver pos.Money
+	if c.returnOver != "" {
+		if returnOver, err = cur.Parse(c.returnOver); err != nil || returnOver <= 0 {
+			return pos.Settings{}, fmt.Errorf("return approval over %q: a positive amount, e.g. 100", c.returnOver)
+		}
+	}
 	profile := cmp.Or(c.scanProf, pos.ScanProfileForCurrency(cur.Code))
 	rules, err := pos.ScanProfile(profile)
 	if err != nil {
@@ -121,7 +129,7 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 	}
 	return pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
 		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules,
-		CashOverLimit: cashOver}, nil
+		CashOverLimit: cashOver, ReturnApprovalOver: returnOver}, nil
 }
 
 // quantityLimit is the largest quantity the screen takes without asking.

@@ -48,3 +48,44 @@ func TestSettingsFromTheEnvironment(t *testing.T) {
 		})
 	}
 }
+
+// POS_RETURN_APPROVAL_OVER (or --return-approval-over) is the amount above
+// which a return needs a manager; unset, there is no limit.
+func TestReturnApprovalOver(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		args    []string
+		want    pos.Money
+		wantErr bool
+	}{
+		{"unset: no limit", "", nil, 0, false},
+		{"environment", "100", nil, 10000, false},
+		{"with cents", "49.99", nil, 4999, false},
+		{"the flag wins", "100", []string{"--return-approval-over", "20"}, 2000, false},
+		{"not an amount", "lots", nil, 0, true},
+		{"zero", "0", nil, 0, true},
+		{"negative", "-5", nil, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := &environment{getenv: func(k string) string {
+				if k == "POS_RETURN_APPROVAL_OVER" {
+					return tt.env
+				}
+				return ""
+			}}
+			fs, cfg := newFlags(env, "")
+			if err := fs.Parse(tt.args); err != nil {
+				t.Fatal(err)
+			}
+			set, err := cfg.settings(false)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("settings: got %v, want error %v", err, tt.wantErr)
+			}
+			if set.ReturnApprovalOver != tt.want {
+				t.Errorf("approval over: got %d, want %d", set.ReturnApprovalOver, tt.want)
+			}
+		})
+	}
+}

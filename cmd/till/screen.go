@@ -101,10 +101,17 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	deps.Receipts = tel.receipts(svc)
 	deps.Drawer = drawer(svc)
 	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
+	if svc != nil {
+		deps.RefundReceipts = refundReceipts(svc)
+	}
+	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
+	if rets != nil {
+		deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
+	}
 	if worker != nil {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
 	}
-	go recoverLeftovers(ctx, co, gw)
+	go recoverLeftovers(ctx, co, rets, gw)
 	m := ui.New(ctx, deps, ui.NewStyles(env.getenv("NO_COLOR") == ""))
 	err = runProgram(ctx, env, m, m.Filter) // see signals.go
 	slog.Info("till stopped", "err", err)
@@ -128,7 +135,7 @@ func cardNote(gw pos.PaymentGateway, getenv func(string) string) string {
 // recoverLeftovers resolves this till's sales left pending by an earlier
 // run (a crash, a power cut): at start, then every recoverEvery for sales
 // pending longer than recoverStale, which no cashier keeps open that long.
-func recoverLeftovers(ctx context.Context, co *pos.Checkout, gw pos.PaymentGateway) {
+func recoverLeftovers(ctx context.Context, co *pos.Checkout, rets *pos.Returns, gw pos.PaymentGateway) {
 	age := recoverAge(gw, 0)
 	for {
 		rep, err := co.Recover(ctx, age)
@@ -136,6 +143,7 @@ func recoverLeftovers(ctx context.Context, co *pos.Checkout, gw pos.PaymentGatew
 			slog.Info("recovered pending sales", "completed", len(rep.Completed), "released", len(rep.Released),
 				"unresolved", len(rep.Unresolved), "err", err)
 		}
+		recoverReturns(ctx, rets, age) // returns.go
 		select {
 		case <-ctx.Done():
 			return
