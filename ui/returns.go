@@ -47,6 +47,9 @@ type returnScreen struct {
 	ret     pos.Return // the return as recorded
 	problem string     // why a card refund failed or is unknown
 	tries   int
+	// step numbers the protocol's steps run; waiting is the one whose
+	// answer is awaited (0: none), so a retry never runs beside it.
+	step, waiting int
 
 	receipt  string // what became of the refund receipt
 	printing bool
@@ -118,13 +121,14 @@ func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	case returnableMsg:
 		return r.opened(m, msg)
 	case returnStepMsg:
-		if msg.key != r.key || msg.op.state() != r.state {
+		if msg.key != r.key || msg.step != r.waiting || msg.op.state() != r.state {
 			return nil // a stale answer: the return it belongs to is over
 		}
+		r.waiting = 0
 		return r.answered(m, msg)
 	case returnRetryMsg:
-		if msg.key != r.key || msg.op.state() != r.state {
-			return nil
+		if msg.key != r.key || msg.step != r.step || r.waiting != 0 || msg.op.state() != r.state {
+			return nil // the step ran again meanwhile (enter), or the return is over
 		}
 		return r.run(m, msg.op)
 	case refundReceiptMsg:
@@ -272,7 +276,7 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, km.Esc) {
 			return m.reject("the return is being recorded and refunded: it cannot be left now")
 		}
-		if r.state == retCompleting && r.problem != "" && key.Matches(msg, km.Enter) {
+		if r.state == retCompleting && r.problem != "" && r.waiting == 0 && key.Matches(msg, km.Enter) {
 			r.problem = ""
 			return r.run(m, opComplete)
 		}
@@ -280,7 +284,7 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, km.Esc):
 			return m.reject("checking what became of the card refund: it cannot be left now")
-		case key.Matches(msg, km.Enter):
+		case key.Matches(msg, km.Enter) && r.waiting == 0:
 			return r.run(m, opResolve)
 		}
 	case retFailed:
@@ -334,10 +338,11 @@ func (r *returnScreen) chooseKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			}
 			return nil
 		}
+		m.log.Info("return left before anything was recorded", "sale", r.src.Sale.Key)
 		r.reset()
 		m.goTo(screenBasket)
-		m.setStatus("return abandoned: nothing was recorded", false)
-		return m.auditKey("", "return_abandoned", "return screen left before anything was recorded")
+		m.setStatus("return left: nothing was recorded", false)
+		return nil
 	case key.Matches(msg, km.Up), key.Matches(msg, km.Down):
 		if cmd := r.applyTyped(m); cmd != nil {
 			return cmd
@@ -652,6 +657,8 @@ func (r *returnScreen) begin(m *Model) tea.Cmd {
 // to their end whatever the cashier presses: Esc never abandons a refund.
 func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
 	r.state = op.state()
+	r.step++
+	r.waiting = r.step
 	switch op {
 	case opBegin:
 		m.setStatus("recording the return…", false)
@@ -664,7 +671,7 @@ func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
 	case opCancel:
 		m.setStatus("cancelling the return…", false)
 	}
-	rs, ctx, key, req, cashBy := m.deps.Returns, context.WithoutCancel(m.ctx), r.key, r.sent, r.cashBy
+	rs, ctx, key, req, cashBy, step := m.deps.Returns, context.WithoutCancel(m.ctx), r.key, r.sent, r.cashBy, r.step
 	ret := r.ret
 	ret.Refunds = slices.Clone(ret.Refunds) // RefundCards writes into it
 	return func() tea.Msg {
@@ -688,7 +695,7 @@ func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
 		case opCancel:
 			out, err = rs.Cancel(ctx, key)
 		}
-		return returnStepMsg{key: key, op: op, ret: out, err: err}
+		return returnStepMsg{key: key, step: step, op: op, ret: out, err: err}
 	}
 }
 
@@ -747,13 +754,13 @@ func (r *returnScreen) answered(m *Model, msg returnStepMsg) tea.Cmd {
 		m.log.Warn("card refund unknown", "return", r.key, "err", err)
 		r.tries++
 		m.setStatus(fmt.Sprintf("no answer about the card refund: asking again in %s (%s)", backoff(r.tries-1), tries(r.tries)), true)
-		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, op: opResolve})
+		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, step: r.step, op: opResolve})
 	case code == pos.EUnavailable:
 		m.noteDB(err)
 		r.tries++
 		m.log.Warn(msg.op.String(), "return", r.key, "err", err)
 		m.setStatus(fmt.Sprintf("%s: waiting for the database (%s); retry in %s", msg.op, pos.ErrorMessage(err), backoff(r.tries-1)), true)
-		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, op: msg.op})
+		return m.after(backoff(r.tries-1), returnRetryMsg{key: r.key, step: r.step, op: msg.op})
 	case msg.op == opCash || msg.op == opCancel:
 		r.state = retFailed
 		return m.fail(msg.op.String(), err)

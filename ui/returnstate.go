@@ -122,16 +122,18 @@ type returnableMsg struct {
 
 // returnStepMsg answers a step of the return protocol.
 type returnStepMsg struct {
-	key string
-	op  returnOp
-	ret pos.Return
-	err error
+	key  string
+	step int
+	op   returnOp
+	ret  pos.Return
+	err  error
 }
 
 // returnRetryMsg fires when it is time to run a waiting step again.
 type returnRetryMsg struct {
-	key string
-	op  returnOp
+	key  string
+	step int // the step that failed
+	op   returnOp
 }
 
 // refundReceiptMsg answers printing or saving a refund receipt.
