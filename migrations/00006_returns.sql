@@ -57,7 +57,7 @@ CREATE TABLE returns (
     CONSTRAINT returns_cashier FOREIGN KEY (cashier_id) REFERENCES cashiers (cashier_id),
     CONSTRAINT returns_approver FOREIGN KEY (approved_by) REFERENCES cashiers (cashier_id),
     CONSTRAINT returns_customer FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
-    CONSTRAINT returns_total CHECK (total_amount > 0),
+    CONSTRAINT returns_total CHECK (total_amount >= 0),
     CONSTRAINT returns_points CHECK (points_reversed >= 0 AND points_unreversed >= 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
