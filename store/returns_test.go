@@ -558,3 +558,43 @@ func TestReturnsAsTheTillUser(t *testing.T) {
 	}
 	f.checkInvariants(t)
 }
+
+// TestManagerApproval checks a manager's PIN at the till through the
+// sign-in procedure: refused for a wrong PIN, a cashier and the manager's
+// own action, and every answer audited with both people.
+func TestManagerApproval(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	manager := f.d.AddCashier(t, pos.Cashier{Number: "900", Name: "Mia", Manager: true}, "9999")
+	a := &pos.Approver{Cashiers: f.db, Audit: f.db, StoreID: "s1", TillID: "t1"}
+	tests := []struct {
+		name    string
+		cashier int64
+		number  string
+		pin     string
+		ok      bool
+	}{
+		{"wrong PIN", f.cashier, "900", "9998", false},
+		{"unknown number", f.cashier, "901", "9999", false},
+		{"a cashier is not a manager", f.cashier, "101", "1234", false},
+		{"a manager approving their own", manager.ID, "900", "9999", false},
+		{"the manager", f.cashier, "900", "9999", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action IN ('approval','approval_refused')`)
+			m, err := a.Approve(ctx, tt.cashier, "a return without a receipt", "", tt.number, tt.pin)
+			if tt.ok != (err == nil) || tt.ok && m.ID != manager.ID {
+				t.Errorf("got %+v, %v; want ok=%v", m, err, tt.ok)
+			}
+			if err != nil && pos.ErrorMessage(err) == "" {
+				t.Error("a refusal without a message for the cashier")
+			}
+			after := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action IN ('approval','approval_refused')
+				AND cashier_id = ?`, tt.cashier)
+			if after < 1 || f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action IN ('approval','approval_refused')`) != before+1 {
+				t.Errorf("audit rows: want one more for cashier %d", tt.cashier)
+			}
+		})
+	}
+}
