@@ -598,3 +598,41 @@ func TestManagerApproval(t *testing.T) {
 		})
 	}
 }
+
+// TestTrainingReturn returns a training sale in training: the return is
+// recorded (and its receipt queued) but no stock, points or event move,
+// and a live till refuses the training receipt.
+func TestTrainingReturn(t *testing.T) {
+	f := newFixture(t, 3)
+	ctx := context.Background()
+	f.co.Settings.Training = true
+	sale := f.sellSplit(t, 100, [2]int{0, 2})
+	live := f.returns(&refunder{})
+	live.Settings.Training = false
+	if _, err := live.Open(ctx, sale.Key); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("a live till opening a training receipt: got %v, want conflict", err)
+	}
+	rs := f.returns(&refunder{})
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 2, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret, err = rs.RefundCards(ctx, ret); err != nil {
+		t.Fatal(err)
+	}
+	done, err := rs.Complete(ctx, ret.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !done.Training || f.stock(t, 0) != 3 || f.points(t) != 0 {
+		t.Errorf("training return: training=%v stock %d points %d; want true 3 0", done.Training, f.stock(t, 0), f.points(t))
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM event_outbox WHERE return_id = ?`, done.ID); got != 0 {
+		t.Errorf("events for a training return: %d, want 0", got)
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM receipt_outbox WHERE return_id = ?`, done.ID); got != 1 {
+		t.Errorf("receipts queued: %d, want 1", got)
+	}
+	f.checkInvariants(t)
+}
