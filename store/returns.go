@@ -133,6 +133,9 @@ func (db *DB) BeginReturn(ctx context.Context, req pos.ReturnRequest) (pos.Retur
 				return err
 			}
 		}
+		if err := restockable(ctx, tx, &ret); err != nil {
+			return err
+		}
 		ret.CreatedAt = tx.now
 		return insertReturn(ctx, tx, &ret, req.CashStep)
 	})
@@ -147,6 +150,41 @@ func (db *DB) BeginReturn(ctx context.Context, req pos.ReturnRequest) (pos.Retur
 		return first, nil
 	}
 	return ret, mapError(err, "record the return")
+}
+
+// restockable turns Restock off for lines whose item the returning store
+// does not stock (no store_inventory row there, as at a store of the chain
+// that never sold it): those goods come back but no stock figure moves.
+func restockable(ctx context.Context, tx *txn, ret *pos.Return) error {
+	var ids []any
+	for _, l := range ret.Lines {
+		if l.Restock && !ret.Training {
+			ids = append(ids, int64(l.ItemID))
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT item_id FROM store_inventory WHERE store_id = ? AND item_id IN (`+
+		placeholders(len(ids))+`)`, append([]any{ret.StoreID}, ids...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	stocked := map[pos.ItemID]bool{}
+	for rows.Next() {
+		var id pos.ItemID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		stocked[id] = true
+	}
+	for i, l := range ret.Lines {
+		if l.Restock && !stocked[l.ItemID] {
+			ret.Lines[i].Restock = false
+		}
+	}
+	return rows.Err()
 }
 
 // checkManager refuses an approval by anyone but an active manager.

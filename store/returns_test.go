@@ -636,3 +636,37 @@ func TestTrainingReturn(t *testing.T) {
 	}
 	f.checkInvariants(t)
 }
+
+// TestReturnAtAnotherStore returns a sale made at s1 at two other stores
+// of the chain: berlin-1 stocks the item and gets the unit back; a new
+// store that never stocked it takes the goods back without a stock figure.
+func TestReturnAtAnotherStore(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	f.d.AddStore(t, store.StoreInfo{ID: "paris-1", Name: "Paris", Currency: "EUR"})
+	sale := f.sellSplit(t, 0, [2]int{0, 2})
+	berlinBefore := f.count(t, `SELECT stock_quantity FROM store_inventory WHERE store_id = 'berlin-1' AND item_id = ?`, f.items[0].ID)
+	for _, at := range []string{"berlin-1", "paris-1"} {
+		rs := f.returns(&refunder{})
+		rs.Settings.StoreID = at
+		ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+			[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := rs.Complete(ctx, ret.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := at == "berlin-1"; done.Lines[0].Restock != want || done.StoreID != at {
+			t.Errorf("return at %s: restock %v store %s", at, done.Lines[0].Restock, done.StoreID)
+		}
+	}
+	if got := f.count(t, `SELECT stock_quantity FROM store_inventory WHERE store_id = 'berlin-1' AND item_id = ?`, f.items[0].ID); got != berlinBefore+1 {
+		t.Errorf("berlin-1 stock: %d, want %d", got, berlinBefore+1)
+	}
+	if f.stock(t, 0) != 8 {
+		t.Errorf("s1 stock: %d, want 8 (sold there, returned elsewhere)", f.stock(t, 0))
+	}
+	f.checkInvariants(t)
+}
