@@ -207,10 +207,7 @@ func runReconcile(ctx context.Context, env *environment, args []string) error {
 	for _, k := range rep.Unresolved {
 		fmt.Fprintln(env.stdout, "  still pending:", k)
 	}
-	if rets := newReturns(db, gw, settings, nil); rets != nil {
-		rrep, rerr := rets.Recover(ctx, *age)
-		reportReturns(env.stdout, rrep)
-		err = errors.Join(err, rerr)
-	}
-	return err
+	rrep, rerr := newReturns(db, gw, settings, nil).Recover(ctx, *age)
+	reportReturns(env.stdout, rrep)
+	return errors.Join(err, rerr)
 }

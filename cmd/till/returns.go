@@ -15,14 +15,9 @@ import (
 // newReturns builds the return protocol for a till: the store records
 // returns; the card gateway refunds card parts when it can (a gateway
 // without refunds leaves them to a manager's cash); loc is the store's
-// zone, for "the same day" of a void. nil when the store cannot record
-// returns.
+// zone, for "the same day" of a void.
 func newReturns(db *store.DB, gw pos.PaymentGateway, s pos.Settings, loc *time.Location) *pos.Returns {
-	rs, ok := any(db).(pos.ReturnStore)
-	if !ok {
-		return nil
-	}
-	r := &pos.Returns{Store: rs, Settings: s, Location: loc}
+	r := &pos.Returns{Store: db, Settings: s, Location: loc}
 	if cr, ok := gw.(pos.CardRefunder); ok {
 		r.Gateway = cr
 	}

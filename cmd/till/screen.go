@@ -105,9 +105,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		deps.RefundReceipts = refundReceipts(svc)
 	}
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
-	if rets != nil {
-		deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
-	}
+	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
 	if worker != nil {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
 	}
