@@ -47,8 +47,8 @@ func NewKeyMap() KeyMap {
 		VoidSale: b([]string{"f9"}, "F9", "void sale"),
 		SignOut:  b([]string{"f10"}, "F10", "sign out"),
 
-		ReturnSale:      b([]string{"f6"}, "F6", "return (sale no.)"),
-		ReturnNoReceipt: b([]string{"f7"}, "F7", "return, no receipt"),
+		ReturnSale:      b([]string{"f6"}, "F6", "return"),
+		ReturnNoReceipt: b([]string{"f7"}, "F7", "no-receipt return"),
 		Reason:          b([]string{"f3"}, "F3", "reason"),
 		Restock:         b([]string{"f4"}, "F4", "restock"),
 		CashInstead:     b([]string{"f6"}, "F6", "cash instead of card"),
