@@ -11,7 +11,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/google/uuid"
 
 	"github.com/till-pos/till/pos"
 )
@@ -158,7 +157,7 @@ func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (r *returnScreen) start(m *Model, s returnStartMsg) tea.Cmd {
 	r.reset()
-	r.mode, r.key = s.mode, uuid.NewString()
+	r.mode, r.key = s.mode, pos.NewKey()
 	switch {
 	case s.mode == modeNoReceipt:
 		r.state, r.entry = retChoosing, entryCode
@@ -732,7 +731,7 @@ func (r *returnScreen) answered(m *Model, msg returnStepMsg) tea.Cmd {
 		// Refused outright (nothing recorded): back to choosing, with what
 		// is left now, under a new key.
 		cmd := m.fail(msg.op.String(), err)
-		r.key, r.state = uuid.NewString(), retOpening
+		r.key, r.state = pos.NewKey(), retOpening
 		r.req = m.nextReq()
 		if r.mode == modeNoReceipt {
 			r.state = retChoosing

@@ -303,3 +303,56 @@ func TestReconcileReleasesUnpaidSales(t *testing.T) {
 		t.Errorf("sale after reconcile: got %s %v, want failed", got.Status, err)
 	}
 }
+
+// A return left pending (the till stopped after recording it, before the
+// cash went out) moved no money: `till reconcile` fails it, and says so.
+func TestReconcileCompletesPendingReturns(t *testing.T) {
+	d := storetest.NewDatabase(t)
+	env := map[string]string{"POS_ADMIN_DSN": d.DSN, "POS_DSN": d.DSN, "POS_TILL_ID": "t9"}
+	if _, errs, code := runTill(t, env, "seed"); code != 0 {
+		t.Fatalf("seed: %s", errs)
+	}
+	ctx := context.Background()
+	db := d.Open(t)
+	items, err := db.Items(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := pos.Settings{StoreID: "store-1", TillID: "t9", Currency: pos.EUR(), TaxMode: pos.TaxInclusive}
+	co := &pos.Checkout{Sales: db, Settings: set}
+	var item pos.Item
+	for _, it := range items[20:] {
+		if it.Active && !it.Weighed && it.Code[0] != '2' {
+			item = it
+			break
+		}
+	}
+	line, err := pos.NewLine(item, pos.Scan{Quantity: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sale, err := co.Draft(&pos.Basket{Key: pos.NewKey(), Lines: []pos.Line{line}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sale, err = co.SellCash(ctx, sale, sale.Totals.Total); err != nil {
+		t.Fatal(err)
+	}
+	rets := newReturns(db, nil, set, nil)
+	ret, err := rets.Begin(ctx, rets.Request(pos.NewKey(), sale.Key, 1,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runTill(t, env, "reconcile", "--older-than", "0s")
+	if code != 0 || !strings.Contains(out, "returns: completed 0, cash owed 0, failed 1, unresolved 0") {
+		t.Fatalf("reconcile: exit %d, %q %q; want the return failed", code, out, errs)
+	}
+	got, err := db.Return(ctx, ret.Key)
+	if err != nil || got.Status != pos.ReturnFailed {
+		t.Errorf("return after reconcile: got %s, %v; want failed", got.Status, err)
+	}
+	if src, err := db.Returnable(ctx, sale.Key); err != nil || src.Left(0) != 2 {
+		t.Errorf("after reconcile: %d left to return (%v), want 2 (the failed return gave its part back)", src.Left(0), err)
+	}
+}
