@@ -51,7 +51,7 @@ func TestE2EReturnOneOfThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.scan(code) // from the done screen: the next thing scanned is the receipt
+	f.scan(code)                                  // from the done screen: the next thing scanned is the receipt
 	f.waitFor("Return from sale", "Sold", "Left") // the names are cut to fit
 	humanKeys(t, f.ctx, f.session, "1", "Enter")
 	screen := f.waitFor("REFUND "+eur.Format(a.price), "card visa", "a manager approves a return over the limit")
