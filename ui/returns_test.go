@@ -501,3 +501,65 @@ func TestReturnStarts(t *testing.T) {
 		})
 	}
 }
+
+// Training returns work as live ones do, on training receipts only; a
+// live till refuses a training receipt and a training till a real one.
+func TestReturnTraining(t *testing.T) {
+	tests := []struct {
+		name                string
+		tillTraining, saleT bool
+		wantDone            bool
+		wantStatus          string
+	}{
+		{"training receipt, training till", true, true, true, "return recorded: €1.29 refunded"},
+		{"real receipt, training till", true, false, false, "that is a real sale: it cannot be returned in training mode"},
+		{"training receipt, live till", false, true, false, "that is a training receipt: it cannot be returned on a live till"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReturnRig(t, 0)
+			s := r.store.sales[soldKey]
+			s.Training = tt.saleT
+			r.store.sales[soldKey] = s
+			r.m.set.Training = tt.tillTraining
+			r.m.deps.Returns.Settings.Training = tt.tillTraining
+			r.scan(r.receipt())
+			if !tt.wantDone {
+				r.wantScreen(screenBasket, retIdle)
+				if !strings.Contains(r.m.status.text, tt.wantStatus) {
+					t.Errorf("status: got %q, want %q", r.m.status.text, tt.wantStatus)
+				}
+				return
+			}
+			r.typeText("1")
+			r.key("enter")
+			r.key("enter")
+			r.key("y")
+			r.wantScreen(screenReturn, retDone)
+			scr := r.screen()
+			if !strings.Contains(r.m.status.text, tt.wantStatus) || !strings.Contains(scr, "TRAINING") {
+				t.Errorf("status %q, want %q, and TRAINING on screen:\n%s", r.m.status.text, tt.wantStatus, scr)
+			}
+			if ret := r.only(); !ret.Training {
+				t.Errorf("the return is not marked training")
+			}
+		})
+	}
+}
+
+// The basket offers the return keys only when it is empty: a return starts
+// from an empty basket.
+func TestReturnKeysOnEmptyBasketOnly(t *testing.T) {
+	r := newReturnRig(t, 0)
+	if s := r.screen(); !strings.Contains(s, "F6 return") || !strings.Contains(s, "F7 no-receipt return") {
+		t.Errorf("empty basket: the return keys are not in the help:\n%s", s)
+	}
+	r.scan(milk.Code)
+	if s := r.screen(); strings.Contains(s, "F6 return") {
+		t.Errorf("basket with a line: the return key is offered:\n%s", s)
+	}
+	r.key("f6")
+	if r.m.active != screenBasket || !strings.Contains(r.m.status.text, "finish or void this sale first") {
+		t.Errorf("F6 on a sale: got screen %d status %q", r.m.active, r.m.status.text)
+	}
+}
