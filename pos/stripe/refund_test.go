@@ -48,9 +48,11 @@ func refundRequest(piID string, amount pos.Money) pos.RefundRequest {
 		PaymentKey: pos.NewKey(), PaymentRef: piID, Amount: amount, Currency: pos.EUR()}
 }
 
-// refunded sums the refunds of piID that moved money.
-func (r *refundRig) refunded(piID string) (n int, sum int64) {
-	for _, f := range r.fake.Refunds() {
+// refunded counts and sums the refunds of piID that moved money.
+func (r *refundRig) refunded(piID string) (n int, sum int64) { return refundedAt(r.fake, piID) }
+
+func refundedAt(fake *stripetest.Fake, piID string) (n int, sum int64) {
+	for _, f := range fake.Refunds() {
 		if f.PaymentIntent == piID && f.Status != "failed" && f.Status != "canceled" {
 			n++
 			sum += f.Amount
@@ -365,5 +367,55 @@ func TestReleaseRefundIsRefundCard(t *testing.T) {
 		Status: pos.PaymentApproved, Amount: 500, ProviderRef: r.fake.NewPayment(500, "eur", stripetest.Interac)}
 	if res, err := r.gw.Refund(context.Background(), interac); err != nil || res.Status != pos.PaymentFailed || res.Message != inPersonOnly {
 		t.Errorf("refund of an Interac payment: got %+v, %v; want failed: %s", res, err, inPersonOnly)
+	}
+}
+
+// TestRefundCardAfterASale: a sale paid on the reader through Checkout, on
+// a real database, is given back in two parts against the payment the
+// store recorded, in each capture mode; a third part is refused, as the
+// payment has nothing left; no card number anywhere.
+func TestRefundCardAfterASale(t *testing.T) {
+	for _, capture := range []CaptureMode{CaptureAutomatic, CaptureManual} {
+		t.Run(string(capture), func(t *testing.T) {
+			ctx := context.Background()
+			r := newRig(t)
+			g := r.gateway(t, r.config(capture))
+			co := r.checkout(g, 0)
+			sale := r.reserve(t, co)
+			r.fake.Next(stripetest.Script{Card: stripetest.Approved})
+			p, err := co.PayCard(ctx, sale, sale.Totals.Total)
+			if err != nil || p.Status != pos.PaymentApproved {
+				t.Fatalf("pay: got %s, %v; want approved", p.Status, err)
+			}
+			r.finish(t, co, sale, p)
+			stored, err := r.db.Sale(ctx, sale.Key)
+			if err != nil || stored.Status != pos.SaleCompleted || len(stored.Payments) != 1 {
+				t.Fatalf("sale: got %+v, %v; want completed with one payment", stored, err)
+			}
+			paid := stored.Payments[0]
+			parts := []pos.Money{paid.Amount / 2, paid.Amount - paid.Amount/2, 1}
+			for i, amount := range parts {
+				req := pos.RefundRequest{AttemptKey: pos.NewKey(), ReturnKey: pos.NewKey(), SaleKey: sale.Key,
+					PaymentKey: paid.AttemptKey, PaymentRef: paid.ProviderRef, Amount: amount, Currency: pos.EUR()}
+				res, err := g.RefundCard(ctx, req)
+				if i == len(parts)-1 {
+					if pos.ErrorCode(err) != pos.EConflict || !strings.Contains(pos.ErrorMessage(err), "refunded in full already") {
+						t.Errorf("part %d: got %+v, %v; want refused: refunded in full already", i+1, res, err)
+					}
+					continue
+				}
+				if err != nil || res.Status != pos.PaymentApproved {
+					t.Fatalf("part %d: got %+v, %v; want approved", i+1, res, err)
+				}
+				if found, err := g.FindRefund(ctx, req); err != nil || found != res {
+					t.Errorf("part %d: find: got %+v, %v; want %+v", i+1, found, err, res)
+				}
+				checkMetadata(t, r.fake, res.ProviderRef, req)
+			}
+			if n, sum := refundedAt(r.fake, paid.ProviderRef); n != 2 || sum != int64(paid.Amount) {
+				t.Errorf("refunds made: got %d for %d, want 2 for %d", n, sum, paid.Amount)
+			}
+			r.checkNoCardNumbers(t)
+		})
 	}
 }
