@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/pos/stripe"
 	"github.com/till-pos/till/store"
 	"github.com/till-pos/till/ui"
 )
@@ -23,6 +25,13 @@ func newReturns(db *store.DB, gw pos.PaymentGateway, s pos.Settings, loc *time.L
 	}
 	return r
 }
+
+// Both card gateways give card payments back: a till on either refunds
+// cards itself.
+var (
+	_ pos.CardRefunder = (*stripe.Gateway)(nil)
+	_ pos.CardRefunder = (*simpay.Gateway)(nil)
+)
 
 // newApprover checks a manager's number and PIN at the till.
 func newApprover(db *store.DB, s pos.Settings) *pos.Approver {
