@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -52,9 +53,13 @@ type returnScreen struct {
 
 	receipt  string // what became of the refund receipt
 	printing bool
+
+	spin spinner.Model // turns while the return is in flight
 }
 
-func newReturn() *returnScreen { return &returnScreen{} }
+func newReturn() *returnScreen { return &returnScreen{spin: newReturnSpinner()} }
+
+func newReturnSpinner() spinner.Model { return spinner.New(spinner.WithSpinner(spinner.Line)) }
 
 // returns is the return screen, which the root asks whether money moves.
 func (m *Model) returns() *returnScreen { return m.screens[screenReturn].(*returnScreen) }
@@ -86,7 +91,7 @@ func (m *Model) startReturn(s returnStartMsg) tea.Cmd {
 }
 
 func (r *returnScreen) reset() {
-	*r = returnScreen{}
+	*r = returnScreen{spin: r.spin}
 }
 
 func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
@@ -149,6 +154,12 @@ func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, r.scanned(m, l))
 		}
 		return tea.Batch(cmds...)
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		if r.spin, cmd = r.spin.Update(msg); cmd == nil || !r.state.inFlight() {
+			return nil // not this spinner's tick, or nothing in flight: it stops
+		}
+		return m.after(r.spin.Spinner.FPS, r.spin.Tick())
 	case tea.KeyPressMsg:
 		return r.keyPress(m, msg)
 	}
@@ -655,6 +666,10 @@ func (r *returnScreen) begin(m *Model) tea.Cmd {
 // run runs a step of the return protocol in a command. The money steps run
 // to their end whatever the cashier presses: Esc never abandons a refund.
 func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
+	var spin tea.Cmd
+	if !r.state.inFlight() {
+		spin = r.spin.Tick // the spinner starts turning
+	}
 	r.state = op.state()
 	r.step++
 	r.waiting = r.step
@@ -673,7 +688,7 @@ func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
 	rs, ctx, key, req, cashBy, step := m.deps.Returns, context.WithoutCancel(m.ctx), r.key, r.sent, r.cashBy, r.step
 	ret := r.ret
 	ret.Refunds = slices.Clone(ret.Refunds) // RefundCards writes into it
-	return func() tea.Msg {
+	do := func() tea.Msg {
 		var out pos.Return
 		var err error
 		switch op {
@@ -696,6 +711,7 @@ func (r *returnScreen) run(m *Model, op returnOp) tea.Cmd {
 		}
 		return returnStepMsg{key: key, step: step, op: op, ret: out, err: err}
 	}
+	return tea.Batch(spin, do)
 }
 
 // answered moves the return on after a step's answer.
@@ -996,9 +1012,9 @@ func (r *returnScreen) progressView(m *Model, w, h int) string {
 	rows = append(rows, "")
 	switch r.state {
 	case retRecording:
-		rows = append(rows, "recording the return…")
+		rows = append(rows, r.spin.View()+" recording the return…")
 	case retRefunding:
-		rows = append(rows, "refunding the card… (it cannot be cancelled)")
+		rows = append(rows, r.spin.View()+" refunding the card… (it cannot be cancelled)")
 	case retResolving:
 		rows = append(rows, m.st.Error.Render("no answer about the card refund: checking it"),
 			m.st.Muted.Width(min(w-8, 60)).Render(r.problem),
@@ -1010,14 +1026,14 @@ func (r *returnScreen) progressView(m *Model, w, h int) string {
 			rows = append(rows, m.km.VoidSale.Help().Key+" cancel the return: nothing was refunded")
 		}
 	case retCashing:
-		rows = append(rows, "refunding in cash…")
+		rows = append(rows, r.spin.View()+" refunding in cash…")
 	case retCompleting:
-		rows = append(rows, "completing the return…")
+		rows = append(rows, r.spin.View()+" completing the return…")
 		if r.problem != "" {
 			rows = append(rows, m.st.Error.Render(ansi.Truncate(r.problem, w-8, "…")))
 		}
 	case retCancelling:
-		rows = append(rows, "cancelling the return…")
+		rows = append(rows, r.spin.View()+" cancelling the return…")
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, m.st.Dialog.Render(strings.Join(rows, "\n")))
 }
