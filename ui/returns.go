@@ -602,7 +602,7 @@ func (r *returnScreen) voidSale(m *Model) tea.Cmd {
 	if err != nil {
 		return m.badInput(pos.ErrorMessage(err))
 	}
-	m.ask(fmt.Sprintf("Void sale %d: everything left comes back, refund %s (%s)? y/n", r.src.Sale.ID,
+	m.ask(fmt.Sprintf("Void sale %d, all that is left (refund %s: %s)? y/n", r.src.Sale.ID,
 		m.money(plan.Refunded()), m.split(plan)), func() tea.Cmd { return r.confirm(m, req, true) })
 	return nil
 }
@@ -793,6 +793,9 @@ func (r *returnScreen) done(m *Model) tea.Cmd {
 	r.state, r.field = retDone, field{max: 64}
 	ret := r.ret
 	what := "return recorded: " + m.money(ret.Refunded()) + " refunded"
+	if ret.Kind == pos.KindVoid {
+		what = fmt.Sprintf("sale %d voided: %s refunded", ret.SaleID, m.money(ret.Refunded()))
+	}
 	if cash := ret.CashBack(); cash > 0 {
 		what += ", give back " + m.money(cash) + " cash"
 	}
