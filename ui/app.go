@@ -258,6 +258,13 @@ func (m *Model) reject(text string) tea.Cmd {
 	return bell
 }
 
+// badInput refuses what the cashier typed or scanned: on screen (reject)
+// and in the log.
+func (m *Model) badInput(text string) tea.Cmd {
+	m.log.Info("input refused", "screen", m.active, "why", text)
+	return m.reject(text)
+}
+
 // bell rings the terminal bell.
 func bell() tea.Msg { return tea.RawMsg{Msg: "\a"} }
 

@@ -81,7 +81,7 @@ func newApproval() *approvalScreen {
 // askApproval shows the approval screen for a.
 func (m *Model) askApproval(a approvalAsk) tea.Cmd {
 	if m.deps.Approver == nil {
-		return m.reject("manager approval is not set up on this till: " + a.action + " cannot be approved")
+		return m.badInput("manager approval is not set up on this till: " + a.action + " cannot be approved")
 	}
 	return m.show(screenApproval, a)
 }
@@ -136,17 +136,18 @@ func (a *approvalScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 }
 
 // scanned refuses a scanner burst: a manager types their number and PIN,
-// so a scan is never taken as either.
+// so a scan is never taken as either. What came is neither shown nor
+// logged: it may be a PIN typed too fast.
 func (a *approvalScreen) scanned(m *Model, code string) tea.Cmd {
-	m.log.Info("scan refused on the approval screen", "code", code)
-	return m.reject(fmt.Sprintf("scanned %s: a manager types their number and PIN here", code))
+	m.log.Info("input refused", "screen", m.active, "why", "a scan on the approval screen", "chars", len([]rune(code)))
+	return m.reject("a scan is not taken here: the manager types their number and PIN by hand")
 }
 
 func (a *approvalScreen) submit(m *Model) tea.Cmd {
 	switch {
 	case a.number.empty():
 		a.state = apNumber
-		return m.reject("type the manager's number")
+		return m.badInput("type the manager's number")
 	case a.state != apPIN || a.pin.empty():
 		a.state = apPIN
 		return nil

@@ -18,7 +18,9 @@ type KeyMap struct {
 	Cash, Exact, Note1, Note2, Card key.Binding
 	// training: what the next simulated card payment does
 	SimDecline, SimTimeout key.Binding
-	TestCard, TestDecline  key.Binding
+	// training, on the return screen: what the next card refund does
+	SimRefundFail, SimRefundTimeout key.Binding
+	TestCard, TestDecline           key.Binding
 	// done
 	Print, Save, NextSale key.Binding
 	// dialogs
@@ -61,6 +63,9 @@ func NewKeyMap() KeyMap {
 
 		SimDecline: b([]string{"f6"}, "F6", "next card declines"),
 		SimTimeout: b([]string{"f7"}, "F7", "next card times out"),
+		// F6 is cash instead of the card on the return screen.
+		SimRefundFail:    b([]string{"f7"}, "F7", "next refund fails"),
+		SimRefundTimeout: b([]string{"f8"}, "F8", "next refund times out"),
 		// Only on a Stripe test-mode reader, never with the simulated one.
 		TestCard:    b([]string{"f6"}, "F6", "present test card"),
 		TestDecline: b([]string{"f7"}, "F7", "present declining test card"),

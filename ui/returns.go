@@ -77,15 +77,15 @@ func (m *Model) startReturn(s returnStartMsg) tea.Cmd {
 	}
 	switch {
 	case m.deps.Returns == nil:
-		return m.reject(what + "returns are not set up on this till")
+		return m.badInput(what + "returns are not set up on this till")
 	case m.inProgress():
-		return m.reject(what + "finish or void this sale first: a return starts from an empty basket")
+		return m.badInput(what + "finish or void this sale first: a return starts from an empty basket")
 	case m.cashier == nil:
-		return m.reject("sign in first")
+		return m.badInput("sign in first")
 	case s.mode == modeNoReceipt && s.manager.ID == 0:
 		return m.askApproval(approvalAsk{purpose: approveNoReceipt, action: "a return without a receipt", back: screenReturn})
 	case s.number && m.deps.SaleNumbers == nil:
-		return m.reject("sale numbers cannot be looked up on this till: scan the receipt's barcode")
+		return m.badInput("sale numbers cannot be looked up on this till: scan the receipt's barcode")
 	}
 	return m.show(screenReturn, s)
 }
@@ -116,8 +116,7 @@ func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			r.state, r.entry = retNumber, entryNumber
 			if pos.ErrorCode(msg.err) == pos.ENotFound {
 				m.noteDB(nil)
-				m.log.Info("no sale with that number", "number", msg.number)
-				return m.reject(fmt.Sprintf("no sale number %d: check the number on the receipt", msg.number))
+				return m.badInput(fmt.Sprintf("no sale number %d: check the number on the receipt", msg.number))
 			}
 			return m.fail("find sale number", msg.err)
 		}
@@ -284,7 +283,7 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return r.chooseKey(m, msg)
 	case retRecording, retRefunding, retCashing, retCompleting, retCancelling:
 		if key.Matches(msg, km.Esc) {
-			return m.reject("the return is being recorded and refunded: it cannot be left now")
+			return m.badInput("the return is being recorded and refunded: it cannot be left now")
 		}
 		if r.state == retCompleting && r.problem != "" && r.waiting == 0 && key.Matches(msg, km.Enter) {
 			r.problem = ""
@@ -293,7 +292,7 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case retResolving:
 		switch {
 		case key.Matches(msg, km.Esc):
-			return m.reject("checking what became of the card refund: it cannot be left now")
+			return m.badInput("checking what became of the card refund: it cannot be left now")
 		case key.Matches(msg, km.Enter) && r.waiting == 0:
 			return r.run(m, opResolve)
 		}
@@ -304,7 +303,7 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				saleKey: r.ret.SaleKey, back: screenReturn})
 		case key.Matches(msg, km.VoidSale), key.Matches(msg, km.Esc):
 			if r.ret.MoneyMoved() {
-				return m.reject("a card part went back already: refund the rest in cash (" + km.CashInstead.Help().Key + ", a manager approves)")
+				return m.badInput("a card part went back already: refund the rest in cash (" + km.CashInstead.Help().Key + ", a manager approves)")
 			}
 			m.ask("Cancel the return? Nothing was refunded and nothing comes back. y/n", func() tea.Cmd {
 				return r.run(m, opCancel)
@@ -369,13 +368,13 @@ func (r *returnScreen) chooseKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return r.confirm(m, r.request(m), false)
 	case key.Matches(msg, km.Quantity) && r.mode == modeNoReceipt:
 		if len(r.lines) == 0 {
-			return m.reject("scan an item first")
+			return m.badInput("scan an item first")
 		}
 		r.entry = entryQuantity
 		r.field = field{max: 6, accept: digitsOnly}
 	case key.Matches(msg, km.Reason):
 		if len(r.lines) == 0 {
-			return m.reject("no line selected")
+			return m.badInput("no line selected")
 		}
 		l := &r.lines[r.sel]
 		i := slices.Index(pos.ReturnReasons, l.Reason)
@@ -384,11 +383,11 @@ func (r *returnScreen) chooseKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		m.setStatus(l.Name+": "+l.Reason.Label()+restockNote(*l), false)
 	case key.Matches(msg, km.Restock):
 		if len(r.lines) == 0 {
-			return m.reject("no line selected")
+			return m.badInput("no line selected")
 		}
 		l := &r.lines[r.sel]
 		if l.Reason == pos.ReasonDamaged {
-			return m.reject(l.Name + " is damaged: it never goes back to stock")
+			return m.badInput(l.Name + " is damaged: it never goes back to stock")
 		}
 		l.Restock = !l.Restock
 		r.replan(m)
@@ -403,6 +402,12 @@ func (r *returnScreen) chooseKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, km.VoidSale) && r.mode == modeReceipt:
 		return r.voidSale(m)
+	case key.Matches(msg, km.SimRefundFail) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextDecline()
+		m.setStatus("training: the next card refund will fail", false)
+	case key.Matches(msg, km.SimRefundTimeout) && m.deps.CardSim != nil:
+		m.deps.CardSim.NextTimeout()
+		m.setStatus("training: the next card refund will get no answer", false)
 	default:
 		r.field.key(msg)
 	}
@@ -430,7 +435,7 @@ func (r *returnScreen) applyTyped(m *Model) tea.Cmd {
 		r.entry, r.field = entryCode, field{max: 64}
 	}
 	if len(r.lines) == 0 {
-		return m.reject("no line selected")
+		return m.badInput("no line selected")
 	}
 	l := &r.lines[r.sel]
 	q, err := strconv.ParseInt(typed, 10, 64)
@@ -450,12 +455,6 @@ func (r *returnScreen) applyTyped(m *Model) tea.Cmd {
 	r.replan(m)
 	m.setStatus(fmt.Sprintf("%s: returning %s", l.Name, quantityOf(*l, q)), false)
 	return nil
-}
-
-// badInput refuses what the cashier typed: on screen, and in the log.
-func (m *Model) badInput(text string) tea.Cmd {
-	m.log.Info("input refused", "screen", m.active, "why", text)
-	return m.reject(text)
 }
 
 // addItem adds an item to a return without a receipt, priced from the
@@ -594,8 +593,7 @@ func (r *returnScreen) voidSale(m *Model) tea.Cmd {
 	}
 	req, err := m.deps.Returns.Void(r.src, r.key, cashier)
 	if err != nil {
-		m.log.Info("void refused", "sale", r.src.Sale.Key, "err", err)
-		return m.reject(pos.ErrorMessage(err))
+		return m.badInput(pos.ErrorMessage(err))
 	}
 	req.CashInstead = r.cash
 	plan, err := pos.PlanReturn(r.src, req)
@@ -616,7 +614,7 @@ func (r *returnScreen) confirm(m *Model, req pos.ReturnRequest, asked bool) tea.
 	}
 	for _, f := range plan.Refunds {
 		if f.Method == pos.MethodCard && m.deps.Returns.Gateway == nil {
-			return m.reject("card refunds are not set up on this till: " + m.km.CashInstead.Help().Key + " for cash instead (a manager approves)")
+			return m.badInput("card refunds are not set up on this till: " + m.km.CashInstead.Help().Key + " for cash instead (a manager approves)")
 		}
 	}
 	if !asked {
@@ -813,7 +811,7 @@ func (r *returnScreen) print(m *Model, save bool) tea.Cmd {
 	sink := m.deps.RefundReceipts
 	switch {
 	case sink == nil:
-		return m.reject("refund receipts are not set up on this till yet")
+		return m.badInput("refund receipts are not set up on this till yet")
 	case r.printing:
 		return nil
 	}
@@ -1107,7 +1105,11 @@ func (r *returnScreen) bindings(m *Model) []key.Binding {
 		} else {
 			out = append(out, km.Quantity)
 		}
-		return append(out, with(km.Esc, "leave"))
+		out = append(out, with(km.Esc, "leave"))
+		if m.deps.CardSim != nil && r.mode == modeReceipt {
+			out = append(out, km.SimRefundFail, km.SimRefundTimeout)
+		}
+		return out
 	case retResolving:
 		return []key.Binding{with(km.Enter, "check now")}
 	case retFailed:

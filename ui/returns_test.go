@@ -342,8 +342,11 @@ func TestScanBurstOnReturnScreens(t *testing.T) {
 		if !a.pin.empty() || a.state != apPIN {
 			t.Errorf("after a scan: PIN field %q state %d, want empty, on the PIN", a.pin.String(), a.state)
 		}
-		if !r.m.status.err || !strings.Contains(r.m.status.text, "scanned 9999") {
+		if !r.m.status.err || !strings.Contains(r.m.status.text, "a scan is not taken here") {
 			t.Errorf("status: got %q", r.m.status.text)
+		}
+		if strings.Contains(r.screen(), "9999") {
+			t.Errorf("what was scanned (perhaps a PIN) is on screen:\n%s", r.screen())
 		}
 		if r.managers.refused != 0 || len(r.store.all()) != 0 {
 			t.Errorf("a scan was tried as a PIN")
@@ -561,5 +564,40 @@ func TestReturnKeysOnEmptyBasketOnly(t *testing.T) {
 	r.key("f6")
 	if r.m.active != screenBasket || !strings.Contains(r.m.status.text, "finish or void this sale first") {
 		t.Errorf("F6 on a sale: got screen %d status %q", r.m.active, r.m.status.text)
+	}
+}
+
+// refunderSim lets the trainer's keys steer the fake gateway's refunds, as
+// they steer the simulated reader's in training.
+type refunderSim struct{ g *fakeRefunder }
+
+func (s refunderSim) NextDecline() { s.g.then(pos.PaymentFailed) }
+func (s refunderSim) NextTimeout() { s.g.then(pos.PaymentUnknown) }
+
+// In training, F7 and F8 on the return screen make the next card refund
+// fail or go unanswered, so a trainee practises both.
+func TestTrainerStepsRefunds(t *testing.T) {
+	tests := []struct {
+		key  string
+		want returnState
+	}{
+		{"f7", retFailed},
+		{"f8", retResolving},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			r := newReturnRig(t, 0)
+			r.m.deps.CardSim = refunderSim{r.gw}
+			r.scan(r.receipt())
+			if s := r.screen(); !strings.Contains(s, "F7 next refund fails") || !strings.Contains(s, "F8 next refund times out") {
+				t.Errorf("the trainer's keys are not in the help:\n%s", s)
+			}
+			r.key(tt.key)
+			r.typeText("1")
+			r.key("enter")
+			r.key("enter")
+			r.key("y")
+			r.wantScreen(screenReturn, tt.want)
+		})
 	}
 }
