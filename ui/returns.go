@@ -148,6 +148,10 @@ func (r *returnScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		r.receipt = "refund receipt " + msg.where
 		m.setStatus(r.receipt, false)
 	case tea.PasteMsg:
+		if r.state == retDone { // the next sale's codes, as on the sale's done screen
+			r.reset()
+			return m.show(screenBasket, msg)
+		}
 		var cmds []tea.Cmd
 		for _, l := range strings.FieldsFunc(msg.Content, func(c rune) bool { return c == '\n' || c == '\r' }) {
 			cmds = append(cmds, r.scanned(m, l))
