@@ -137,7 +137,7 @@ func (b *lineBuilder) refund(f pos.Refund) {
 		if f.Status != pos.PaymentApproved {
 			return
 		}
-		label := "Refund to card"
+		label := "To card"
 		if f.CardBrand != "" {
 			label += " " + strings.ToUpper(f.CardBrand)
 		}
