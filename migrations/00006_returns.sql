@@ -37,6 +37,9 @@ CREATE TABLE returns (
     total_amount       DECIMAL(12,2) NOT NULL,
     -- added to total_amount for the cash part (e.g. −0.02)
     cash_rounding      DECIMAL(12,2) NOT NULL DEFAULT 0,
+    -- the store's cash step when the return was made, for a cash part
+    -- added later (a failed card refund paid in cash)
+    cash_step          DECIMAL(12,2) NOT NULL DEFAULT 0,
     cash_instead       BOOLEAN      NOT NULL DEFAULT FALSE,
     -- loyalty points taken back, and those that could not be (the
     -- customer had spent them): never below zero
@@ -54,7 +57,7 @@ CREATE TABLE returns (
     CONSTRAINT returns_cashier FOREIGN KEY (cashier_id) REFERENCES cashiers (cashier_id),
     CONSTRAINT returns_approver FOREIGN KEY (approved_by) REFERENCES cashiers (cashier_id),
     CONSTRAINT returns_customer FOREIGN KEY (customer_id) REFERENCES customers (customer_id),
-    CONSTRAINT returns_total CHECK (total_amount > 0),
+    CONSTRAINT returns_total CHECK (total_amount >= 0),
     CONSTRAINT returns_points CHECK (points_reversed >= 0 AND points_unreversed >= 0)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -280,9 +280,8 @@ func PlanReturn(src Returnable, req ReturnRequest) (Return, error) {
 	} else if err := planFromSale(&ret, src, req); err != nil {
 		return Return{}, err
 	}
-	if ret.Total <= 0 {
-		return Return{}, Errorf(EInvalid, "nothing to refund")
-	}
+	// A return can be worth nothing (a few grams of a cheap weighed line):
+	// the goods still come back, with no refund.
 	switch {
 	case req.SaleKey == "":
 		ret.Approval = "a return without a receipt"
@@ -430,15 +429,16 @@ func planRefunds(ret *Return, src Returnable, cashStep Money) error {
 	cash, rounding := Settings{CashRounding: cashStep}.RoundCash(left)
 	if ret.SaleKey != "" {
 		// Never more than the sale has left: its payments less every refund.
+		// Cash rounding on earlier returns (or on the sale) can leave less
+		// than the rest of the goods are worth: never pay beyond it.
 		if room := paid - src.Refunded - (ret.Total - left); cash > room {
-			cash, rounding = room, room-left
-		}
-		if cash <= 0 {
-			return Errorf(EConflict, "sale %d has nothing left to refund", ret.SaleID)
+			cash, rounding = max(room, 0), max(room, 0)-left
 		}
 	}
 	ret.CashRounding = rounding
-	add(Refund{Method: MethodCash, Amount: cash})
+	if cash > 0 {
+		add(Refund{Method: MethodCash, Amount: cash})
+	}
 	return nil
 }
 

@@ -39,6 +39,11 @@ func tillGrants() []grant {
 		{"transactions", []string{"SELECT", "INSERT", "UPDATE (payment_status, cash_rounding, points_earned, completed_at, updated_at)"}},
 		{"transaction_items", []string{"SELECT", "INSERT"}},
 		{"payments", []string{"SELECT", "INSERT", "UPDATE (status, provider, provider_ref, card_brand, card_last4, auth_code, message, updated_at)"}},
+		// Returns (migration 00006): a return's row changes only while
+		// pending (returns_final), a refund's only until settled.
+		{"returns", []string{"SELECT", "INSERT", "UPDATE (status, cash_rounding, cash_instead, approved_by, points_reversed, points_unreversed, completed_at, updated_at)"}},
+		{"return_items", []string{"SELECT", "INSERT"}},
+		{"refunds", []string{"SELECT", "INSERT", "UPDATE (status, amount, provider, provider_ref, card_brand, card_last4, message, updated_at)"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},
 		{"audit_log", []string{"INSERT"}},

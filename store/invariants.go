@@ -41,8 +41,13 @@ func StockSnapshot(ctx context.Context, q *sql.DB) (Stock, error) {
 // (DESIGN §4, per store as §8 says) and returns every violation found:
 //   - no stock is negative;
 //   - for every store and item, initial stock − current stock = units in
-//     that store's sales that were not released (training sales never
-//     touch stock): a sale takes stock from its own store's rows only;
+//     that store's sales that were not released less the units completed
+//     returns at that store put back (training never touches stock): a
+//     sale takes stock from its own store's rows only;
+//   - no sale line is returned beyond what was sold, no sale refunded
+//     beyond what it was paid, no card payment beyond its amount; a
+//     completed return's refunds add up to its total plus cash rounding,
+//     and its lines to its total;
 //   - one sale per idempotency key (also a unique index);
 //   - a completed sale's approved payments add up to its total plus cash
 //     rounding, and its lines add up to its total.
@@ -73,12 +78,32 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial Stock) ([]string, e
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	rows, err = q.QueryContext(ctx, `SELECT r.store_id, ri.item_id, SUM(ri.quantity)
+		FROM return_items ri JOIN returns r ON r.return_id = ri.return_id
+		WHERE r.status = 'completed' AND NOT r.training AND ri.restock
+		GROUP BY r.store_id, ri.item_id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k StockKey
+		var n int64
+		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		sold[k] -= n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	for k, now := range current {
 		if now < 0 {
 			bad = append(bad, fmt.Sprintf("store %s item %d has negative stock %d", k.Store, k.Item, now))
 		}
 		if start, ok := initial[k]; ok && start-now != sold[k] {
-			bad = append(bad, fmt.Sprintf("store %s item %d: stock went from %d to %d but %d were sold there",
+			bad = append(bad, fmt.Sprintf("store %s item %d: stock went from %d to %d but %d were sold there (less returns)",
 				k.Store, k.Item, start, now, sold[k]))
 		}
 	}
@@ -101,6 +126,26 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial Stock) ([]string, e
 		{"released sales still holding approved card payments", `SELECT COUNT(*) FROM transactions t
 			JOIN payments p ON p.transaction_id = t.transaction_id
 			WHERE t.payment_status IN ('failed','voided') AND p.status = 'approved'`},
+		{"sale lines returned beyond what was sold", `SELECT COUNT(*) FROM transaction_items i
+			WHERE i.quantity < (SELECT COALESCE(SUM(ri.quantity), 0) FROM return_items ri
+			JOIN returns r ON r.return_id = ri.return_id
+			WHERE r.transaction_id = i.transaction_id AND ri.sale_line_no = i.line_no AND r.status <> 'failed')`},
+		{"sales refunded beyond what they were paid", `SELECT COUNT(*) FROM transactions t
+			WHERE (SELECT COALESCE(SUM(p.amount), 0) FROM payments p
+			       WHERE p.transaction_id = t.transaction_id AND p.status = 'approved') <
+			      (SELECT COALESCE(SUM(f.amount), 0) FROM refunds f JOIN returns r ON r.return_id = f.return_id
+			       WHERE r.transaction_id = t.transaction_id AND r.status <> 'failed' AND f.status <> 'failed')`},
+		{"card payments refunded beyond their amount", `SELECT COUNT(*) FROM payments p
+			WHERE p.amount < (SELECT COALESCE(SUM(f.amount), 0) FROM refunds f
+			JOIN returns r ON r.return_id = f.return_id
+			WHERE f.payment_id = p.payment_id AND r.status <> 'failed' AND f.status <> 'failed')`},
+		{"completed returns whose refunds do not add up to total + rounding", `SELECT COUNT(*) FROM returns r
+			WHERE r.status = 'completed' AND r.total_amount + r.cash_rounding <>
+			(SELECT COALESCE(SUM(f.amount), 0) FROM refunds f WHERE f.return_id = r.return_id
+			 AND f.status IN ('approved','owed'))`},
+		{"returns whose lines do not add up to the total", `SELECT COUNT(*) FROM returns r
+			WHERE r.total_amount <> (SELECT COALESCE(SUM(i.line_total), 0) FROM return_items i
+			WHERE i.return_id = r.return_id)`},
 	}
 	for _, c := range checks {
 		var n int
