@@ -186,7 +186,7 @@ func NewReturnEvent(r Return, at time.Time) (Event, error) {
 		StoreID: r.StoreID, TillID: r.TillID, CashierID: r.CashierID, Currency: r.Currency,
 		Lines: []EventLine{}, Tenders: []EventTender{},
 		Totals: EventTotals{Subtotal: r.Subtotal, Tax: r.Tax, Total: r.Total, CashRounding: r.CashRounding},
-		Points: max(r.PointsReversed-r.PointsUnreversed, 0),
+		Points: r.PointsReversed,
 	}
 	if r.CustomerID != 0 {
 		e.Customer = &EventCustomer{ID: r.CustomerID}

@@ -100,9 +100,9 @@ func (b *lineBuilder) buildReturn(r Receipt) {
 			name = r.Customer.Name
 		}
 		b.text("Customer "+name, "", false)
-		b.text("Points taken back", strconv.FormatInt(ret.PointsReversed-ret.PointsUnreversed, 10), false)
+		b.text("Points taken back", strconv.FormatInt(ret.PointsReversed, 10), false)
 		if ret.PointsUnreversed > 0 {
-			b.text("Points already spent", strconv.FormatInt(ret.PointsUnreversed, 10), false)
+			b.text("Points not taken back (spent)", strconv.FormatInt(ret.PointsUnreversed, 10), false)
 		}
 	}
 	b.add(Line{Kind: LineRule})
