@@ -151,7 +151,7 @@ func (b *lineBuilder) refund(f pos.Refund) {
 			b.text("Cash back", b.money(f.Amount), true)
 		case pos.RefundOwed:
 			b.text("Cash owed", b.money(f.Amount), true)
-			b.sub("Not handed out: a manager pays it", "")
+			b.sub("Not handed out: see a manager", "")
 		}
 	}
 }

@@ -79,7 +79,8 @@ func (f *fixture) returnOf(sale pos.Sale, lines ...pos.ReturnLine) pos.ReturnReq
 // refundCases are returns made through the real protocol: a partial
 // return of a split sale refunded to the card and in cash, a weighed line
 // returned by weight, a training return, a return without a receipt
-// approved by a manager, and the void of a sale.
+// approved by a manager, one whose cash is owed and whose points were
+// partly spent, and the void of a sale.
 var refundCases = []struct {
 	name     string
 	currency pos.Currency
@@ -112,6 +113,30 @@ var refundCases = []struct {
 		req.ApprovedBy = manager.ID
 		return f.giveBack(t, req)
 	}, []string{"Return without receipt, approved by manager Mia Boss", "Reason: other", "Cash back"}},
+	{"owed", pos.EUR(), false, func(f *fixture, t *testing.T) pos.Return {
+		// The customer has spent the points the sale earned, and the till
+		// stopped before handing the cash out: recovery completes the
+		// return with the cash owed.
+		sale := f.cashSale(t, f.basket(t, true, line{name: "Red wine, Rioja", qty: 3}), 3000)
+		if _, err := f.d.Admin.Exec(`UPDATE customers SET loyalty_points = 10 WHERE customer_id = ?`, f.customer.ID); err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		ret, err := f.returns().Begin(ctx, f.returnOf(sale,
+			pos.ReturnLine{SaleLine: 1, Quantity: 3, Reason: pos.ReasonWrongItem, Restock: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := f.db.CompleteReturn(ctx, ret.Key, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.PointsUnreversed == 0 {
+			t.Fatalf("the return took back all %d points; the case wants some spent", done.PointsReversed)
+		}
+		return done
+	}, []string{"Return of sale 1", "Cash owed", "Not handed out: see a manager", "Points taken back 10",
+		"Points not taken back (spent)"}},
 	{"void", pos.EUR(), false, func(f *fixture, t *testing.T) pos.Return {
 		sale := f.cashSale(t, f.basket(t, false, line{name: "Sparkling water 1 l", qty: 3}, line{name: "Rye bread", qty: 1}), 1000)
 		rs := f.returns()
