@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,6 +207,43 @@ func TestOutboxAsTheTillUser(t *testing.T) {
 		{"number", func() error { _, err := db.SaleKeyByNumber(ctx, sale.ID); return err }},
 		{"uploaded", func() error { return db.ReceiptUploaded(ctx, sale.Key, "k") }},
 	}
+	// A return's refund receipt and event, through the same grants.
+	rs := &pos.Returns{Store: db, Settings: settings()}
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err == nil {
+		_, err = rs.Complete(ctx, ret.Key)
+	}
+	if err != nil {
+		t.Fatalf("a return as the till user: %v", err)
+	}
+	steps = append(steps, []struct {
+		name string
+		run  func() error
+	}{
+		{"pending with a return", func() error {
+			keys, err := db.PendingReceipts(ctx, "t1", false, 10)
+			if err == nil && (len(keys) != 1 || keys[0] != ret.Key) {
+				err = fmt.Errorf("got %v, want the return's key", keys)
+			}
+			return err
+		}},
+		{"claim a return's", func() error { _, err := db.ClaimReceipt(ctx, ret.Key, time.Minute, true); return err }},
+		{"fail a return's", func() error {
+			_, err := db.ReceiptFailed(ctx, ret.Key, "down", func(int) time.Duration { return time.Second })
+			return err
+		}},
+		{"upload a return's", func() error { return db.ReceiptUploaded(ctx, ret.Key, "k2") }},
+		{"claim a return's event", func() error {
+			evs, err := db.ClaimEvents(ctx, "t1", time.Minute, 10, true)
+			for _, e := range evs {
+				if e.Type == pos.EventReturnCompleted && e.Problem == "" && e.Event.SaleKey == ret.Key {
+					return err
+				}
+			}
+			return errors.Join(err, fmt.Errorf("no return event among %d claimed", len(evs)))
+		}},
+	}...)
 	for _, st := range steps {
 		if err := st.run(); err != nil {
 			t.Errorf("%s as the till user: %v", st.name, err)
