@@ -58,7 +58,8 @@ func (b Backoff) Wait(n int) time.Duration {
 	return min(d, b.Max)
 }
 
-// Worker uploads the receipts of completed sales from the outbox. It runs
+// Worker uploads the receipts of completed sales, and the refund receipts
+// of completed returns, from the outbox. It runs
 // in the background of the till and never holds up a sale: the sale's
 // transaction only writes the outbox row. After a restart it picks up
 // where it left off, since the outbox is the only state.

@@ -19,11 +19,13 @@ import (
 	"github.com/till-pos/till/ui"
 )
 
-// The cashier screen's done step prints and saves through the service,
-// and the service opens the cash drawer on the ESC/POS printer.
+// The cashier screen's done step prints and saves through the service
+// (a return's refund receipt too), and the service opens the cash drawer
+// on the ESC/POS printer.
 var (
-	_ ui.ReceiptSink = (*receipts.Service)(nil)
-	_ pos.Drawer     = (*receipts.Service)(nil)
+	_ ui.ReceiptSink       = (*receipts.Service)(nil)
+	_ ui.RefundReceiptSink = (*receipts.Service)(nil)
+	_ pos.Drawer           = (*receipts.Service)(nil)
 )
 
 // receiptConfig is the receipts' part of the configuration. It is read from
