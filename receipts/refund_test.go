@@ -277,6 +277,14 @@ func checkRefund(t *testing.T, f *fixture, ret pos.Return, text string, cur pos.
 			t.Errorf("the refund receipt does not say %q:\n%s", w, text)
 		}
 	}
+	// Only a card's brand and last 4 digits: no gateway ids.
+	for _, rf := range ret.Refunds {
+		for _, id := range []string{rf.ProviderRef, rf.PaymentRef} {
+			if id != "" && strings.Contains(text, id) {
+				t.Errorf("the refund receipt prints the gateway's id %q", id)
+			}
+		}
+	}
 	money := regexp.QuoteMeta(cur.Symbol) + `([0-9.]+)`
 	parse := func(sign, digits string) pos.Money {
 		v, err := cur.Parse(digits)
