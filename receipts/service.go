@@ -155,20 +155,42 @@ func (s *Service) loadReturn(ctx context.Context, key string) (Receipt, error) {
 // PrintReturn prints a return's refund receipt and saves it, like Print.
 // It implements ui.RefundReceiptSink.
 func (s *Service) PrintReturn(ctx context.Context, ret pos.Return) error {
-	r := s.ReturnReceipt(ctx, ret)
-	return s.printReceipt(ctx, r, refundFile(*r.Return))
+	return s.printReturn(ctx, ret, false)
 }
 
 // SaveReturn saves a return's refund receipt into the archive, beside the
 // sales' (return-<n>-<key>.pdf), and returns its path; saving it again
 // returns the first file's path.
 func (s *Service) SaveReturn(ctx context.Context, ret pos.Return) (string, error) {
+	return s.saveReturn(ctx, ret, false)
+}
+
+// PrintReturnCopy prints a reprint of a refund receipt marked COPY (and
+// saves it beside the original).
+func (s *Service) PrintReturnCopy(ctx context.Context, ret pos.Return) error {
+	return s.printReturn(ctx, ret, true)
+}
+
+// SaveReturnCopy saves a reprint of a refund receipt marked COPY as a new
+// file, never over another.
+func (s *Service) SaveReturnCopy(ctx context.Context, ret pos.Return) (string, error) {
+	return s.saveReturn(ctx, ret, true)
+}
+
+func (s *Service) printReturn(ctx context.Context, ret pos.Return, copy bool) error {
 	r := s.ReturnReceipt(ctx, ret)
+	r.Copy = copy
+	return s.printReceipt(ctx, r, refundFile(*r.Return))
+}
+
+func (s *Service) saveReturn(ctx context.Context, ret pos.Return, copy bool) (string, error) {
+	r := s.ReturnReceipt(ctx, ret)
+	r.Copy = copy
 	pdf, err := Render(r)
 	if err != nil {
 		return "", err
 	}
-	return s.save(refundFile(*r.Return), r.when(), pdf, false)
+	return s.save(refundFile(*r.Return), r.when(), pdf, copy)
 }
 
 // refundFile is the archive's name of a refund receipt, without ".pdf".

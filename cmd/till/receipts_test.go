@@ -251,4 +251,22 @@ func TestReceiptsDrainUploadsRefundReceipts(t *testing.T) {
 			t.Errorf("the uploaded refund receipt does not say %q:\n%s", want, text)
 		}
 	}
+
+	// The refund receipt's barcode, scanned into reprint, saves a copy.
+	digits, err := pos.ReceiptCode(ret.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = runTill(t, env, "receipts", "reprint", "--save", digits)
+	want := "saved a copy of the refund receipt of return " + strconv.FormatInt(ret.ID, 10) + ": "
+	if code != 0 || !strings.HasPrefix(out, want) || !strings.HasSuffix(strings.TrimSpace(out), "-copy.pdf") {
+		t.Fatalf("reprint: got exit %d, %q, %q; want %q…-copy.pdf", code, out, errs, want)
+	}
+	copyPDF, err := os.ReadFile(strings.TrimSpace(strings.TrimPrefix(out, want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdftotext(t, copyPDF); !strings.Contains(text, "COPY") || !strings.Contains(text, "REFUND") {
+		t.Errorf("the reprinted refund receipt:\n%s", text)
+	}
 }
