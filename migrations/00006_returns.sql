@@ -3,10 +3,13 @@
 -- approved), its lines and its refunds; the sale's rows never change.
 --
 -- "Never return more than was sold, never refund more than was paid" is
--- checked in the transaction that records a return, while it holds the
--- sale's row lock (SELECT … FOR UPDATE on transactions): every return of a
--- sale queues on that lock, so each sees the quantities and refunds of all
--- the returns before it. Failed returns do not count.
+-- the database's: three counters (sale_line_returns, payment_refunds,
+-- sale_refunds) whose CHECK constraints refuse any change that would pass
+-- what was sold or paid. A return adds to them in the transaction that
+-- records it; a failed return or card refund takes its part off again.
+-- The transaction also holds the sale's row lock (SELECT … FOR UPDATE on
+-- transactions), so returns of one sale queue and each plans against what
+-- the ones before it left; the counters are what makes it a guarantee.
 --
 -- Like a card payment, a card refund's row (pending, with its attempt key)
 -- is committed before the gateway is called; its outcome is recorded after.
@@ -119,6 +122,36 @@ CREATE TABLE refunds (
     CONSTRAINT refunds_card CHECK ((method = 'card') = (payment_id IS NOT NULL))
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- What each sale line has had returned (pending and completed returns).
+CREATE TABLE sale_line_returns (
+    transaction_id   BIGINT       NOT NULL,
+    line_no          INT          NOT NULL,
+    sold             INT          NOT NULL,
+    returned         INT          NOT NULL,
+    PRIMARY KEY (transaction_id, line_no),
+    CONSTRAINT sale_line_returns_line FOREIGN KEY (transaction_id, line_no)
+        REFERENCES transaction_items (transaction_id, line_no),
+    CONSTRAINT sale_line_returns_limit CHECK (returned >= 0 AND returned <= sold)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- What each card payment has refunded, or may have (not failed refunds).
+CREATE TABLE payment_refunds (
+    payment_id       BIGINT       NOT NULL PRIMARY KEY,
+    paid             DECIMAL(12,2) NOT NULL,
+    refunded         DECIMAL(12,2) NOT NULL,
+    CONSTRAINT payment_refunds_payment FOREIGN KEY (payment_id) REFERENCES payments (payment_id),
+    CONSTRAINT payment_refunds_limit CHECK (refunded >= 0 AND refunded <= paid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- What each sale has refunded, cash and card (not failed refunds).
+CREATE TABLE sale_refunds (
+    transaction_id   BIGINT       NOT NULL PRIMARY KEY,
+    paid             DECIMAL(12,2) NOT NULL,
+    refunded         DECIMAL(12,2) NOT NULL,
+    CONSTRAINT sale_refunds_sale FOREIGN KEY (transaction_id) REFERENCES transactions (transaction_id),
+    CONSTRAINT sale_refunds_limit CHECK (refunded >= 0 AND refunded <= paid)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- A finished return never changes, a settled refund neither.
 -- +goose StatementBegin
 CREATE TRIGGER returns_final BEFORE UPDATE ON returns FOR EACH ROW
@@ -165,6 +198,9 @@ ALTER TABLE receipt_outbox DROP FOREIGN KEY receipt_outbox_return;
 ALTER TABLE receipt_outbox DROP KEY receipt_outbox_return, DROP COLUMN return_id;
 DELETE FROM receipt_outbox WHERE transaction_id IS NULL;
 ALTER TABLE receipt_outbox MODIFY transaction_id BIGINT NOT NULL;
+DROP TABLE sale_refunds;
+DROP TABLE payment_refunds;
+DROP TABLE sale_line_returns;
 DROP TRIGGER refunds_final;
 DROP TRIGGER returns_final;
 DROP TABLE refunds;

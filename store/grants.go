@@ -43,6 +43,10 @@ func tillGrants() []grant {
 		// pending (returns_final), a refund's only until settled.
 		{"returns", []string{"SELECT", "INSERT", "UPDATE (status, cash_rounding, cash_instead, approved_by, points_reversed, points_unreversed, completed_at, updated_at)"}},
 		{"return_items", []string{"SELECT", "INSERT"}},
+		// The limits' counters: their CHECKs refuse passing what was sold or paid.
+		{"sale_line_returns", []string{"SELECT", "INSERT", "UPDATE (returned)"}},
+		{"payment_refunds", []string{"SELECT", "INSERT", "UPDATE (refunded)"}},
+		{"sale_refunds", []string{"SELECT", "INSERT", "UPDATE (refunded)"}},
 		{"refunds", []string{"SELECT", "INSERT", "UPDATE (status, amount, provider, provider_ref, card_brand, card_last4, message, updated_at)"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},

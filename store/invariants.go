@@ -143,6 +143,16 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial Stock) ([]string, e
 			WHERE r.status = 'completed' AND r.total_amount + r.cash_rounding <>
 			(SELECT COALESCE(SUM(f.amount), 0) FROM refunds f WHERE f.return_id = r.return_id
 			 AND f.status IN ('approved','owed'))`},
+		{"sale lines whose return counter disagrees with their returns", `SELECT COUNT(*) FROM sale_line_returns c
+			WHERE c.returned <> (SELECT COALESCE(SUM(ri.quantity), 0) FROM return_items ri
+			JOIN returns r ON r.return_id = ri.return_id
+			WHERE r.transaction_id = c.transaction_id AND ri.sale_line_no = c.line_no AND r.status <> 'failed')`},
+		{"sales whose refund counter disagrees with their refunds", `SELECT COUNT(*) FROM sale_refunds c
+			WHERE c.refunded <> (SELECT COALESCE(SUM(f.amount), 0) FROM refunds f JOIN returns r ON r.return_id = f.return_id
+			WHERE r.transaction_id = c.transaction_id AND r.status <> 'failed' AND f.status <> 'failed')`},
+		{"card payments whose refund counter disagrees with their refunds", `SELECT COUNT(*) FROM payment_refunds c
+			WHERE c.refunded <> (SELECT COALESCE(SUM(f.amount), 0) FROM refunds f JOIN returns r ON r.return_id = f.return_id
+			WHERE f.payment_id = c.payment_id AND r.status <> 'failed' AND f.status <> 'failed')`},
 		{"returns whose lines do not add up to the total", `SELECT COUNT(*) FROM returns r
 			WHERE r.total_amount <> (SELECT COALESCE(SUM(i.line_total), 0) FROM return_items i
 			WHERE i.return_id = r.return_id)`},

@@ -137,7 +137,21 @@ func (db *DB) BeginReturn(ctx context.Context, req pos.ReturnRequest) (pos.Retur
 			return err
 		}
 		ret.CreatedAt = tx.now
-		return insertReturn(ctx, tx, &ret, req.CashStep)
+		if err := insertReturn(ctx, tx, &ret, req.CashStep); err != nil {
+			return err
+		}
+		if ret.ApprovedBy != 0 {
+			// The approval is recorded with the action it allows.
+			if err := insertAudit(ctx, tx, returnHead{storeID: ret.StoreID, tillID: ret.TillID,
+				cashierID: ret.CashierID, saleKey: ret.SaleKey}, "return_approved",
+				fmt.Sprintf("%s approved by manager %d", ret.Approval, ret.ApprovedBy)); err != nil {
+				return err
+			}
+		}
+		if ret.SaleKey == "" {
+			return nil
+		}
+		return useLimits(ctx, tx, ret.SaleID, returnUse(ret), +1)
 	})
 	if errors.Is(err, errExists) {
 		first, err := db.Return(ctx, req.Key)
@@ -271,6 +285,7 @@ func insertRefunds(ctx context.Context, tx *txn, returnID int64, fs []pos.Refund
 // returnHead is the returns row as the protocol's later steps need it.
 type returnHead struct {
 	id         int64
+	saleID     int64 // 0 without a receipt
 	saleKey    string
 	status     pos.ReturnStatus
 	kind       pos.ReturnKind
@@ -289,9 +304,10 @@ type returnHead struct {
 func lockReturn(ctx context.Context, tx *txn, key string) (returnHead, error) {
 	var h returnHead
 	var saleKey sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT t.idempotency_key FROM returns r
+	var saleID sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT t.idempotency_key, t.transaction_id FROM returns r
 		LEFT JOIN transactions t ON t.transaction_id = r.transaction_id
-		WHERE r.idempotency_key = ?`, key).Scan(&saleKey)
+		WHERE r.idempotency_key = ?`, key).Scan(&saleKey, &saleID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, pos.Errorf(pos.ENotFound, "no return with key %s", key)
 	}
@@ -303,7 +319,7 @@ func lockReturn(ctx context.Context, tx *txn, key string) (returnHead, error) {
 			return h, err
 		}
 	}
-	h.saleKey = saleKey.String
+	h.saleKey, h.saleID = saleKey.String, saleID.Int64
 	err = tx.QueryRowContext(ctx, `SELECT return_id, status, kind, store_id, till_id, cashier_id,
 			customer_id, training, total_amount, cash_rounding, cash_step, points_reversed
 		FROM returns WHERE idempotency_key = ? FOR UPDATE`, key).Scan(&h.id, &h.status, &h.kind,
@@ -354,11 +370,16 @@ func (db *DB) FinishRefund(ctx context.Context, f pos.Refund) (pos.Refund, error
 		if h.status != pos.ReturnPending {
 			return pos.Errorf(pos.EConflict, "the return is %s", h.status)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, provider = ?, provider_ref = ?,
+		res, err := tx.ExecContext(ctx, `UPDATE refunds SET status = ?, provider = ?, provider_ref = ?,
 				card_brand = ?, card_last4 = ?, message = ?, updated_at = ?
 			WHERE attempt_key = ? AND return_id = ? AND method = 'card' AND status IN ('pending','unknown')`,
 			string(f.Status), f.Provider, f.ProviderRef, f.CardBrand, f.CardLast4, truncate(f.Message, 255),
-			tx.now, f.AttemptKey, h.id); err != nil {
+			tx.now, f.AttemptKey, h.id)
+		if err != nil {
+			return err
+		}
+		changed, err := res.RowsAffected()
+		if err != nil {
 			return err
 		}
 		fs, err := returnRefunds(ctx, tx, h.id, f.ReturnKey)
@@ -366,10 +387,16 @@ func (db *DB) FinishRefund(ctx context.Context, f pos.Refund) (pos.Refund, error
 			return err
 		}
 		for _, got := range fs {
-			if got.AttemptKey == f.AttemptKey {
-				stored = got
-				return nil
+			if got.AttemptKey != f.AttemptKey {
+				continue
 			}
+			stored = got
+			if changed == 1 && got.Status == pos.PaymentFailed && h.saleID != 0 {
+				// Nothing went back: the card and the sale have it left.
+				return useLimits(ctx, tx, h.saleID, limitUse{cards: map[string]pos.Money{got.PaymentKey: got.Amount},
+					money: got.Amount}, -1)
+			}
+			return nil
 		}
 		return pos.Errorf(pos.ENotFound, "no card refund %s on return %s", f.AttemptKey, f.ReturnKey)
 	})
@@ -436,6 +463,11 @@ func (db *DB) RefundInCash(ctx context.Context, key string, approvedBy int64) (p
 		}
 		if amount <= 0 {
 			return pos.Errorf(pos.EConflict, "nothing is left to refund in cash")
+		}
+		if h.saleID != 0 {
+			if err := useLimits(ctx, tx, h.saleID, limitUse{money: amount - cash}, +1); err != nil {
+				return err
+			}
 		}
 		if cashKey != "" {
 			_, err = tx.ExecContext(ctx, `UPDATE refunds SET amount = ?, updated_at = ? WHERE attempt_key = ?`,
@@ -611,13 +643,18 @@ func (db *DB) FailReturn(ctx context.Context, key string) (pos.Return, error) {
 		case pos.ReturnCompleted:
 			return pos.Errorf(pos.EConflict, "the return is completed")
 		}
-		fs, err := returnRefunds(ctx, tx, h.id, key)
+		ret, err := loadReturn(ctx, tx, key)
 		if err != nil {
 			return err
 		}
-		for _, f := range fs {
+		for _, f := range ret.Refunds {
 			if f.Method == pos.MethodCard && (f.Status == pos.PaymentApproved || f.Status == pos.PaymentUnknown) {
 				return pos.Errorf(pos.EConflict, "a card refund went back or may have: the return cannot be cancelled")
+			}
+		}
+		if h.saleID != 0 {
+			if err := useLimits(ctx, tx, h.saleID, returnUse(ret), -1); err != nil {
+				return err
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE refunds SET status = 'failed', updated_at = ?

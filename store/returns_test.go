@@ -670,3 +670,36 @@ func TestReturnAtAnotherStore(t *testing.T) {
 	}
 	f.checkInvariants(t)
 }
+
+// TestReturnLimitsAreTheDatabases shows the limits hold without the till's
+// Go code: once a line is returned in full and its card refunded, the
+// counters' CHECK constraints refuse one more unit or one more cent, even
+// from a statement written by hand.
+func TestReturnLimitsAreTheDatabases(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	sale := f.sellSplit(t, 398, [2]int{0, 2})
+	rs := f.returns(&refunder{})
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 2, Reason: pos.ReasonOther, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret, err = rs.RefundCards(ctx, ret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Complete(ctx, ret.Key); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE sale_line_returns SET returned = returned + 1 WHERE transaction_id = ?`,
+		`UPDATE sale_refunds SET refunded = refunded + 0.01 WHERE transaction_id = ?`,
+		`UPDATE payment_refunds SET refunded = refunded + 0.01 WHERE payment_id IN (SELECT payment_id FROM payments WHERE transaction_id = ?)`,
+		`UPDATE sale_line_returns SET returned = -1 WHERE transaction_id = ?`,
+	} {
+		if _, err := f.d.Admin.ExecContext(ctx, q, sale.ID); err == nil {
+			t.Errorf("the database let this pass a limit: %s", q)
+		}
+	}
+	f.checkInvariants(t)
+}

@@ -18,8 +18,8 @@
 //     then Charge returns an error and Lookup settles it later, finding the
 //     PaymentIntent by the attempt key kept in its metadata.
 //
-// Nothing but the PaymentIntent id, the card brand, the last 4 digits, the
-// authorisation code and a status leaves this package.
+// Nothing but the PaymentIntent and refund ids, the card brand, the last 4
+// digits, the authorisation code and a status leaves this package.
 package stripe
 
 import (
@@ -462,35 +462,6 @@ func (g *Gateway) Lookup(ctx context.Context, p pos.Payment) (pos.ChargeResult, 
 		why = declined(pi.LastPaymentError)
 	}
 	return g.abort(ctx, p.AttemptKey, pi.ID, why)
-}
-
-// Refund gives an approved payment back in full.
-func (g *Gateway) Refund(ctx context.Context, p pos.Payment) (pos.ChargeResult, error) {
-	if err := checkAttemptKey(p.AttemptKey); err != nil {
-		return pos.ChargeResult{}, err
-	}
-	if p.ProviderRef == "" {
-		return pos.ChargeResult{}, pos.Errorf(pos.EConflict, "the card payment has no Stripe reference to refund")
-	}
-	params := &stripeapi.RefundParams{
-		PaymentIntent: stripeapi.String(p.ProviderRef),
-		Reason:        stripeapi.String(string(stripeapi.RefundReasonRequestedByCustomer)),
-		Metadata:      map[string]string{"attempt_key": p.AttemptKey, "sale_key": p.SaleKey},
-	}
-	params.Context = ctx
-	params.IdempotencyKey = idemKey(p.AttemptKey, "refund")
-	r, err := g.refunds.New(params)
-	res := pos.ChargeResult{Status: pos.PaymentRefunded, Provider: Provider, ProviderRef: p.ProviderRef}
-	switch {
-	case isCode(err, stripeapi.ErrorCodeChargeAlreadyRefunded):
-		return res, nil
-	case err != nil:
-		return pos.ChargeResult{}, refundError(err)
-	case r.Status == stripeapi.RefundStatusFailed || r.Status == stripeapi.RefundStatusCanceled:
-		res.Status, res.Message = pos.PaymentFailed, "Stripe could not refund the card: "+cmpOr(string(r.FailureReason), string(r.Status))
-	}
-	g.log.Info("stripe: refund", "payment_intent", p.ProviderRef, "status", res.Status)
-	return res, nil
 }
 
 func cmpOr(a, b string) string {

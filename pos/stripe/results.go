@@ -24,6 +24,13 @@ func approved(pi *stripeapi.PaymentIntent) pos.ChargeResult {
 				res.AuthCode = r.AuthorizationCode
 			}
 		}
+		if d := ch.PaymentMethodDetails; d != nil && d.InteracPresent != nil {
+			res.CardBrand = string(d.InteracPresent.Brand)
+			res.CardLast4 = d.InteracPresent.Last4
+			if r := d.InteracPresent.Receipt; r != nil && r.AuthorizationCode != "" {
+				res.AuthCode = r.AuthorizationCode
+			}
+		}
 	}
 	return res
 }
@@ -148,17 +155,6 @@ func unknown(err error, msg string) error {
 		return err
 	}
 	return pos.WrapError(pos.EUnavailable, err, "%s", msg)
-}
-
-func refundError(err error) error {
-	var se *stripeapi.Error
-	if !errors.As(err, &se) {
-		return pos.WrapError(pos.EUnavailable, err, "could not reach Stripe to refund the card; try again")
-	}
-	if se.HTTPStatusCode >= 500 || se.HTTPStatusCode == http.StatusTooManyRequests {
-		return pos.WrapError(pos.EUnavailable, err, "Stripe could not refund the card now; try again")
-	}
-	return pos.WrapError(pos.EConflict, err, "Stripe refused the refund (%s)", se.Code)
 }
 
 // isStripeError reports whether Stripe answered err (else the request got

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -39,6 +40,10 @@ const (
 	NoCard   Card = iota // nothing, until the test presents one
 	Approved             // a card the bank approves
 	Declined             // a card declined for insufficient funds
+	// Interac is a Canadian Interac debit card the bank approves. Its
+	// payments (interac_present) can only be refunded in person, with the
+	// card on a reader: the Refund API refuses them.
+	Interac
 )
 
 // Script is what happens to the next payment handed to the reader.
@@ -53,6 +58,39 @@ type Script struct {
 	DownAfterCard bool
 }
 
+// RefundFault is how a refund request fails on its way.
+type RefundFault int
+
+const (
+	RefundAnswered   RefundFault = iota // no fault: Stripe answers
+	RefundAnswerLost                    // the refund is made, then the connection drops before the answer
+	RefundNotReached                    // the connection drops before Stripe applies it: nothing is refunded
+	// RefundServerError: Stripe answers 500 without making it, and
+	// replays that answer to the same idempotency key, as Stripe does
+	// for a request that began executing (until ForgetIdempotencyKeys).
+	RefundServerError
+)
+
+// RefundScript is what happens to the next refund request Stripe
+// processes (a replay of an idempotency key is answered from the cache and
+// takes no script). Without one the refund succeeds.
+type RefundScript struct {
+	// Status is the new refund's status: "" (succeeded), "succeeded",
+	// "pending", "requires_action", "failed" or "canceled".
+	Status string
+	// FailureReason is a failed refund's failure_reason (default
+	// "expired_or_canceled_card").
+	FailureReason string
+	Fault         RefundFault
+}
+
+// Refund is a refund the fake made, for tests to inspect.
+type Refund struct {
+	ID, PaymentIntent, Status string
+	Amount                    int64
+	Metadata                  map[string]string
+}
+
 // Counts is what happened at the fake Stripe.
 type Counts struct {
 	Creates   int // PaymentIntents created (idempotent replays not counted)
@@ -61,7 +99,7 @@ type Counts struct {
 	Charges   int // PaymentIntents that took money
 	Captures  int
 	Cancels   int // PaymentIntents cancelled
-	Refunds   int
+	Refunds   int // refunds made, whatever their status (idempotent replays not counted)
 	Dropped   int // requests that got no answer
 }
 
@@ -77,20 +115,24 @@ type Request struct {
 type Fake struct {
 	URL string
 
-	srv      *httptest.Server
-	mu       sync.Mutex
-	scripts  []Script
-	cur      Script
-	polls    int
-	intents  map[string]*fakeIntent
-	order    []string
-	idem     map[string]idemAnswer
-	action   *fakeAction
-	down     bool
-	drop     map[string]int
-	counts   Counts
-	requests []Request
-	seq      int
+	srv           *httptest.Server
+	mu            sync.Mutex
+	scripts       []Script
+	refundScripts []RefundScript
+	refunds       []*fakeRefund
+	cur           Script
+	polls         int
+	intents       map[string]*fakeIntent
+	order         []string
+	idem          map[string]idemAnswer
+	action        *fakeAction
+	down          bool
+	drop          map[string]int
+	counts        Counts
+	requests      []Request
+	seq           int
+	// keep5xx caches the 5xx answer being sent under its idempotency key.
+	keep5xx bool
 	// SearchMisses makes search find nothing, as when Stripe has not
 	// indexed a new PaymentIntent yet (list still finds it).
 	searchMisses bool
@@ -104,8 +146,25 @@ type fakeIntent struct {
 	status                string
 	lastErr               map[string]any
 	charge                map[string]any
-	refunded              bool
 	cancelReason          string
+}
+
+type fakeRefund struct {
+	id, pi, status, failureReason string
+	amount, created               int64
+	metadata                      map[string]string
+}
+
+// refunded is what a PaymentIntent has given back or is giving back:
+// failed and cancelled refunds returned nothing.
+func (f *Fake) refunded(pi *fakeIntent) int64 {
+	var sum int64
+	for _, r := range f.refunds {
+		if r.pi == pi.id && r.status != "failed" && r.status != "canceled" {
+			sum += r.amount
+		}
+	}
+	return sum
 }
 
 type fakeAction struct {
@@ -134,6 +193,62 @@ func (f *Fake) Next(s Script) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.scripts = append(f.scripts, s)
+}
+
+// NextRefund queues the script of a coming refund (first queued, first used).
+func (f *Fake) NextRefund(s RefundScript) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refundScripts = append(f.refundScripts, s)
+}
+
+// NewPayment makes a PaymentIntent the customer has paid with card c
+// (Approved or Interac), as if a till had taken it on the reader, and
+// returns its id.
+func (f *Fake) NewPayment(amount int64, currency string, c Card) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	pi := &fakeIntent{id: f.nextID("pi"), amount: amount, currency: currency, capture: "automatic",
+		created: time.Now().Unix(), metadata: map[string]string{}, status: "succeeded"}
+	pi.charge = f.chargeJSON(pi, c)
+	f.intents[pi.id] = pi
+	f.order = append(f.order, pi.id)
+	f.counts.Charges++
+	return pi.id
+}
+
+// ForgetIdempotencyKeys empties the idempotency cache, as Stripe does
+// after 24 hours: a repeated request is processed again.
+func (f *Fake) ForgetIdempotencyKeys() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	clear(f.idem)
+}
+
+// SettleRefund changes a refund's status later, as the card's bank
+// answers (e.g. a pending refund that fails: "failed",
+// "expired_or_canceled_card").
+func (f *Fake) SettleRefund(id, status, failureReason string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, r := range f.refunds {
+		if r.id == id {
+			r.status, r.failureReason = status, failureReason
+			return nil
+		}
+	}
+	return fmt.Errorf("no refund %s", id)
+}
+
+// Refunds returns every refund made so far, oldest first.
+func (f *Fake) Refunds() []Refund {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]Refund, len(f.refunds))
+	for i, r := range f.refunds {
+		out[i] = Refund{ID: r.id, PaymentIntent: r.pi, Status: r.status, Amount: r.amount, Metadata: r.metadata}
+	}
+	return out
 }
 
 // Present is the customer presenting a card to the payment in progress.
@@ -226,10 +341,17 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		status, body = f.handle(r.Method, route, r.URL.Path, form)
-		if key != "" && r.Method == http.MethodPost && status < 500 {
+		if status == statusHangUp {
+			f.counts.Dropped++
+			f.mu.Unlock()
+			hangUp(w)
+			return
+		}
+		if key != "" && r.Method == http.MethodPost && (status < 500 || f.keep5xx) {
 			f.idem[key] = idemAnswer{sig: sig, status: status, body: body}
 		}
 	}
+	f.keep5xx = false
 	drop := f.drop[route] > 0
 	if drop {
 		f.drop[route]--
@@ -245,6 +367,10 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// statusHangUp is what a handler returns for a request that is dropped
+// before Stripe applies it: no answer, nothing cached.
+const statusHangUp = -1
 
 // hangUp closes the connection without an answer, as a lost network does.
 func hangUp(w http.ResponseWriter) {
@@ -296,7 +422,16 @@ func (f *Fake) handle(method, route, path string, form url.Values) (int, []byte)
 		}
 		return ok(f.readerJSON(id(4)))
 	case "POST /v1/refunds":
-		return f.withIntent(form.Get("payment_intent"), f.refund)
+		return f.withIntent(form.Get("payment_intent"), func(pi *fakeIntent) (int, []byte) { return f.refund(pi, form) })
+	case "GET /v1/refunds":
+		return f.listRefunds(form)
+	case "GET /v1/refunds/{id}":
+		for _, r := range f.refunds {
+			if r.id == id(2) {
+				return ok(refundJSON(r))
+			}
+		}
+		return errorBody(http.StatusNotFound, "resource_missing", "id", "No such refund: '"+id(2)+"'")
 	}
 	return errorBody(http.StatusNotFound, "resource_missing", "", "Unrecognized request URL ("+route+").")
 }
@@ -313,12 +448,7 @@ func (f *Fake) create(form url.Values) (int, []byte) {
 	}
 	pi := &fakeIntent{id: f.nextID("pi"), amount: amount, currency: form.Get("currency"),
 		capture: cmpOr(form.Get("capture_method"), "automatic"), created: time.Now().Unix(),
-		metadata: map[string]string{}, status: "requires_payment_method"}
-	for k, v := range form {
-		if name, found := strings.CutPrefix(k, "metadata["); found {
-			pi.metadata[strings.TrimSuffix(name, "]")] = v[0]
-		}
-	}
+		metadata: metadataOf(form), status: "requires_payment_method"}
 	f.intents[pi.id] = pi
 	f.order = append(f.order, pi.id)
 	f.counts.Creates++
@@ -354,23 +484,106 @@ func (f *Fake) capture(pi *fakeIntent, form url.Values) (int, []byte) {
 			"This PaymentIntent could not be captured because it has a status of "+pi.status+".")
 	}
 	pi.status = "succeeded"
-	pi.charge["captured"] = true
+	pi.charge["captured"], pi.charge["amount_captured"] = true, pi.amount
 	f.counts.Captures++
 	f.counts.Charges++
 	return ok(f.intentJSON(pi, form))
 }
 
-func (f *Fake) refund(pi *fakeIntent) (int, []byte) {
+// refund refunds part or all of what a PaymentIntent has left, as Stripe
+// does: never more than is left, never an Interac payment (those are
+// refunded in person on a reader), and as the next RefundScript says.
+func (f *Fake) refund(pi *fakeIntent, form url.Values) (int, []byte) {
 	if pi.status != "succeeded" {
 		return errorBody(http.StatusBadRequest, "charge_not_captured", "", "This PaymentIntent has no charge to refund.")
 	}
-	if pi.refunded {
-		return errorBody(http.StatusBadRequest, "charge_already_refunded", "", "Charge has already been refunded.")
+	if d, _ := pi.charge["payment_method_details"].(map[string]any); d["type"] == "interac_present" {
+		// Stripe documents that the API refuses these, not the exact
+		// error; the gateway decides by the charge's type, not by this.
+		return errorBody(http.StatusBadRequest, "", "",
+			"This charge can only be refunded in person: present the card used for it on a reader.")
 	}
-	pi.refunded = true
+	left := pi.amount - f.refunded(pi)
+	amount := left
+	if a := form.Get("amount"); a != "" {
+		n, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || n <= 0 {
+			return errorBody(http.StatusBadRequest, "parameter_invalid_integer", "amount", "Invalid positive integer")
+		}
+		amount = n
+	}
+	switch {
+	case left <= 0:
+		return errorBody(http.StatusBadRequest, "charge_already_refunded", "",
+			"Charge "+pi.charge["id"].(string)+" has already been refunded.")
+	case amount > left:
+		// Seen from Stripe: no code, the parameter and both amounts.
+		return errorBody(http.StatusBadRequest, "", "amount", fmt.Sprintf(
+			"Refund amount (%s) is greater than unrefunded amount on charge (%s)", money(amount, pi.currency), money(left, pi.currency)))
+	}
+	var s RefundScript
+	if len(f.refundScripts) > 0 {
+		s, f.refundScripts = f.refundScripts[0], f.refundScripts[1:]
+	}
+	switch s.Fault {
+	case RefundNotReached:
+		return statusHangUp, nil
+	case RefundServerError:
+		f.keep5xx = true
+		return errorBody(http.StatusInternalServerError, "", "", "An unknown error occurred")
+	case RefundAnswerLost:
+		f.drop["POST /v1/refunds"]++
+	}
+	r := &fakeRefund{id: f.nextID("re"), pi: pi.id, status: cmpOr(s.Status, "succeeded"), amount: amount,
+		created: time.Now().Unix(), metadata: metadataOf(form)}
+	if r.status == "failed" {
+		r.failureReason = cmpOr(s.FailureReason, "expired_or_canceled_card")
+	}
+	if r.status == "canceled" {
+		r.failureReason = cmpOr(s.FailureReason, "merchant_request")
+	}
+	f.refunds = append(f.refunds, r)
 	f.counts.Refunds++
-	return ok(map[string]any{"id": f.nextID("re"), "object": "refund", "amount": pi.amount,
-		"currency": pi.currency, "payment_intent": pi.id, "status": "succeeded"})
+	return ok(refundJSON(r))
+}
+
+func (f *Fake) listRefunds(form url.Values) (int, []byte) {
+	data := []any{}
+	for _, r := range slices.Backward(f.refunds) {
+		if want := form.Get("payment_intent"); want == "" || r.pi == want {
+			data = append(data, refundJSON(r))
+		}
+	}
+	return ok(map[string]any{"object": "list", "url": "/v1/refunds", "data": data, "has_more": false})
+}
+
+func refundJSON(r *fakeRefund) map[string]any {
+	out := map[string]any{"id": r.id, "object": "refund", "amount": r.amount, "payment_intent": r.pi,
+		"status": r.status, "metadata": r.metadata, "created": r.created, "reason": "requested_by_customer",
+		"failure_reason": nil}
+	if r.failureReason != "" {
+		out["failure_reason"] = r.failureReason
+	}
+	return out
+}
+
+// money writes minor units as Stripe's messages do, e.g. €7.50.
+func money(minor int64, currency string) string {
+	sym := map[string]string{"eur": "€", "usd": "$", "gbp": "£"}[currency]
+	if sym == "" {
+		sym = strings.ToUpper(currency) + " "
+	}
+	return fmt.Sprintf("%s%d.%02d", sym, minor/100, minor%100)
+}
+
+func metadataOf(form url.Values) map[string]string {
+	md := map[string]string{}
+	for k, v := range form {
+		if name, found := strings.CutPrefix(k, "metadata["); found {
+			md[strings.TrimSuffix(name, "]")] = v[0]
+		}
+	}
+	return md
 }
 
 func (f *Fake) process(reader string, form url.Values) (int, []byte) {
@@ -422,12 +635,8 @@ func (f *Fake) present(c Card) error {
 	}
 	pi := f.intents[f.action.pi]
 	switch c {
-	case Approved:
-		pi.charge = map[string]any{"id": f.nextID("ch"), "object": "charge", "amount": pi.amount,
-			"currency": pi.currency, "status": "succeeded", "captured": pi.capture != "manual",
-			"payment_intent": pi.id,
-			"payment_method_details": map[string]any{"type": "card_present", "card_present": map[string]any{
-				"brand": "visa", "last4": "4242", "receipt": map[string]any{"authorization_code": "A1B2C3"}}}}
+	case Approved, Interac:
+		pi.charge = f.chargeJSON(pi, c)
 		pi.status = "succeeded"
 		if pi.capture == "manual" {
 			pi.status = "requires_capture"
@@ -446,6 +655,24 @@ func (f *Fake) present(c Card) error {
 		f.down = true
 	}
 	return nil
+}
+
+// chargeJSON is the charge of a payment made with card c.
+func (f *Fake) chargeJSON(pi *fakeIntent, c Card) map[string]any {
+	captured := pi.capture != "manual"
+	ch := map[string]any{"id": f.nextID("ch"), "object": "charge", "amount": pi.amount,
+		"currency": pi.currency, "status": "succeeded", "captured": captured, "amount_captured": 0,
+		"payment_intent": pi.id,
+		"payment_method_details": map[string]any{"type": "card_present", "card_present": map[string]any{
+			"brand": "visa", "last4": "4242", "receipt": map[string]any{"authorization_code": "A1B2C3"}}}}
+	if captured {
+		ch["amount_captured"] = pi.amount
+	}
+	if c == Interac {
+		ch["payment_method_details"] = map[string]any{"type": "interac_present", "interac_present": map[string]any{
+			"brand": "interac", "last4": "0005", "receipt": map[string]any{"authorization_code": "I1N2T3"}}}
+	}
+	return ch
 }
 
 func (f *Fake) search(form url.Values) (int, []byte) {
@@ -513,7 +740,10 @@ func (f *Fake) intentJSON(pi *fakeIntent, form url.Values) map[string]any {
 	if pi.charge != nil {
 		out["latest_charge"] = pi.charge["id"]
 		if expands(form, "latest_charge") {
-			out["latest_charge"] = pi.charge
+			ch := maps.Clone(pi.charge)
+			refunded := f.refunded(pi)
+			ch["amount_refunded"], ch["refunded"] = refunded, refunded >= pi.amount
+			out["latest_charge"] = ch
 		}
 	}
 	return out
