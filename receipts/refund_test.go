@@ -18,27 +18,15 @@ import (
 	"github.com/till-pos/till/receipts/escpos/escpostest"
 )
 
-// refunder is the card gateway's side of refunds in these tests: every
-// card refund goes back. (The gateways' own refund tests live with them;
-// here the refund receipt is what is tested.)
-type refunder struct{}
-
-func (refunder) RefundCard(_ context.Context, req pos.RefundRequest) (pos.ChargeResult, error) {
-	return pos.ChargeResult{Status: pos.PaymentApproved, Provider: "simpay", ProviderRef: "re_" + req.AttemptKey[:8]}, nil
-}
-
-func (refunder) FindRefund(context.Context, pos.RefundRequest) (pos.ChargeResult, error) {
-	return pos.ChargeResult{}, pos.Errorf(pos.ENotFound, "no such refund")
-}
-
 // returnTime is when every fixture return happens: an hour after the sale.
 var returnTime = saleTime.Add(time.Hour)
 
-// returns is the return protocol on the fixture's database, an hour after
-// the sales.
+// returns is the return protocol on the fixture's database and its
+// simulated card reader (which refunds what it took), an hour after the
+// sales.
 func (f *fixture) returns() *pos.Returns {
 	f.clock = func() time.Time { return returnTime }
-	return &pos.Returns{Store: f.db, Gateway: refunder{}, Settings: f.co.Settings, Location: f.loc,
+	return &pos.Returns{Store: f.db, Gateway: f.gw, Settings: f.co.Settings, Location: f.loc,
 		Now: func() time.Time { return returnTime }}
 }
 
