@@ -68,6 +68,14 @@ type Event struct {
 	Tenders       []EventTender  `json:"tenders"`
 	Totals        EventTotals    `json:"totals"`
 	Points        int64          `json:"points"` // loyalty points this sale earned
+	// ReturnOf is the sale a return.completed returns (nil: no receipt).
+	ReturnOf *EventSaleRef `json:"return_of,omitempty"`
+}
+
+// EventSaleRef names a sale.
+type EventSaleRef struct {
+	SaleKey    string `json:"sale_key"`
+	SaleNumber int64  `json:"sale_number"`
 }
 
 // EventCustomer is the loyalty customer of a sale.
@@ -190,6 +198,9 @@ func NewReturnEvent(r Return, at time.Time) (Event, error) {
 	}
 	if r.CustomerID != 0 {
 		e.Customer = &EventCustomer{ID: r.CustomerID}
+	}
+	if r.SaleKey != "" {
+		e.ReturnOf = &EventSaleRef{SaleKey: r.SaleKey, SaleNumber: r.SaleID}
 	}
 	for i, l := range r.Lines {
 		e.Lines = append(e.Lines, EventLine{LineNo: i + 1, ItemID: int64(l.ItemID), Code: l.Code,

@@ -223,6 +223,12 @@ func TestReturnEventMatchesSchema(t *testing.T) {
 			if !slices.Equal(e.Tenders, c.wantTenders) {
 				t.Errorf("tenders: got %+v, want %+v", e.Tenders, c.wantTenders)
 			}
+			switch {
+			case c.ret.SaleKey == "" && e.ReturnOf != nil:
+				t.Errorf("a return without a receipt names sale %+v", e.ReturnOf)
+			case c.ret.SaleKey != "" && (e.ReturnOf == nil || e.ReturnOf.SaleKey != c.ret.SaleKey || e.ReturnOf.SaleNumber != c.ret.SaleID):
+				t.Errorf("return_of: got %+v, want %s (%d)", e.ReturnOf, c.ret.SaleKey, c.ret.SaleID)
+			}
 			for _, secret := range []string{"pi_123", "re_456", "A1"} {
 				if strings.Contains(string(b), secret) {
 					t.Errorf("the event carries %q", secret)
