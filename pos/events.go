@@ -21,8 +21,8 @@ type EventType string
 const (
 	EventSaleCompleted EventType = "sale.completed"
 	EventSaleVoided    EventType = "sale.voided"
-	// EventReturnCompleted is reserved for returns (not emitted yet: the
-	// till has no returns).
+	// EventReturnCompleted: a return (or the void of a completed sale)
+	// completed. See NewReturnEvent for how the document reads then.
 	EventReturnCompleted EventType = "return.completed"
 )
 
@@ -68,6 +68,14 @@ type Event struct {
 	Tenders       []EventTender  `json:"tenders"`
 	Totals        EventTotals    `json:"totals"`
 	Points        int64          `json:"points"` // loyalty points this sale earned
+	// ReturnOf is the sale a return.completed returns (nil: no receipt).
+	ReturnOf *EventSaleRef `json:"return_of,omitempty"`
+}
+
+// EventSaleRef names a sale.
+type EventSaleRef struct {
+	SaleKey    string `json:"sale_key"`
+	SaleNumber int64  `json:"sale_number"`
 }
 
 // EventCustomer is the loyalty customer of a sale.
@@ -162,14 +170,63 @@ func NewSaleEvent(t EventType, s Sale, at time.Time) (Event, error) {
 	return e, e.Validate()
 }
 
+// NewReturnEvent builds the return.completed event of a completed return
+// (none for a training one); at is when it happened (the outbox row's
+// time, written with the return). The document is the sale event's, about
+// the return: sale_key and sale_number are the return's key and number
+// (the key the event id derives from, the number its refund receipt
+// prints), lines are the lines that came back with what each refunds,
+// tenders are the refunds (card ones that went back; cash handed out or
+// owed), totals are the return's, and points are the loyalty points taken
+// back. All amounts are positive: the event type says which way the money
+// went.
+func NewReturnEvent(r Return, at time.Time) (Event, error) {
+	switch {
+	case r.Training:
+		return Event{}, Errorf(EInvalid, "a training return has no event")
+	case r.Status != ReturnCompleted:
+		return Event{}, Errorf(EInvalid, "a %s return has no event", r.Status)
+	}
+	t := EventReturnCompleted
+	e := Event{
+		SchemaVersion: EventSchemaVersion, ID: EventID(r.Key, t), Type: t,
+		OccurredAt: at.UTC().Truncate(time.Millisecond), SaleKey: r.Key, SaleNumber: r.ID,
+		StoreID: r.StoreID, TillID: r.TillID, CashierID: r.CashierID, Currency: r.Currency,
+		Lines: []EventLine{}, Tenders: []EventTender{},
+		Totals: EventTotals{Subtotal: r.Subtotal, Tax: r.Tax, Total: r.Total, CashRounding: r.CashRounding},
+		Points: r.PointsReversed,
+	}
+	if r.CustomerID != 0 {
+		e.Customer = &EventCustomer{ID: r.CustomerID}
+	}
+	if r.SaleKey != "" {
+		e.ReturnOf = &EventSaleRef{SaleKey: r.SaleKey, SaleNumber: r.SaleID}
+	}
+	for i, l := range r.Lines {
+		e.Lines = append(e.Lines, EventLine{LineNo: i + 1, ItemID: int64(l.ItemID), Code: l.Code,
+			Name: l.Name, Quantity: l.Quantity, Weighed: l.Weighed, UnitPrice: l.UnitPrice,
+			Amount: l.Gross, Tax: l.Tax})
+	}
+	for _, f := range r.Refunds {
+		switch {
+		case f.Method == MethodCard && f.Status == PaymentApproved:
+			e.Tenders = append(e.Tenders, EventTender{Kind: MethodCard, Amount: f.Amount,
+				CardBrand: f.CardBrand, CardLast4: f.CardLast4})
+		case f.Method == MethodCash && (f.Status == PaymentApproved || f.Status == PaymentPending || f.Status == RefundOwed):
+			e.Tenders = append(e.Tenders, EventTender{Kind: MethodCash, Amount: f.Amount})
+		}
+	}
+	return e, e.Validate()
+}
+
 var (
 	currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
 	last4        = regexp.MustCompile(`^[0-9]{4}$`)
 )
 
 // Validate checks what the schema says and what it cannot: a completed
-// sale's tenders add up to its total plus rounding, and its lines to its
-// total. A publisher parks an event that fails it instead of sending it.
+// sale's tenders (a completed return's refunds) add up to its total plus
+// rounding, and its lines to its total. A publisher parks an event that fails it instead of sending it.
 func (e Event) Validate() error {
 	bad := func(format string, args ...any) error {
 		return Errorf(EInvalid, "event %s: %s", e.ID, fmt.Sprintf(format, args...))
@@ -222,7 +279,7 @@ func (e Event) Validate() error {
 		}
 		paid += t.Amount
 	}
-	if e.Type == EventSaleCompleted && paid != e.Totals.Total+e.Totals.CashRounding {
+	if (e.Type == EventSaleCompleted || e.Type == EventReturnCompleted) && paid != e.Totals.Total+e.Totals.CashRounding {
 		return bad("tenders add up to %d, the total with rounding is %d", paid, e.Totals.Total+e.Totals.CashRounding)
 	}
 	return nil

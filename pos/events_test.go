@@ -3,6 +3,7 @@ package pos_test
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,99 @@ func TestSchemaAndValidateAgree(t *testing.T) {
 	e.Tenders = e.Tenders[:1]
 	if e.Validate() == nil {
 		t.Error("Validate accepts tenders short of the total")
+	}
+}
+
+// TestReturnEventMatchesSchema: a completed return's event (a partial
+// return refunded to the card and in cash, and one without a receipt
+// whose cash is owed) matches the schema, carries only the card's brand
+// and last 4 digits, and its id derives from the return's key. Training
+// and unfinished returns have none.
+func TestReturnEventMatchesSchema(t *testing.T) {
+	schema := compileSchema(t)
+	at := time.Date(2026, 11, 30, 18, 0, 0, 0, time.UTC)
+	sale := eventSale()
+	partial, err := pos.PlanReturn(pos.Returnable{Sale: sale}, pos.ReturnRequest{
+		Key: "5b0f7c3e-2d4a-4f6b-8c1d-9e0a1b2c3d4e", SaleKey: sale.Key, StoreID: "s1", TillID: "t1",
+		CashierID: 3, Currency: "EUR", CashStep: 5,
+		Lines: []pos.ReturnLine{{SaleLine: 1, Quantity: 3, Reason: pos.ReasonChangedMind, Restock: true},
+			{SaleLine: 2, Quantity: 100, Reason: pos.ReasonDamaged}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range partial.Refunds {
+		partial.Refunds[i].Status, partial.Refunds[i].ProviderRef = pos.PaymentApproved, "re_456"
+	}
+	partial.ID, partial.Status, partial.PointsReversed = 5, pos.ReturnCompleted, 7
+	unreceipted, err := pos.PlanReturn(pos.Returnable{}, pos.ReturnRequest{
+		Key: "6c1a8d4f-3e5b-4a7c-9d2e-0f1b2c3d4e5f", StoreID: "s1", TillID: "t1", CashierID: 3,
+		ApprovedBy: 4, Currency: "EUR", TaxMode: pos.TaxInclusive,
+		Lines: []pos.ReturnLine{{ItemID: 7, Code: "4006381333931", Name: "Pencil", Quantity: 1,
+			UnitPrice: 199, TaxRate: 1900, Reason: pos.ReasonWrongItem, Restock: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreceipted.ID, unreceipted.Status = 6, pos.ReturnCompleted
+	unreceipted.Refunds[0].Status = pos.RefundOwed
+
+	cases := []struct {
+		name        string
+		ret         pos.Return
+		wantTenders []pos.EventTender
+		wantPoints  int64
+	}{
+		{"card and cash", partial, []pos.EventTender{
+			{Kind: pos.MethodCard, Amount: 500, CardBrand: "visa", CardLast4: "4242"},
+			{Kind: pos.MethodCash, Amount: partial.Refunded() - 500}}, 7},
+		{"no receipt, cash owed", unreceipted, []pos.EventTender{{Kind: pos.MethodCash, Amount: 199}}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := pos.NewReturnEvent(c.ret, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.Marshal(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schema.Validate(doc); err != nil {
+				t.Errorf("does not match the schema: %v\n%s", err, b)
+			}
+			if e.ID != pos.EventID(c.ret.Key, pos.EventReturnCompleted) || e.SaleKey != c.ret.Key || e.SaleNumber != c.ret.ID {
+				t.Errorf("got id %s about %s (number %d), want the return's %s, %d", e.ID, e.SaleKey, e.SaleNumber, c.ret.Key, c.ret.ID)
+			}
+			if len(e.Lines) != len(c.ret.Lines) || e.Totals.Total != c.ret.Total || e.Points != c.wantPoints {
+				t.Errorf("got %d lines, total %d, %d points; want %d, %d, %d", len(e.Lines), e.Totals.Total, e.Points,
+					len(c.ret.Lines), c.ret.Total, c.wantPoints)
+			}
+			if !slices.Equal(e.Tenders, c.wantTenders) {
+				t.Errorf("tenders: got %+v, want %+v", e.Tenders, c.wantTenders)
+			}
+			switch {
+			case c.ret.SaleKey == "" && e.ReturnOf != nil:
+				t.Errorf("a return without a receipt names sale %+v", e.ReturnOf)
+			case c.ret.SaleKey != "" && (e.ReturnOf == nil || e.ReturnOf.SaleKey != c.ret.SaleKey || e.ReturnOf.SaleNumber != c.ret.SaleID):
+				t.Errorf("return_of: got %+v, want %s (%d)", e.ReturnOf, c.ret.SaleKey, c.ret.SaleID)
+			}
+			for _, secret := range []string{"pi_123", "re_456", "A1"} {
+				if strings.Contains(string(b), secret) {
+					t.Errorf("the event carries %q", secret)
+				}
+			}
+		})
+	}
+	training := partial
+	training.Training = true
+	pending := partial
+	pending.Status = pos.ReturnPending
+	for name, r := range map[string]pos.Return{"training": training, "pending": pending} {
+		if _, err := pos.NewReturnEvent(r, at); pos.ErrorCode(err) != pos.EInvalid {
+			t.Errorf("%s return: got %v, want no event", name, err)
+		}
 	}
 }

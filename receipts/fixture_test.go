@@ -59,7 +59,7 @@ func newFixture(t testing.TB, currency pos.Currency, training bool) *fixture {
 	if f.loc, err = time.LoadLocation("Europe/Berlin"); err != nil {
 		t.Fatal(err)
 	}
-	f.svc = &receipts.Service{Records: f.db, Currency: currency, Location: f.loc,
+	f.svc = &receipts.Service{Records: f.db, Returns: f.db, Currency: currency, Location: f.loc,
 		Store: receipts.Store{Name: "Corner Shop", Address: "Hauptstraße 12 | 10115 Berlin", TaxID: "DE123456789"}}
 	return f
 }

@@ -38,6 +38,9 @@ const TrainingMessage = trainingMsg
 // Lines is the receipt's content as lines, top to bottom: the model both
 // the PDF (Render) and receipt printers (receipts/escpos) print.
 func Lines(r Receipt) ([]Line, error) {
+	if r.Return != nil {
+		return returnLines(r)
+	}
 	s := r.Sale
 	if s.Status != pos.SaleCompleted {
 		return nil, pos.Errorf(pos.EConflict, "sale %d is %s: only a completed sale has a receipt", s.ID, s.Status)
@@ -54,7 +57,42 @@ func Lines(r Receipt) ([]Line, error) {
 }
 
 // training reports whether the receipt is a training one.
-func (r Receipt) training() bool { return r.Training || r.Sale.Training }
+func (r Receipt) training() bool {
+	if r.Return != nil {
+		return r.Training || r.Return.Training
+	}
+	return r.Training || r.Sale.Training
+}
+
+// key is the key the receipt's barcode carries: the sale's, or the
+// return's on a refund receipt.
+func (r Receipt) key() string {
+	if r.Return != nil {
+		return r.Return.Key
+	}
+	return r.Sale.Key
+}
+
+// number is the sale's or the return's number.
+func (r Receipt) number() int64 {
+	if r.Return != nil {
+		return r.Return.ID
+	}
+	return r.Sale.ID
+}
+
+// when is when the sale or return completed (or began, for one that has
+// not: never on a receipt).
+func (r Receipt) when() time.Time {
+	completed, created := r.Sale.CompletedAt, r.Sale.CreatedAt
+	if r.Return != nil {
+		completed, created = r.Return.CompletedAt, r.Return.CreatedAt
+	}
+	if completed.IsZero() {
+		return created
+	}
+	return completed
+}
 
 type lineBuilder struct {
 	cur pos.Currency
@@ -90,20 +128,9 @@ func (b *lineBuilder) build(r Receipt) {
 		}
 	}
 
-	b.add(Line{Kind: LineTitle, Left: cmpOr(r.Store.Name, s.StoreID)})
-	for _, part := range strings.FieldsFunc(r.Store.Address, func(c rune) bool { return c == '|' || c == '\n' }) {
-		b.add(Line{Kind: LineCenter, Left: strings.TrimSpace(part)})
-	}
-	if r.Store.TaxID != "" {
-		b.add(Line{Kind: LineCenter, Left: "Tax ID " + r.Store.TaxID})
-	}
-	b.add(Line{Kind: LineGap})
+	b.storeHeader(r.Store, s.StoreID)
 	banners()
-	when := s.CompletedAt
-	if when.IsZero() {
-		when = s.CreatedAt
-	}
-	b.text(fmt.Sprintf("Sale %d", s.ID), when.In(loc).Format("2006-01-02 15:04"), true)
+	b.text(fmt.Sprintf("Sale %d", s.ID), r.when().In(loc).Format("2006-01-02 15:04"), true)
 	b.text("Till "+s.TillID, "Cashier "+cmpOr(r.Cashier, "#"+strconv.FormatInt(s.CashierID, 10)), false)
 	b.add(Line{Kind: LineRule})
 
@@ -140,11 +167,28 @@ func (b *lineBuilder) build(r Receipt) {
 		b.text("Points balance", strconv.FormatInt(c.Balance, 10), false)
 	}
 	b.add(Line{Kind: LineRule})
-	b.add(Line{Kind: LineBarcode, Left: s.Key})
-	b.add(Line{Kind: LineCenter, Left: s.Key})
-	b.add(Line{Kind: LineGap})
+	b.code(s.Key)
 	banners()
 	b.add(Line{Kind: LineCenter, Left: "Thank you"})
+}
+
+// storeHeader is the store's name, address and tax id.
+func (b *lineBuilder) storeHeader(st Store, storeID string) {
+	b.add(Line{Kind: LineTitle, Left: cmpOr(st.Name, storeID)})
+	for _, part := range strings.FieldsFunc(st.Address, func(c rune) bool { return c == '|' || c == '\n' }) {
+		b.add(Line{Kind: LineCenter, Left: strings.TrimSpace(part)})
+	}
+	if st.TaxID != "" {
+		b.add(Line{Kind: LineCenter, Left: "Tax ID " + st.TaxID})
+	}
+	b.add(Line{Kind: LineGap})
+}
+
+// code is the receipt's barcode with its key under it.
+func (b *lineBuilder) code(key string) {
+	b.add(Line{Kind: LineBarcode, Left: key})
+	b.add(Line{Kind: LineCenter, Left: key})
+	b.add(Line{Kind: LineGap})
 }
 
 func (b *lineBuilder) line(line pos.Line, t pos.LineTotals) {

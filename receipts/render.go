@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/boombuler/barcode/code128"
@@ -31,12 +32,18 @@ type Customer struct {
 }
 
 // Receipt is everything printed on one receipt. Render needs nothing else.
+// A refund receipt has Return set (and no Sale): marked REFUND, it names
+// the sale returned, the lines and why they came back, and the refunds.
 type Receipt struct {
 	Sale     pos.Sale
+	Return   *pos.Return
 	Store    Store
 	Currency pos.Currency // zero: the one named by Sale.Currency
 	Cashier  string       // the cashier's name
-	Customer *Customer    // nil: no customer on the sale
+	Customer *Customer    // nil: no customer on the sale or return
+	// Manager is the name of the manager who approved a return ("": none,
+	// or not known; the receipt then says only that one did).
+	Manager string
 	// Copy marks a reprint: COPY at the top and the bottom.
 	Copy bool
 	// Training prints TRAINING — NOT A RECEIPT across the receipt (so does
@@ -118,23 +125,22 @@ func (r row) height() float64 {
 // receipt renders to the same bytes (the PDF dates are the sale's), so what
 // is printed, saved and uploaded is one document.
 func Render(r Receipt) ([]byte, error) {
-	s := r.Sale
 	lines, err := Lines(r)
 	if err != nil {
 		return nil, err
+	}
+	what, n := "Receipt", r.number()
+	if r.Return != nil {
+		what = "Refund receipt"
 	}
 	pdf := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: paperWidth, Ht: 100}})
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(false, 0)
 	pdf.SetCatalogSort(true) // fonts in a fixed order: the same receipt, the same bytes
 	pdf.SetCellMargin(0)
-	when := s.CompletedAt
-	if when.IsZero() {
-		when = s.CreatedAt
-	}
-	pdf.SetCreationDate(when)
-	pdf.SetModificationDate(when)
-	pdf.SetTitle(fmt.Sprintf("Receipt %d", s.ID), true)
+	pdf.SetCreationDate(r.when())
+	pdf.SetModificationDate(r.when())
+	pdf.SetTitle(fmt.Sprintf("%s %d", what, n), true)
 	pdf.SetProducer("till", true)
 	pdf.SetFont("Helvetica", "", bodyPt)
 	l := layout{pdf: pdf, cp: pdf.UnicodeTranslatorFromDescriptor("")}
@@ -143,7 +149,7 @@ func Render(r Receipt) ([]byte, error) {
 	}
 	rows := l.out
 	if err := pdf.Error(); err != nil {
-		return nil, pos.WrapError(pos.EInternal, err, "lay out receipt %d", s.ID)
+		return nil, pos.WrapError(pos.EInternal, err, "lay out %s %d", strings.ToLower(what), n)
 	}
 	training := r.training()
 	for _, page := range paginate(rows) {
@@ -155,7 +161,7 @@ func Render(r Receipt) ([]byte, error) {
 		l.codeBand = [2]float64{}
 		y := margin
 		for _, rw := range page {
-			l.draw(rw, y, s.Key)
+			l.draw(rw, y, r.key())
 			y += rw.height()
 		}
 		if training {
@@ -164,7 +170,7 @@ func Render(r Receipt) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
-		return nil, pos.WrapError(pos.EInternal, err, "render receipt %d", s.ID)
+		return nil, pos.WrapError(pos.EInternal, err, "render %s %d", strings.ToLower(what), n)
 	}
 	return buf.Bytes(), nil
 }
@@ -231,7 +237,7 @@ func (l *layout) add(r row) {
 	}
 }
 
-func (l *layout) draw(r row, y float64, saleKey string) {
+func (l *layout) draw(r row, y float64, key string) {
 	pdf := l.pdf
 	x := margin
 	switch r.kind {
@@ -244,7 +250,7 @@ func (l *layout) draw(r row, y float64, saleKey string) {
 	case rowGap:
 		return
 	case rowBarcode:
-		l.barcode(saleKey, y)
+		l.barcode(key, y)
 		l.codeBand = [2]float64{y, y + r.height()}
 		return
 	case rowBanner:

@@ -91,8 +91,33 @@ func ObjectKey(prefix string, sale pos.Sale, loc *time.Location) string {
 	return path.Join(parts...)
 }
 
+// ReturnObjectKey is where a return's refund receipt is archived, apart
+// from the sales' under the same store:
+// <prefix>/<store>/returns/<YYYY/MM/DD>/<return key>.pdf, the date being
+// the day the return completed in the store's time zone. (A sale's date
+// path begins with a digit, so no sale's receipt can land there.)
+func ReturnObjectKey(prefix string, ret pos.Return, loc *time.Location) string {
+	if loc == nil {
+		loc = time.Local
+	}
+	when := ret.CompletedAt
+	if when.IsZero() {
+		when = ret.CreatedAt
+	}
+	parts := []string{ret.StoreID, "returns", when.In(loc).Format("2006/01/02"), ret.Key + ".pdf"}
+	if p := strings.Trim(prefix, "/"); p != "" {
+		parts = append([]string{p}, parts...)
+	}
+	return path.Join(parts...)
+}
+
 // Key is ObjectKey under this bucket's prefix.
 func (u *S3) Key(sale pos.Sale, loc *time.Location) string { return ObjectKey(u.cfg.Prefix, sale, loc) }
+
+// ReturnKey is ReturnObjectKey under this bucket's prefix.
+func (u *S3) ReturnKey(ret pos.Return, loc *time.Location) string {
+	return ReturnObjectKey(u.cfg.Prefix, ret, loc)
+}
 
 // Put uploads a PDF under key unless an object is already there. It
 // reports existed when it was (a 412 to the conditional write): the receipt

@@ -28,10 +28,19 @@ type Records interface {
 	ReceiptParties(ctx context.Context, sale pos.Sale) (pos.Cashier, pos.Customer, error)
 }
 
+// ReturnRecords loads returns for their refund receipts. The store
+// implements it.
+type ReturnRecords interface {
+	// Return loads a return by key, with its lines and refunds.
+	Return(ctx context.Context, key string) (pos.Return, error)
+}
+
 // Service prints and saves receipts. The cashier screen's done step calls
 // Print or Save; `till receipts reprint` calls PrintCopy or SaveCopy.
 type Service struct {
-	Records  Records
+	Records Records
+	// Returns loads returns for refund receipts (the store, like Records).
+	Returns  ReturnRecords
 	Store    Store
 	Currency pos.Currency
 	Location *time.Location // the store's time zone; nil is the machine's
@@ -102,6 +111,94 @@ func withoutNames(r Receipt) Receipt {
 	return r
 }
 
+// ReturnReceipt assembles the refund receipt of a return, reloaded from
+// the database like a sale's; if the database cannot answer just now, from
+// the return as given, with the cashier's number instead of a name.
+func (s *Service) ReturnReceipt(ctx context.Context, ret pos.Return) Receipt {
+	r, err := s.loadReturn(ctx, ret.Key)
+	if err != nil {
+		return Receipt{Return: &ret, Store: s.Store, Currency: s.Currency, Location: s.Location}
+	}
+	return r
+}
+
+// loadReturn is ReturnReceipt with every part from the database, or an
+// error.
+func (s *Service) loadReturn(ctx context.Context, key string) (Receipt, error) {
+	if s.Returns == nil || s.Records == nil {
+		return Receipt{}, pos.Errorf(pos.EInternal, "refund receipts have no database")
+	}
+	stored, err := s.Returns.Return(ctx, key)
+	if err != nil {
+		return Receipt{}, err
+	}
+	// The parties as a sale's: the cashier, and the customer without a
+	// sale to date the balance from (the refund receipt prints no balance).
+	cashier, customer, err := s.Records.ReceiptParties(ctx, pos.Sale{CashierID: stored.CashierID, CustomerID: stored.CustomerID})
+	if err != nil {
+		return Receipt{}, err
+	}
+	r := Receipt{Return: &stored, Store: s.Store, Currency: s.Currency, Location: s.Location, Cashier: cashier.Name}
+	if stored.CustomerID != 0 {
+		r.Customer = &Customer{Name: customer.Name}
+	}
+	if stored.ApprovedBy != 0 {
+		manager, _, err := s.Records.ReceiptParties(ctx, pos.Sale{CashierID: stored.ApprovedBy})
+		if err != nil {
+			return Receipt{}, err
+		}
+		r.Manager = manager.Name
+	}
+	return r, nil
+}
+
+// PrintReturn prints a return's refund receipt and saves it, like Print.
+// It implements ui.RefundReceiptSink.
+func (s *Service) PrintReturn(ctx context.Context, ret pos.Return) error {
+	return s.printReturn(ctx, ret, false)
+}
+
+// SaveReturn saves a return's refund receipt into the archive, beside the
+// sales' (return-<n>-<key>.pdf), and returns its path; saving it again
+// returns the first file's path.
+func (s *Service) SaveReturn(ctx context.Context, ret pos.Return) (string, error) {
+	return s.saveReturn(ctx, ret, false)
+}
+
+// PrintReturnCopy prints a reprint of a refund receipt marked COPY (and
+// saves it beside the original).
+func (s *Service) PrintReturnCopy(ctx context.Context, ret pos.Return) error {
+	return s.printReturn(ctx, ret, true)
+}
+
+// SaveReturnCopy saves a reprint of a refund receipt marked COPY as a new
+// file, never over another.
+func (s *Service) SaveReturnCopy(ctx context.Context, ret pos.Return) (string, error) {
+	return s.saveReturn(ctx, ret, true)
+}
+
+func (s *Service) printReturn(ctx context.Context, ret pos.Return, copy bool) error {
+	r := s.ReturnReceipt(ctx, ret)
+	r.Copy = copy
+	return s.printReceipt(ctx, r, refundFile(*r.Return))
+}
+
+func (s *Service) saveReturn(ctx context.Context, ret pos.Return, copy bool) (string, error) {
+	r := s.ReturnReceipt(ctx, ret)
+	r.Copy = copy
+	pdf, err := Render(r)
+	if err != nil {
+		return "", err
+	}
+	return s.save(refundFile(*r.Return), r.when(), pdf, copy)
+}
+
+// refundFile is the archive's name of a refund receipt, without ".pdf".
+func refundFile(ret pos.Return) string { return fmt.Sprintf("return-%d-%s", ret.ID, ret.Key) }
+
+// saleFile is the archive's name of a sale's receipt, without ".pdf".
+func saleFile(sale pos.Sale) string { return fmt.Sprintf("%d-%s", sale.ID, sale.Key) }
+
 // Print prints a sale's receipt and saves it. A printer error is returned
 // (for the cashier), and the receipt is still saved.
 func (s *Service) Print(ctx context.Context, sale pos.Sale) error {
@@ -112,11 +209,12 @@ func (s *Service) Print(ctx context.Context, sale pos.Sale) error {
 // Saving the same sale again returns the first file's path: the original
 // never changes, so there is nothing new to write.
 func (s *Service) Save(ctx context.Context, sale pos.Sale) (string, error) {
-	pdf, err := Render(s.Receipt(ctx, sale, false))
+	r := s.Receipt(ctx, sale, false)
+	pdf, err := Render(r)
 	if err != nil {
 		return "", err
 	}
-	return s.save(sale, pdf, false)
+	return s.save(saleFile(r.Sale), r.when(), pdf, false)
 }
 
 // PrintCopy prints a reprint marked COPY (and saves it beside the original).
@@ -126,11 +224,12 @@ func (s *Service) PrintCopy(ctx context.Context, sale pos.Sale) error {
 
 // SaveCopy saves a reprint marked COPY as a new file, never over another.
 func (s *Service) SaveCopy(ctx context.Context, sale pos.Sale) (string, error) {
-	pdf, err := Render(s.Receipt(ctx, sale, true))
+	r := s.Receipt(ctx, sale, true)
+	pdf, err := Render(r)
 	if err != nil {
 		return "", err
 	}
-	return s.save(sale, pdf, true)
+	return s.save(saleFile(r.Sale), r.when(), pdf, true)
 }
 
 // CanPrint reports whether a printer is set up.
@@ -154,6 +253,11 @@ func (s *Service) OpenDrawer(ctx context.Context) error {
 // for the cashier, with where the receipt is saved.
 func (s *Service) print(ctx context.Context, sale pos.Sale, copy bool) error {
 	r := s.Receipt(ctx, sale, copy)
+	return s.printReceipt(ctx, r, saleFile(r.Sale))
+}
+
+// printReceipt is print for any receipt, saved as file.
+func (s *Service) printReceipt(ctx context.Context, r Receipt, file string) error {
 	pdf, err := Render(r)
 	if err != nil {
 		return err
@@ -161,7 +265,7 @@ func (s *Service) print(ctx context.Context, sale pos.Sale, copy bool) error {
 	var path string
 	var saveErr error
 	if s.Dir != "" {
-		path, saveErr = s.save(sale, pdf, copy)
+		path, saveErr = s.save(file, r.when(), pdf, r.Copy)
 	}
 	if s.Printer != nil {
 		if err := s.Printer.PrintReceipt(ctx, r); err != nil {
@@ -222,10 +326,10 @@ func (s *Service) run(ctx context.Context, pdf []byte, path string) error {
 	return nil
 }
 
-// save writes the PDF into <Dir>/<date>/ atomically and never over another
+// save writes the PDF into <Dir>/<date>/<base>.pdf atomically and never over another
 // file: it is written to a temporary file, synced, and then linked to its
 // name (a link fails if the name exists, where a rename would replace it).
-func (s *Service) save(sale pos.Sale, pdf []byte, copy bool) (string, error) {
+func (s *Service) save(base string, when time.Time, pdf []byte, copy bool) (string, error) {
 	if s.Dir == "" {
 		return "", pos.Errorf(pos.EUnavailable, "no receipt folder is set up on this till (POS_RECEIPT_DIR)")
 	}
@@ -233,15 +337,10 @@ func (s *Service) save(sale pos.Sale, pdf []byte, copy bool) (string, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	when := sale.CompletedAt
-	if when.IsZero() {
-		when = sale.CreatedAt
-	}
 	dir := filepath.Join(s.Dir, when.In(loc).Format("2006-01-02"))
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", diskError(err, dir)
 	}
-	base := fmt.Sprintf("%d-%s", sale.ID, sale.Key)
 	tmp, err := os.CreateTemp(dir, ".receipt-*.tmp")
 	if err != nil {
 		return "", diskError(err, dir)
@@ -277,7 +376,7 @@ func (s *Service) save(sale pos.Sale, pdf []byte, copy bool) (string, error) {
 			return "", diskError(err, dir)
 		}
 	}
-	return "", pos.Errorf(pos.EConflict, "too many copies of receipt %d in %s", sale.ID, dir)
+	return "", pos.Errorf(pos.EConflict, "too many copies of receipt %s in %s", base, dir)
 }
 
 // publish gives the temporary file its name unless that name exists. A

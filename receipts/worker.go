@@ -12,8 +12,10 @@ import (
 // Outbox is the receipt_outbox table as the worker uses it. The store
 // implements it.
 type Outbox interface {
-	// PendingReceipts lists sale keys waiting for upload, oldest first: only
-	// those due now when dueOnly. tillID "" is every till; limit ≤ 0 is all.
+	// PendingReceipts lists the keys of the sales and returns whose
+	// receipts wait for upload, oldest first: only those due now when
+	// dueOnly. tillID "" is every till; limit ≤ 0 is all. The other methods
+	// take either kind of key.
 	PendingReceipts(ctx context.Context, tillID string, dueOnly bool, limit int) ([]string, error)
 	// ClaimReceipt leases a pending receipt (it is not due again for lease);
 	// false when it is uploaded or, unless evenIfNotDue, not due.
@@ -28,6 +30,8 @@ type Outbox interface {
 type Archive interface {
 	// Key is the object key of a sale's receipt.
 	Key(sale pos.Sale, loc *time.Location) string
+	// ReturnKey is the object key of a return's refund receipt.
+	ReturnKey(ret pos.Return, loc *time.Location) string
 	// Put stores pdf under key unless something is there already (existed).
 	Put(ctx context.Context, key string, pdf []byte, meta map[string]string) (existed bool, err error)
 }
@@ -54,7 +58,8 @@ func (b Backoff) Wait(n int) time.Duration {
 	return min(d, b.Max)
 }
 
-// Worker uploads the receipts of completed sales from the outbox. It runs
+// Worker uploads the receipts of completed sales, and the refund receipts
+// of completed returns, from the outbox. It runs
 // in the background of the till and never holds up a sale: the sale's
 // transaction only writes the outbox row. After a restart it picks up
 // where it left off, since the outbox is the only state.
@@ -167,7 +172,7 @@ func (w *Worker) upload(ctx context.Context, key string, force bool) Report {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		n, ferr := w.Outbox.ReceiptFailed(rctx, key, err.Error(), w.Backoff.Wait)
-		w.log("receipt upload failed", "sale", key, "attempts", n, "err", err)
+		w.log("receipt upload failed", "key", key, "attempts", n, "err", err)
 		return Report{Failed: 1, Errors: []error{errors.Join(err, ferr)}}
 	}
 	if err := w.Outbox.ReceiptUploaded(ctx, key, objectKey); err != nil {
@@ -180,8 +185,13 @@ func (w *Worker) upload(ctx context.Context, key string, force bool) Report {
 	return Report{Uploaded: 1}
 }
 
+// put renders and uploads the receipt of the sale or return whose key
+// this is: a sale's receipt, or a return's refund receipt.
 func (w *Worker) put(ctx context.Context, key string) (objectKey string, existed bool, err error) {
 	r, err := w.Receipts.load(ctx, pos.Sale{Key: key}, false)
+	if pos.ErrorCode(err) == pos.ENotFound {
+		r, err = w.Receipts.loadReturn(ctx, key)
+	}
 	if err != nil {
 		return "", false, err
 	}
@@ -189,10 +199,18 @@ func (w *Worker) put(ctx context.Context, key string) (objectKey string, existed
 	if err != nil {
 		return "", false, err
 	}
-	objectKey = w.Archive.Key(r.Sale, w.Receipts.Location)
-	sale := r.Sale
-	meta := map[string]string{"sale-key": sale.Key, "store": sale.StoreID, "till": sale.TillID}
-	if sale.Training {
+	var meta map[string]string
+	if ret := r.Return; ret != nil {
+		objectKey = w.Archive.ReturnKey(*ret, w.Receipts.Location)
+		meta = map[string]string{"return-key": ret.Key, "store": ret.StoreID, "till": ret.TillID}
+		if ret.SaleKey != "" {
+			meta["sale-key"] = ret.SaleKey
+		}
+	} else {
+		objectKey = w.Archive.Key(r.Sale, w.Receipts.Location)
+		meta = map[string]string{"sale-key": r.Sale.Key, "store": r.Sale.StoreID, "till": r.Sale.TillID}
+	}
+	if r.training() {
 		meta["training"] = "true"
 	}
 	existed, err = w.Archive.Put(ctx, objectKey, pdf, meta)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,7 +11,8 @@ import (
 )
 
 // The event outbox (migrations/00005_events.sql). enqueueEvent writes a
-// row in the transaction that completes or voids a sale; a publisher
+// row in the transaction that completes or voids a sale, CompleteReturn
+// one (return_id set) in the one that completes a return; a publisher
 // claims due rows, sends their events and marks them. Like the receipt
 // outbox there is no lock held while sending: a claim moves
 // next_attempt_at forward by the lease and stamps a token, so the rows are
@@ -43,9 +45,10 @@ func enqueueEvent(ctx context.Context, tx *txn, saleID int64, key string, status
 }
 
 // ClaimEvents leases up to limit pending events, oldest first, and builds
-// each from its sale. evenIfNotDue takes events backing off too, never
-// those another publisher holds. An event whose sale cannot be loaded or does not
-// make a valid event comes back with Problem set, to be parked.
+// each from its sale or return. evenIfNotDue takes events backing off too,
+// never those another publisher holds. An event whose sale or return cannot
+// be loaded or does not make a valid event comes back with Problem set, to
+// be parked.
 func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duration, limit int, evenIfNotDue bool) ([]pos.OutboxEvent, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
@@ -78,43 +81,84 @@ func (db *DB) ClaimEvents(ctx context.Context, tillID string, lease time.Duratio
 	}); err != nil {
 		return nil, mapError(err, "claim events to send")
 	}
+	// Each row names a sale or a return (event_outbox_one), never both.
 	rows, err := db.writer.QueryContext(ctx, `SELECT o.event_id, o.event_type, o.store_id, o.attempts,
-			o.created_at, t.idempotency_key
-		FROM event_outbox o JOIN transactions t ON t.transaction_id = o.transaction_id
+			o.created_at, COALESCE(t.idempotency_key, r.idempotency_key, ''), o.return_id IS NOT NULL
+		FROM event_outbox o
+		LEFT JOIN transactions t ON t.transaction_id = o.transaction_id
+		LEFT JOIN returns r ON r.return_id = o.return_id
 		WHERE o.lease_token = ? AND o.status = 'pending' ORDER BY o.outbox_id`, token)
 	if err != nil {
 		return nil, mapError(err, "claim events to send")
 	}
 	var out []pos.OutboxEvent
 	var keys []string
+	var returns []bool
 	for rows.Next() {
 		var e pos.OutboxEvent
 		var key string
-		if err := rows.Scan(&e.ID, &e.Type, &e.StoreID, &e.Attempts, &e.Created, &key); err != nil {
+		var isReturn bool
+		if err := rows.Scan(&e.ID, &e.Type, &e.StoreID, &e.Attempts, &e.Created, &key, &isReturn); err != nil {
 			rows.Close()
 			return nil, mapError(err, "claim events to send")
 		}
 		out = append(out, e)
 		keys = append(keys, key)
+		returns = append(returns, isReturn)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, mapError(err, "claim events to send")
 	}
 	for i := range out {
-		sale, err := db.Sale(ctx, keys[i])
-		switch {
-		case pos.ErrorCode(err) == pos.ENotFound:
-			out[i].Problem = pos.ErrorMessage(err)
-			continue
-		case err != nil:
-			return nil, err // the database's trouble, not the event's: the leases lapse by themselves
+		var err error
+		if returns[i] {
+			err = db.buildReturnEvent(ctx, &out[i], keys[i])
+		} else {
+			err = db.buildSaleEvent(ctx, &out[i], keys[i])
 		}
-		if out[i].Event, err = pos.NewSaleEvent(out[i].Type, sale, out[i].Created); err != nil {
-			out[i].Problem = pos.ErrorMessage(err)
+		if err != nil {
+			return nil, err // the database's trouble, not the event's: the leases lapse by themselves
 		}
 	}
 	return out, nil
+}
+
+// buildSaleEvent builds a claimed event from its sale, or sets its Problem.
+func (db *DB) buildSaleEvent(ctx context.Context, e *pos.OutboxEvent, key string) error {
+	sale, err := db.Sale(ctx, key)
+	switch {
+	case pos.ErrorCode(err) == pos.ENotFound:
+		e.Problem = pos.ErrorMessage(err)
+		return nil
+	case err != nil:
+		return err
+	}
+	if e.Event, err = pos.NewSaleEvent(e.Type, sale, e.Created); err != nil {
+		e.Problem = pos.ErrorMessage(err)
+	}
+	return nil
+}
+
+// buildReturnEvent builds a claimed event from its return, or sets its
+// Problem.
+func (db *DB) buildReturnEvent(ctx context.Context, e *pos.OutboxEvent, key string) error {
+	if e.Type != pos.EventReturnCompleted {
+		e.Problem = fmt.Sprintf("a return has no %s event", e.Type)
+		return nil
+	}
+	ret, err := db.Return(ctx, key)
+	switch {
+	case pos.ErrorCode(err) == pos.ENotFound:
+		e.Problem = pos.ErrorMessage(err)
+		return nil
+	case err != nil:
+		return err
+	}
+	if e.Event, err = pos.NewReturnEvent(ret, e.Created); err != nil {
+		e.Problem = pos.ErrorMessage(err)
+	}
+	return nil
 }
 
 // EventsSent marks events delivered: one UPDATE.

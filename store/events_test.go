@@ -1,9 +1,11 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net"
 	"sync"
 	"syscall"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
 	"github.com/till-pos/till/store"
@@ -289,4 +292,114 @@ func TestStoreCountsRetriesAndUnavailability(t *testing.T) {
 	if m.counts[pos.MetricDBRetries] < 1 || m.counts[pos.MetricDBUnavailable] != 1 {
 		t.Errorf("metrics: got %v, want retries and one unavailable", m.counts)
 	}
+}
+
+// TestReturnEventClaimed: completing a return writes one return.completed
+// row in the return's transaction (a training return none); the publisher
+// claims it built from the return, with the id derived from the return's
+// key, and the document matches the published schema.
+func TestReturnEventClaimed(t *testing.T) {
+	f := newFixture(t, 20, 20)
+	ctx := context.Background()
+	s := f.draft(t, [2]int{0, 3}, [2]int{1, 1})
+	s.CustomerID = f.customer.ID
+	sale, err := f.co.SellCash(ctx, s, s.Totals.Total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ret := f.cashReturn(t, sale, 2)
+	f.co.Settings.Training = true
+	practice, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &pos.Returns{Store: f.db, Settings: f.co.Settings}
+	tr, err := rs.Begin(ctx, rs.Request(pos.NewKey(), practice.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonOther, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Complete(ctx, tr.Key); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM event_outbox WHERE return_id IS NOT NULL`); got != 1 {
+		t.Fatalf("return events in the outbox: got %d, want 1 (none for the training return)", got)
+	}
+
+	claimed, err := f.db.ClaimEvents(ctx, "t1", time.Minute, 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *pos.OutboxEvent
+	for i, c := range claimed {
+		if c.Problem != "" {
+			t.Errorf("event %s (%s): %s", c.ID, c.Type, c.Problem)
+		}
+		if c.Type == pos.EventReturnCompleted {
+			got = &claimed[i]
+		}
+	}
+	if len(claimed) != 2 || got == nil {
+		t.Fatalf("claimed %d events, want the sale's and the return's", len(claimed))
+	}
+	e := got.Event
+	if want := pos.EventID(ret.Key, pos.EventReturnCompleted); got.ID != want || e.ID != want {
+		t.Errorf("event id: outbox %s, document %s; want %s", got.ID, e.ID, want)
+	}
+	checks := []struct {
+		what      string
+		got, want any
+	}{
+		{"key", e.SaleKey, ret.Key},
+		{"number", e.SaleNumber, ret.ID},
+		{"store", e.StoreID, "s1"},
+		{"till", e.TillID, "t1"},
+		{"lines", len(e.Lines), 1},
+		{"quantity", e.Lines[0].Quantity, int64(2)},
+		{"total", e.Totals.Total, ret.Total},
+		{"tenders", len(e.Tenders), 1},
+		{"cash back", e.Tenders[0].Amount, ret.Refunded()},
+		{"customer", e.Customer != nil && e.Customer.ID == f.customer.ID, true},
+		{"points", e.Points, ret.PointsReversed},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.what, c.got, c.want)
+		}
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eventSchema(t).Validate(doc); err != nil {
+		t.Errorf("the return event does not match the schema: %v\n%s", err, b)
+	}
+	if err := f.db.EventsSent(ctx, []string{got.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(t, `SELECT COUNT(*) FROM event_outbox WHERE return_id = ? AND status = 'sent'`, ret.ID); n != 1 {
+		t.Errorf("the return event is not marked sent")
+	}
+}
+
+func eventSchema(t testing.TB) *jsonschema.Schema {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(pos.EventSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("event.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("event.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

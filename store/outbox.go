@@ -10,7 +10,8 @@ import (
 )
 
 // The receipt outbox. finishSale writes a pending row in the transaction
-// that completes a sale; the till's receipt worker claims due rows, uploads
+// that completes a sale, and CompleteReturn one (return_id set) in the one
+// that completes a return; the till's receipt worker claims due rows, uploads
 // the receipt and marks the row, or records the failure and when to try
 // again. The till's user may only change the outbox's status, attempts,
 // next_attempt_at, last_error, object_key and uploaded_at (tillGrants).
@@ -21,15 +22,18 @@ import (
 // same receipt (a drain stealing a lease) do no harm: the upload is a
 // conditional write that never overwrites.
 
-// PendingReceipts lists the sale keys whose receipts wait for upload, oldest
-// first: only those due now when dueOnly, else all of them. tillID "" means
-// every till; a till id is that till of the store's own store
-// (Config.StoreID) when it has one. limit ≤ 0 means no limit.
+// PendingReceipts lists the keys of the sales and returns whose receipts
+// wait for upload, oldest first: only those due now when dueOnly, else all
+// of them. tillID "" means every till; a till id is that till of the
+// store's own store (Config.StoreID) when it has one. limit ≤ 0 means no
+// limit.
 func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, limit int) ([]string, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
-	query := `SELECT t.idempotency_key FROM receipt_outbox o
-		JOIN transactions t ON t.transaction_id = o.transaction_id
+	// Each row names a sale or a return (receipt_outbox_one), never both.
+	query := `SELECT COALESCE(t.idempotency_key, r.idempotency_key) FROM receipt_outbox o
+		LEFT JOIN transactions t ON t.transaction_id = o.transaction_id
+		LEFT JOIN returns r ON r.return_id = o.return_id
 		WHERE o.status = 'pending'`
 	var args []any
 	if dueOnly {
@@ -40,7 +44,7 @@ func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, 
 		query += ` AND o.till_id = ?`
 		args = append(args, tillID)
 		if db.storeID != "" { // every store of a chain may have a till-1
-			query += ` AND t.store_id = ?`
+			query += ` AND COALESCE(t.store_id, r.store_id) = ?`
 			args = append(args, db.storeID)
 		}
 	}
@@ -65,18 +69,40 @@ func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, 
 	return keys, mapError(rows.Err(), "list receipts to upload")
 }
 
-// ClaimReceipt leases a pending receipt for upload: it is not due again for
-// lease. It reports false when the receipt is already uploaded, or (unless
-// evenIfNotDue) is not due because another worker holds it or it is backing
-// off.
-func (db *DB) ClaimReceipt(ctx context.Context, saleKey string, lease time.Duration, evenIfNotDue bool) (bool, error) {
+// receiptOwner finds what a receipt key names: the outbox column to match
+// (transaction_id for a sale, return_id for a return) and the id. A key
+// never changes what it names, so the statements that follow match on one
+// unique index each. ok is false when the key names neither.
+func receiptOwner(ctx context.Context, q execer, key string) (column string, id int64, ok bool, err error) {
+	var sale, ret sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT
+			(SELECT transaction_id FROM transactions WHERE idempotency_key = ?),
+			(SELECT return_id FROM returns WHERE idempotency_key = ?)`, key, key).Scan(&sale, &ret)
+	switch {
+	case err != nil:
+		return "", 0, false, err
+	case sale.Valid:
+		return "transaction_id", sale.Int64, true, nil
+	case ret.Valid:
+		return "return_id", ret.Int64, true, nil
+	}
+	return "", 0, false, nil
+}
+
+// ClaimReceipt leases a pending receipt (key: a sale's or a return's) for
+// upload: it is not due again for lease. It reports false when the receipt
+// is already uploaded, or (unless evenIfNotDue) is not due because another
+// worker holds it or it is backing off.
+func (db *DB) ClaimReceipt(ctx context.Context, key string, lease time.Duration, evenIfNotDue bool) (bool, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
+	column, id, ok, err := receiptOwner(ctx, db.writer, key)
+	if err != nil || !ok {
+		return false, mapError(err, "claim a receipt for upload")
+	}
 	now := db.now().UTC()
-	query := `UPDATE receipt_outbox SET next_attempt_at = ?
-		WHERE transaction_id = (SELECT transaction_id FROM transactions WHERE idempotency_key = ?)
-		AND status = 'pending'`
-	args := []any{now.Add(lease), saleKey}
+	query := `UPDATE receipt_outbox SET next_attempt_at = ? WHERE ` + column + ` = ? AND status = 'pending'`
+	args := []any{now.Add(lease), id}
 	if !evenIfNotDue {
 		query += ` AND next_attempt_at <= ?`
 		args = append(args, now)
@@ -92,37 +118,46 @@ func (db *DB) ClaimReceipt(ctx context.Context, saleKey string, lease time.Durat
 	// The server counts changed rows, and a forced claim at the same
 	// instant as the last one changes nothing: ask whether it is pending.
 	var pending bool
-	err = db.writer.QueryRowContext(ctx, `SELECT o.status = 'pending' FROM receipt_outbox o
-		JOIN transactions t ON t.transaction_id = o.transaction_id
-		WHERE t.idempotency_key = ?`, saleKey).Scan(&pending)
+	err = db.writer.QueryRowContext(ctx, `SELECT status = 'pending' FROM receipt_outbox
+		WHERE `+column+` = ?`, id).Scan(&pending)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return pending, mapError(err, "claim a receipt for upload")
 }
 
-// ReceiptUploaded marks a receipt as archived under objectKey.
-func (db *DB) ReceiptUploaded(ctx context.Context, saleKey, objectKey string) error {
+// ReceiptUploaded marks a receipt (a sale's or a return's) as archived
+// under objectKey.
+func (db *DB) ReceiptUploaded(ctx context.Context, key, objectKey string) error {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
-	_, err := db.writer.ExecContext(ctx, `UPDATE receipt_outbox SET status = 'uploaded',
+	column, id, ok, err := receiptOwner(ctx, db.writer, key)
+	if err != nil || !ok {
+		return mapError(err, "mark a receipt uploaded")
+	}
+	_, err = db.writer.ExecContext(ctx, `UPDATE receipt_outbox SET status = 'uploaded',
 			object_key = ?, uploaded_at = ?, last_error = ''
-		WHERE transaction_id = (SELECT transaction_id FROM transactions WHERE idempotency_key = ?)`,
-		truncate(objectKey, 512), db.now().UTC(), saleKey)
+		WHERE `+column+` = ?`, truncate(objectKey, 512), db.now().UTC(), id)
 	return mapError(err, "mark a receipt uploaded")
 }
 
-// ReceiptFailed records a failed upload: one more attempt, the reason, and
-// the next try after backoff(attempts so far). It returns the attempts.
-func (db *DB) ReceiptFailed(ctx context.Context, saleKey, reason string, backoff func(attempts int) time.Duration) (int, error) {
+// ReceiptFailed records a failed upload of a sale's or a return's receipt:
+// one more attempt, the reason, and the next try after backoff(attempts so
+// far). It returns the attempts.
+func (db *DB) ReceiptFailed(ctx context.Context, key, reason string, backoff func(attempts int) time.Duration) (int, error) {
 	var attempts int
 	err := db.withTx(ctx, func(tx *txn) error {
+		column, owner, ok, err := receiptOwner(ctx, tx, key)
+		if err != nil {
+			return err
+		}
 		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT o.outbox_id, o.attempts FROM receipt_outbox o
-			JOIN transactions t ON t.transaction_id = o.transaction_id
-			WHERE t.idempotency_key = ? AND o.status = 'pending' FOR UPDATE`, saleKey).Scan(&id, &attempts)
-		if errors.Is(err, sql.ErrNoRows) {
-			return pos.Errorf(pos.ENotFound, "no pending receipt for sale %s", saleKey)
+		if ok {
+			err = tx.QueryRowContext(ctx, `SELECT outbox_id, attempts FROM receipt_outbox
+				WHERE `+column+` = ? AND status = 'pending' FOR UPDATE`, owner).Scan(&id, &attempts)
+		}
+		if !ok || errors.Is(err, sql.ErrNoRows) {
+			return pos.Errorf(pos.ENotFound, "no pending receipt for %s", key)
 		}
 		if err != nil {
 			return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -205,9 +207,137 @@ func TestOutboxAsTheTillUser(t *testing.T) {
 		{"number", func() error { _, err := db.SaleKeyByNumber(ctx, sale.ID); return err }},
 		{"uploaded", func() error { return db.ReceiptUploaded(ctx, sale.Key, "k") }},
 	}
+	// A return's refund receipt and event, through the same grants.
+	rs := &pos.Returns{Store: db, Settings: settings()}
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err == nil {
+		_, err = rs.Complete(ctx, ret.Key)
+	}
+	if err != nil {
+		t.Fatalf("a return as the till user: %v", err)
+	}
+	steps = append(steps, []struct {
+		name string
+		run  func() error
+	}{
+		{"pending with a return", func() error {
+			keys, err := db.PendingReceipts(ctx, "t1", false, 10)
+			if err == nil && (len(keys) != 1 || keys[0] != ret.Key) {
+				err = fmt.Errorf("got %v, want the return's key", keys)
+			}
+			return err
+		}},
+		{"claim a return's", func() error { _, err := db.ClaimReceipt(ctx, ret.Key, time.Minute, true); return err }},
+		{"fail a return's", func() error {
+			_, err := db.ReceiptFailed(ctx, ret.Key, "down", func(int) time.Duration { return time.Second })
+			return err
+		}},
+		{"upload a return's", func() error { return db.ReceiptUploaded(ctx, ret.Key, "k2") }},
+		{"claim a return's event", func() error {
+			evs, err := db.ClaimEvents(ctx, "t1", time.Minute, 10, true)
+			for _, e := range evs {
+				if e.Type == pos.EventReturnCompleted && e.Problem == "" && e.Event.SaleKey == ret.Key {
+					return err
+				}
+			}
+			return errors.Join(err, fmt.Errorf("no return event among %d claimed", len(evs)))
+		}},
+	}...)
 	for _, st := range steps {
 		if err := st.run(); err != nil {
 			t.Errorf("%s as the till user: %v", st.name, err)
 		}
+	}
+}
+
+// cashReturn returns a sale's first line in cash through the return
+// protocol, completing it: its receipt and event enter the outboxes.
+func (f *fixture) cashReturn(t testing.TB, sale pos.Sale, quantity int64) pos.Return {
+	t.Helper()
+	ctx := context.Background()
+	rs := &pos.Returns{Store: f.db, Settings: settings()}
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: quantity, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := rs.Complete(ctx, ret.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
+
+// TestReceiptOutboxWithReturns: a return's refund receipt is listed,
+// claimed, failed and marked uploaded by the return's key, beside the
+// sale's receipt and apart from it.
+func TestReceiptOutboxWithReturns(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	clock := &outboxClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	f.clock = clock.Now
+	s := f.draft(t, [2]int{0, 3})
+	sale, err := f.co.SellCash(ctx, s, s.Totals.Total)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.now = clock.now.Add(time.Minute)
+	ret := f.cashReturn(t, sale, 1)
+	row := func(column string, id int64) (status string, attempts int, objectKey string) {
+		t.Helper()
+		if err := f.d.Admin.QueryRow(`SELECT status, attempts, object_key FROM receipt_outbox WHERE `+column+` = ?`, id).
+			Scan(&status, &attempts, &objectKey); err != nil {
+			t.Fatalf("%s %d's outbox row: %v", column, id, err)
+		}
+		return status, attempts, objectKey
+	}
+	pending := func(dueOnly bool) string {
+		t.Helper()
+		got, err := f.db.PendingReceipts(ctx, "t1", dueOnly, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(got, ",")
+	}
+	if got, want := pending(true), sale.Key+","+ret.Key; got != want {
+		t.Fatalf("due: got %s, want the sale's then the return's key", got)
+	}
+	backoff := func(int) time.Duration { return time.Hour }
+	steps := []struct {
+		name string
+		run  func() (any, error)
+		want any
+	}{
+		{"claim", func() (any, error) { return f.db.ClaimReceipt(ctx, ret.Key, time.Minute, false) }, true},
+		{"claim within the lease", func() (any, error) { return f.db.ClaimReceipt(ctx, ret.Key, time.Minute, false) }, false},
+		{"due while leased", func() (any, error) { return pending(true), nil }, sale.Key},
+		{"forced claim", func() (any, error) { return f.db.ClaimReceipt(ctx, ret.Key, time.Minute, true) }, true},
+		{"failed", func() (any, error) { return f.db.ReceiptFailed(ctx, ret.Key, "s3 down", backoff) }, 1},
+		{"failed again", func() (any, error) { return f.db.ReceiptFailed(ctx, ret.Key, "s3 down", backoff) }, 2},
+		{"uploaded", func() (any, error) {
+			return nil, f.db.ReceiptUploaded(ctx, ret.Key, "receipts/s1/returns/2026/03/01/"+ret.Key+".pdf")
+		}, nil},
+		{"claim when uploaded", func() (any, error) { return f.db.ClaimReceipt(ctx, ret.Key, time.Minute, true) }, false},
+		{"pending when uploaded", func() (any, error) { return pending(false), nil }, sale.Key},
+		{"unknown key", func() (any, error) { return f.db.ClaimReceipt(ctx, pos.NewKey(), time.Minute, true) }, false},
+	}
+	for _, st := range steps {
+		got, err := st.run()
+		if err != nil || got != st.want {
+			t.Errorf("%s: got %v, %v; want %v", st.name, got, err, st.want)
+		}
+	}
+	if status, attempts, key := row("return_id", ret.ID); status != "uploaded" || attempts != 2 || key != "receipts/s1/returns/2026/03/01/"+ret.Key+".pdf" {
+		t.Errorf("the return's row: got %s, %d attempts, %q", status, attempts, key)
+	}
+	if status, attempts, key := row("transaction_id", sale.ID); status != "pending" || attempts != 0 || key != "" {
+		t.Errorf("the sale's row was touched: got %s, %d attempts, %q", status, attempts, key)
+	}
+	if _, err := f.db.ReceiptFailed(ctx, ret.Key, "late", backoff); pos.ErrorCode(err) != pos.ENotFound {
+		t.Errorf("failing an uploaded refund receipt: got %v, want not found", err)
+	}
+	if _, err := f.db.ReceiptFailed(ctx, pos.NewKey(), "late", backoff); pos.ErrorCode(err) != pos.ENotFound {
+		t.Errorf("failing an unknown key: got %v, want not found", err)
 	}
 }

@@ -19,11 +19,13 @@ import (
 	"github.com/till-pos/till/ui"
 )
 
-// The cashier screen's done step prints and saves through the service,
-// and the service opens the cash drawer on the ESC/POS printer.
+// The cashier screen's done step prints and saves through the service
+// (a return's refund receipt too), and the service opens the cash drawer
+// on the ESC/POS printer.
 var (
-	_ ui.ReceiptSink = (*receipts.Service)(nil)
-	_ pos.Drawer     = (*receipts.Service)(nil)
+	_ ui.ReceiptSink       = (*receipts.Service)(nil)
+	_ ui.RefundReceiptSink = (*receipts.Service)(nil)
+	_ pos.Drawer           = (*receipts.Service)(nil)
 )
 
 // receiptConfig is the receipts' part of the configuration. It is read from
@@ -178,7 +180,7 @@ func newReceipts(ctx context.Context, env *environment, db *store.DB, s pos.Sett
 	if rc.store.Name == "" {
 		rc.store.Name = s.StoreID
 	}
-	svc := &receipts.Service{Records: db, Store: rc.store, Currency: s.Currency, Location: loc,
+	svc := &receipts.Service{Records: db, Returns: db, Store: rc.store, Currency: s.Currency, Location: loc,
 		Dir: rc.dir, PrintCommand: rc.printCommandLine(env.getenv)}
 	if p, err := rc.escposPrinter(); err != nil {
 		return nil, nil, err
@@ -212,7 +214,7 @@ func runReceipts(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintln(env.stderr, `usage:
   till receipts drain [--all-tills]         upload every pending receipt now; exit 1 if any is left
-  till receipts reprint [--save|--print] SALE  a copy marked COPY (SALE: number or key)
+  till receipts reprint [--save|--print] SALE  a copy marked COPY (SALE: number or key; a return's key reprints its refund receipt)
   till receipts printer [--open-drawer]     ask the ESC/POS printer (POS_PRINTER) how it is; kick the drawer`)
 	return fmt.Errorf("%w: till receipts drain, reprint or printer", errUsage)
 }
@@ -353,12 +355,18 @@ func runReceiptsReprint(ctx context.Context, env *environment, args []string) er
 	if err != nil {
 		return err
 	}
-	sale, err := db.Sale(ctx, key)
-	if err != nil {
-		return err
-	}
 	if !save && !print {
 		print = svc.CanPrint()
+	}
+	sale, err := db.Sale(ctx, key)
+	if pos.ErrorCode(err) == pos.ENotFound {
+		// A refund receipt's barcode carries its return's key.
+		if ret, rerr := db.Return(ctx, key); rerr == nil {
+			return reprintReturn(ctx, env, svc, ret, print)
+		}
+	}
+	if err != nil {
+		return err
 	}
 	if print {
 		if err := svc.PrintCopy(ctx, sale); err != nil {
@@ -372,6 +380,23 @@ func runReceiptsReprint(ctx context.Context, env *environment, args []string) er
 		return err
 	}
 	fmt.Fprintf(env.stdout, "saved a copy of sale %d: %s\n", sale.ID, path)
+	return nil
+}
+
+// reprintReturn prints or saves a copy of a return's refund receipt.
+func reprintReturn(ctx context.Context, env *environment, svc *receipts.Service, ret pos.Return, print bool) error {
+	if print {
+		if err := svc.PrintReturnCopy(ctx, ret); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "printed a copy of the refund receipt of return %d\n", ret.ID)
+		return nil
+	}
+	path, err := svc.SaveReturnCopy(ctx, ret)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "saved a copy of the refund receipt of return %d: %s\n", ret.ID, path)
 	return nil
 }
 

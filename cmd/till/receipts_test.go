@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -200,4 +201,72 @@ func mustLoad(t *testing.T, name string) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+// TestReceiptsDrainUploadsRefundReceipts: `till receipts drain` uploads a
+// completed return's refund receipt with the sales' receipts, under the
+// store's returns/.
+func TestReceiptsDrainUploadsRefundReceipts(t *testing.T) {
+	d, sales, env := receiptsStore(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{WriterDSN: d.DSN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rs := &pos.Returns{Store: db, Settings: pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR(),
+		Scan: pos.DefaultScanRules()}}
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sales[0].Key, sales[0].CashierID,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ret, err = rs.Complete(ctx, ret.Key); err != nil {
+		t.Fatal(err)
+	}
+	backend := s3mem.New()
+	if err := backend.CreateBucket("receipts"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	defer srv.Close()
+	s3Env(t, env, srv.URL)
+	out, errs, code := runTill(t, env, "receipts", "drain")
+	if code != 0 || !strings.Contains(out, "3 uploaded, 0 already there, 0 failed, 0 left") {
+		t.Fatalf("got exit %d, %q, %q; want the 2 sales' and the return's receipts uploaded", code, out, errs)
+	}
+	date := ret.CompletedAt.In(mustLoad(t, "Europe/London")).Format("2006/01/02")
+	obj, err := backend.GetObject("receipts", "archive/s1/returns/"+date+"/"+ret.Key+".pdf", nil)
+	if err != nil {
+		t.Fatalf("the refund receipt is not in the bucket: %v", err)
+	}
+	defer obj.Contents.Close()
+	pdf, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := pdftotext(t, pdf)
+	for _, want := range []string{"REFUND", "Return of sale " + strconv.FormatInt(sales[0].ID, 10), "Reason: changed mind", "Corner Shop"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the uploaded refund receipt does not say %q:\n%s", want, text)
+		}
+	}
+
+	// The refund receipt's barcode, scanned into reprint, saves a copy.
+	digits, err := pos.ReceiptCode(ret.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code = runTill(t, env, "receipts", "reprint", "--save", digits)
+	want := "saved a copy of the refund receipt of return " + strconv.FormatInt(ret.ID, 10) + ": "
+	if code != 0 || !strings.HasPrefix(out, want) || !strings.HasSuffix(strings.TrimSpace(out), "-copy.pdf") {
+		t.Fatalf("reprint: got exit %d, %q, %q; want %q…-copy.pdf", code, out, errs, want)
+	}
+	copyPDF, err := os.ReadFile(strings.TrimSpace(strings.TrimPrefix(out, want)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdftotext(t, copyPDF); !strings.Contains(text, "COPY") || !strings.Contains(text, "REFUND") {
+		t.Errorf("the reprinted refund receipt:\n%s", text)
+	}
 }

@@ -147,7 +147,7 @@ func Lines(lines []receipts.Line, widthMM int) ([]byte, error) {
 		case receipts.LineBarcode:
 			code, err := pos.ReceiptCode(l.Left)
 			if err != nil {
-				return nil, pos.WrapError(pos.EInternal, err, "the barcode of sale %q", l.Left)
+				return nil, pos.WrapError(pos.EInternal, err, "the barcode of %q", l.Left)
 			}
 			b.Write(cmdCenter)
 			b.Write(barcode128C(code, barcodeModule(widthMM)))
