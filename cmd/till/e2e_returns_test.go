@@ -79,6 +79,8 @@ func TestE2EReturnOneOfThree(t *testing.T) {
 	if !strings.Contains(screen, "Card visa") {
 		t.Errorf("done: the card refund is not shown")
 	}
+	f.keys("F3") // the refund receipt, saved
+	f.waitFor("refund receipt saved to")
 
 	// The tables.
 	var status, total1, kind string

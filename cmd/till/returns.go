@@ -11,7 +11,6 @@ import (
 	"github.com/till-pos/till/pos/simpay"
 	"github.com/till-pos/till/pos/stripe"
 	"github.com/till-pos/till/store"
-	"github.com/till-pos/till/ui"
 )
 
 // newReturns builds the return protocol for a till: the store records
@@ -36,15 +35,6 @@ var (
 // newApprover checks a manager's number and PIN at the till.
 func newApprover(db *store.DB, s pos.Settings) *pos.Approver {
 	return &pos.Approver{Cashiers: db, Audit: db, StoreID: s.StoreID, TillID: s.TillID}
-}
-
-// refundReceipts is the receipts service's refund receipts, when it makes
-// them.
-func refundReceipts(svc any) ui.RefundReceiptSink {
-	if rr, ok := svc.(ui.RefundReceiptSink); ok {
-		return rr
-	}
-	return nil
 }
 
 // recoverReturns settles the returns a stopped till left pending and

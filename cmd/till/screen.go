@@ -100,10 +100,8 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	deps.Receipts = tel.receipts(svc)
 	deps.Drawer = drawer(svc)
-	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
-	if svc != nil {
-		deps.RefundReceipts = refundReceipts(svc)
-	}
+	deps.Location = svc.Location                         // the clock on screen in the receipts' zone (POS_TIMEZONE)
+	deps.RefundReceipts = svc                            // a return's refund receipt, printed and saved like a sale's
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
 	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
 	if worker != nil {
