@@ -1079,6 +1079,9 @@ func (r *returnScreen) doneView(m *Model, w, h int) string {
 			rows = append(rows, fmt.Sprintf("%-18s %12s", fmt.Sprintf("Card %s ••%s", f.CardBrand, f.CardLast4), m.money(f.Amount)))
 		}
 	}
+	if cash := p.CashBack(); cash > 0 {
+		rows = append(rows, fmt.Sprintf("%-18s %12s", "Cash", m.money(cash)))
+	}
 	if p.PointsReversed > 0 {
 		rows = append(rows, fmt.Sprintf("%-18s %12d", "Points taken back", p.PointsReversed))
 	}
