@@ -237,7 +237,9 @@ func (r *returnScreen) opened(m *Model, msg returnableMsg) tea.Cmd {
 		r.lines[i].Quantity = min(r.lines[i].Quantity, msg.src.Left(i))
 	}
 	r.replan(m)
-	m.setStatus(fmt.Sprintf("return from sale %d: type a quantity for each line, then enter", msg.src.Sale.ID), false)
+	if !again { // opened again after a refusal: its message stays
+		m.setStatus(fmt.Sprintf("return from sale %d: type a quantity for each line, then enter", msg.src.Sale.ID), false)
+	}
 	return nil
 }
 

@@ -601,3 +601,31 @@ func TestTrainerStepsRefunds(t *testing.T) {
 		})
 	}
 }
+
+// A return the store refuses (another till returned the same milk
+// meanwhile) comes back to the choosing screen with the refusal shown and
+// what is left now; nothing is recorded under its key.
+func TestReturnRefusedByTheStore(t *testing.T) {
+	r := newReturnRig(t, 0)
+	r.scan(r.receipt())
+	r.typeText("3")
+	r.key("enter")
+	// Meanwhile another till takes two milks back.
+	r.store.returns["other"] = pos.Return{Key: "other", SaleKey: soldKey, Status: pos.ReturnCompleted,
+		Lines: []pos.ReturnLine{{SaleLine: 1, Quantity: 2}}}
+	r.store.order = append(r.store.order, "other")
+	key := r.m.returns().key
+	r.key("enter")
+	r.key("y")
+	r.wantScreen(screenReturn, retChoosing)
+	if !r.m.status.err || !strings.Contains(r.m.status.text, "only 1 left to return") {
+		t.Errorf("status: got %q, want the refusal", r.m.status.text)
+	}
+	rs := r.m.returns()
+	if rs.src.Left(0) != 1 || rs.lines[0].Quantity != 1 || rs.key == key {
+		t.Errorf("after the refusal: left %d, chosen %d, key changed %v; want 1, 1, a new key", rs.src.Left(0), rs.lines[0].Quantity, rs.key != key)
+	}
+	if n := len(r.store.all()); n != 1 {
+		t.Errorf("returns recorded: %d, want only the other till's", n)
+	}
+}
