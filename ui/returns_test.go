@@ -493,6 +493,7 @@ func TestReturnStarts(t *testing.T) {
 			r.scan(r.receipt())
 		}, screenBasket, "everything on sale 41 has been returned already"},
 		{"no-receipt refused by the manager", func(r *returnRig) { r.key("f7"); r.key("esc") }, screenBasket, "not approved"},
+		{"database down", func(r *returnRig) { r.store.setDown(true); r.scan(r.receipt()) }, screenBasket, "unreachable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
