@@ -242,6 +242,9 @@ func (r *returnScreen) doneView(m *Model, w, h int) string {
 	if p.PointsReversed > 0 {
 		rows = append(rows, fmt.Sprintf("%-18s %12d", "Points taken back", p.PointsReversed))
 	}
+	if p.PointsUnreversed > 0 {
+		rows = append(rows, fmt.Sprintf("%-18s %12d", "Points spent, kept", p.PointsUnreversed))
+	}
 	rows = append(rows, "", m.st.Total.Render("GIVE BACK CASH"), m.st.Big.Render(bigText(m.money(p.CashBack()))), "")
 	switch {
 	case r.receipt != "":
