@@ -47,8 +47,9 @@ func TestReturnOneLineOfThree(t *testing.T) {
 	if r.drawer.kicks != 0 {
 		t.Errorf("drawer: got %d kicks for a card-only refund, want 0", r.drawer.kicks)
 	}
-	if scr := r.screen(); !strings.Contains(scr, "Return complete") || !strings.Contains(scr, "Card visa ••4242") {
-		t.Errorf("done screen:\n%s", scr)
+	if scr := r.screen(); !strings.Contains(scr, "Return complete") || !strings.Contains(scr, "Card visa ••4242") ||
+		strings.Contains(scr, "GIVE BACK CASH") || !strings.Contains(scr, "all back on the card") {
+		t.Errorf("done screen: want the card refund and no cash to give\n%s", scr)
 	}
 	r.key("f2")
 	if len(r.printed.printed) != 1 || !strings.Contains(r.m.status.text, "refund receipt printed") {

@@ -245,7 +245,12 @@ func (r *returnScreen) doneView(m *Model, w, h int) string {
 	if p.PointsUnreversed > 0 {
 		rows = append(rows, fmt.Sprintf("%-18s %12d", "Points spent, kept", p.PointsUnreversed))
 	}
-	rows = append(rows, "", m.st.Total.Render("GIVE BACK CASH"), m.st.Big.Render(bigText(m.money(p.CashBack()))), "")
+	if cash := p.CashBack(); cash > 0 {
+		rows = append(rows, "", m.st.Total.Render("GIVE BACK CASH"), m.st.Big.Render(bigText(m.money(cash))), "")
+	} else {
+		// Nothing for the drawer: a big €0.00 would read as cash to hand out.
+		rows = append(rows, "", m.st.Total.Render("NO CASH: all back on the card"), "")
+	}
 	switch {
 	case r.receipt != "":
 		rows = append(rows, "Receipt: "+r.receipt)
