@@ -10,6 +10,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/stripe/stripetest"
+	"github.com/till-pos/till/store"
 )
 
 // refundRig is a Stripe gateway on the scripted fake, for refunds: a
@@ -414,6 +415,71 @@ func TestRefundCardAfterASale(t *testing.T) {
 			}
 			if n, sum := refundedAt(r.fake, paid.ProviderRef); n != 2 || sum != int64(paid.Amount) {
 				t.Errorf("refunds made: got %d for %d, want 2 for %d", n, sum, paid.Amount)
+			}
+			r.checkNoCardNumbers(t)
+		})
+	}
+}
+
+// TestReturnThroughStripeWithATillStopped returns a card sale through the
+// return protocol on a real database and the fake Stripe; the answer to
+// the refund never reaches the till, which stops there. Its next start
+// (Recover) finds at Stripe what happened by the refund's key: the return
+// completes with exactly one refund, or fails with none; never two.
+func TestReturnThroughStripeWithATillStopped(t *testing.T) {
+	cases := []struct {
+		name   string
+		fault  stripetest.RefundFault
+		status pos.ReturnStatus
+		made   int
+	}{
+		{"refund made, answer lost", stripetest.RefundAnswerLost, pos.ReturnCompleted, 1},
+		{"request never reached Stripe", stripetest.RefundNotReached, pos.ReturnFailed, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			r := newRig(t)
+			// No retries and no reused connections: the lost answer stays
+			// lost (net/http would repeat an idempotent request by itself).
+			cfg := r.config(CaptureAutomatic)
+			cfg.MaxNetworkRetries = -1
+			cfg.HTTPClient = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			g := r.gateway(t, cfg)
+			co := r.checkout(g, 0)
+			sale := r.reserve(t, co)
+			r.fake.Next(stripetest.Script{Card: stripetest.Approved})
+			p, err := co.PayCard(ctx, sale, sale.Totals.Total)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.finish(t, co, sale, p)
+			rs := &pos.Returns{Store: r.db, Gateway: g, Settings: co.Settings}
+			ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, r.cashier,
+				[]pos.ReturnLine{{SaleLine: 2, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.fake.NextRefund(stripetest.RefundScript{Fault: tc.fault})
+			if _, err := rs.RefundCards(ctx, ret); pos.ErrorCode(err) != pos.EUnavailable {
+				t.Fatalf("refund: got %v, want no answer (unavailable)", err)
+			}
+			// The till stops here; the next start recovers with a new gateway.
+			restarted := &pos.Returns{Store: r.db, Gateway: r.gateway(t, r.config(CaptureAutomatic)), Settings: co.Settings}
+			if _, err := restarted.Recover(ctx, 0); err != nil {
+				t.Fatal(err)
+			}
+			got, err := r.db.Return(ctx, ret.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, sum := refundedAt(r.fake, p.ProviderRef)
+			if got.Status != tc.status || n != tc.made || (tc.made == 1 && sum != int64(ret.Total)) {
+				t.Errorf("after recovery: %s with %d refunds for %d at Stripe; want %s with %d for %d",
+					got.Status, n, sum, tc.status, tc.made, ret.Total)
+			}
+			if bad, err := store.CheckInvariants(ctx, r.admin, r.initial); err != nil || len(bad) > 0 {
+				t.Errorf("invariants: %v %v", bad, err)
 			}
 			r.checkNoCardNumbers(t)
 		})
