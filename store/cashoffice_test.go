@@ -5,6 +5,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/till-pos/till/pos"
@@ -450,4 +451,204 @@ func TestCashOfficeRandomDays(t *testing.T) {
 		t.Errorf("Z rows 1-4: %d (%v), want 4", zRows, err)
 	}
 	f.checkInvariants(t)
+}
+
+// TestSalesWhileZCloses sells at one till from several goroutines while the
+// Z closes its session and the next opens: the drawer row's lock, taken by
+// the trigger that stamps each sale's session, serializes each sale with
+// the close. Every sale is counted exactly once — in the closed session's
+// Z (as it was computed at the close, so none joined it after), in the
+// next session, or outside a session — and nothing was lost.
+func TestSalesWhileZCloses(t *testing.T) {
+	for round := range 3 {
+		t.Run(fmt.Sprint("round ", round), func(t *testing.T) {
+			f := newFixture(t, 1_000_000)
+			ctx := context.Background()
+			office, manager := f.office(t)
+			first, err := office.Open(ctx, f.cashier, pos.CountOf(100_00))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const sellers, each = 6, 25
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var sold []int64
+			start := make(chan struct{})
+			for range sellers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					for range each {
+						done, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 199)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						mu.Lock()
+						sold = append(sold, done.ID)
+						mu.Unlock()
+					}
+				}()
+			}
+			close(start)
+			var z pos.Report
+			var second pos.Session
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					mu.Lock()
+					n := len(sold)
+					mu.Unlock()
+					if n >= sellers*each/3 {
+						break
+					}
+				}
+				var err error
+				if z, err = office.Z(ctx, manager, pos.CountOf(0)); err != nil {
+					t.Error(err)
+					return
+				}
+				if round%2 == 0 { // the next session opens while sales go on
+					if second, err = office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
+			var inFirst, inSecond, outside int64
+			for _, c := range []struct {
+				n *int64
+				q string
+				a []any
+			}{
+				{&inFirst, `SELECT COUNT(*) FROM transactions WHERE session_id = ?`, []any{first.ID}},
+				{&inSecond, `SELECT COUNT(*) FROM transactions WHERE session_id = ?`, []any{second.ID}},
+				{&outside, `SELECT COUNT(*) FROM transactions WHERE session_id IS NULL`, nil},
+			} {
+				if err := f.d.Admin.QueryRow(c.q, c.a...).Scan(c.n); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if z.Sales.Count != inFirst {
+				t.Errorf("the Z counted %d sales; %d carry its session now: a sale joined it after the close", z.Sales.Count, inFirst)
+			}
+			if total := inFirst + inSecond + outside; total != int64(len(sold)) || total != sellers*each {
+				t.Errorf("sales in the first session %d + the second %d + outside %d = %d; %d were sold",
+					inFirst, inSecond, outside, total, len(sold))
+			}
+			if z.Sales.Count == 0 || z.Sales.Count == sellers*each {
+				t.Logf("the Z closed with %d of %d sales: not in the middle of the selling", z.Sales.Count, sellers*each)
+			}
+			// The next Z lists what was sold outside a session, once.
+			if round%2 == 1 {
+				if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			z2, err := office.Z(ctx, manager, pos.CountOf(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if z2.OutsideSales.Count != outside || z2.Sales.Count != inSecond || z2.ZNumber != 2 {
+				t.Errorf("second Z: %d sales, %d outside, number %d; want %d, %d, 2", z2.Sales.Count,
+					z2.OutsideSales.Count, z2.ZNumber, inSecond, outside)
+			}
+			if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+				t.Fatal(err)
+			}
+			if x, err := office.X(ctx); err != nil || x.OutsideSales.Count != 0 {
+				t.Errorf("third session's X: %d outside (%v); want 0: each is listed by one Z", x.OutsideSales.Count, err)
+			}
+			f.checkInvariants(t)
+		})
+	}
+}
+
+// TestZNumbersGapFreeUnderConcurrency closes several tills at once, each
+// by two closers at once, over several rounds: exactly one close of each
+// session wins, the other is refused, and every till's Z numbers run 1, 2,
+// 3… with no gap and no repeat.
+func TestZNumbersGapFreeUnderConcurrency(t *testing.T) {
+	f := newFixture(t, 1000)
+	ctx := context.Background()
+	_, manager := f.office(t)
+	const tills, rounds = 6, 5
+	offices := make([]*pos.CashOffice, tills)
+	for i := range offices {
+		s := f.co.Settings
+		s.TillID = fmt.Sprintf("t%d", i+1)
+		offices[i] = &pos.CashOffice{Store: f.db, Settings: s}
+	}
+	for round := 1; round <= rounds; round++ {
+		for _, o := range offices {
+			if _, err := o.Open(ctx, f.cashier, pos.CountOf(pos.Money(round))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type result struct {
+			till int
+			z    pos.Report
+			err  error
+		}
+		results := make(chan result, 2*tills)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, o := range offices {
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					z, err := o.Z(ctx, manager, pos.CountOf(pos.Money(round)))
+					results <- result{i, z, err}
+				}()
+			}
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+		won := make([]int, tills)
+		for r := range results {
+			switch {
+			case r.err == nil:
+				won[r.till]++
+				if r.z.ZNumber != int64(round) {
+					t.Errorf("round %d till %d: Z %d, want %d", round, r.till, r.z.ZNumber, round)
+				}
+			case pos.ErrorCode(r.err) != pos.EConflict:
+				t.Errorf("round %d till %d: the losing close got %v, want conflict", round, r.till, r.err)
+			}
+		}
+		for i, n := range won {
+			if n != 1 {
+				t.Errorf("round %d till %d: %d closes won, want exactly 1", round, i, n)
+			}
+		}
+	}
+	rows, err := f.d.Admin.Query(`SELECT till_id, COUNT(*), MIN(z_number), MAX(z_number), COUNT(DISTINCT z_number)
+		FROM z_reports GROUP BY till_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var till string
+		var count, lo, hi, distinct int
+		if err := rows.Scan(&till, &count, &lo, &hi, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if count != rounds || lo != 1 || hi != rounds || distinct != rounds {
+			t.Errorf("till %s: %d Zs numbered %d-%d (%d distinct); want %d numbered 1-%d", till, count, lo, hi, distinct, rounds, rounds)
+		}
+	}
+	if n != tills {
+		t.Errorf("tills with Zs: %d, want %d", n, tills)
+	}
 }
