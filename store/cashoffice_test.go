@@ -2,13 +2,17 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/store"
 )
 
 // office is the cash office of the fixture's till (s1/t1), with a manager.
@@ -651,4 +655,219 @@ func TestZNumbersGapFreeUnderConcurrency(t *testing.T) {
 	if n != tills {
 		t.Errorf("tills with Zs: %d, want %d", n, tills)
 	}
+}
+
+// TestMovementRefusals checks what a paid-in, paid-out, pick-up or no-sale
+// needs — an open session, a reason, an amount (none for a no-sale), a
+// manager for paid-out and no-sale, someone else than the cashier — and
+// that each one recorded is audited with its reason.
+func TestMovementRefusals(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	if _, err := office.Move(ctx, pos.MovePaidIn, 500, "float top-up", f.cashier, 0); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("a paid-in with no session open: got %v, want conflict", err)
+	}
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(50_00)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		kind     pos.MovementKind
+		amount   pos.Money
+		reason   string
+		approver int64
+		code     string
+	}{
+		{"paid in", pos.MovePaidIn, 10_00, "change from the bank", 0, ""},
+		{"pick-up", pos.MovePickup, 200_00, "to the safe", 0, ""},
+		{"paid out with a manager", pos.MovePaidOut, 4_50, "window cleaner", manager, ""},
+		{"no sale with a manager", pos.MoveNoSale, 0, "change for a customer", manager, ""},
+		{"paid out without a manager", pos.MovePaidOut, 4_50, "milk", 0, pos.EConflict},
+		{"no sale without a manager", pos.MoveNoSale, 0, "change", 0, pos.EConflict},
+		{"a cashier approving a paid out", pos.MovePaidOut, 4_50, "milk", f.d.AddCashier(t, pos.Cashier{Number: "103", Name: "Cy"}, "3333").ID, pos.EConflict},
+		{"approving one's own", pos.MovePaidOut, 4_50, "milk", f.cashier, pos.EConflict},
+		{"no reason", pos.MovePaidIn, 1_00, "  ", 0, pos.EInvalid},
+		{"a no sale with an amount", pos.MoveNoSale, 1_00, "x", manager, pos.EInvalid},
+		{"a pick-up of nothing", pos.MovePickup, 0, "x", 0, pos.EInvalid},
+		{"a negative paid in", pos.MovePaidIn, -1_00, "x", 0, pos.EInvalid},
+		{"an unknown kind", pos.MovementKind("refund"), 1_00, "x", 0, pos.EInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'cash\_%'`)
+			m, err := office.Move(ctx, tt.kind, tt.amount, tt.reason, f.cashier, tt.approver)
+			if pos.ErrorCode(err) != tt.code {
+				t.Fatalf("got %v, want code %q", err, tt.code)
+			}
+			if err != nil && pos.ErrorMessage(err) == "" {
+				t.Error("a refusal without a message for the cashier")
+			}
+			want := before
+			if tt.code == "" {
+				want++
+				if got := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = ? AND detail LIKE ?`,
+					"cash_"+string(tt.kind), "%"+tt.reason+"%"); got != 1 {
+					t.Errorf("audit rows for it: %d, want 1", got)
+				}
+				if m.ID == 0 || m.SessionID == 0 {
+					t.Errorf("recorded movement %+v has no id or session", m)
+				}
+			}
+			if got := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action LIKE 'cash\_%'`); got != want {
+				t.Errorf("audit rows: %d, want %d", got, want)
+			}
+		})
+	}
+	// The same key twice is one movement.
+	m := pos.CashMovement{Key: pos.NewKey(), StoreID: "s1", TillID: "t1", Kind: pos.MovePickup, Amount: 1_00,
+		Reason: "safe", CashierID: f.cashier}
+	a, err1 := f.db.RecordMovement(ctx, m)
+	b, err2 := f.db.RecordMovement(ctx, m)
+	if err1 != nil || err2 != nil || a.ID != b.ID {
+		t.Errorf("the same movement twice: ids %d %d (%v, %v); want one", a.ID, b.ID, err1, err2)
+	}
+	if _, err := f.d.Admin.Exec(`UPDATE cash_movements SET amount = 1 WHERE movement_id = ?`, a.ID); err == nil {
+		t.Error("a cash movement was changed")
+	}
+}
+
+// TestSessionRefusals: one session open per till; a Z waits for the
+// session's pending sales; a close repeated with its key answers the same
+// Z; a closed session and its Z never change.
+func TestSessionRefusals(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	if _, err := office.Z(ctx, manager, pos.CountOf(0)); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("a Z with no session: got %v, want conflict", err)
+	}
+	s, err := office.Open(ctx, f.cashier, pos.CashCount{Lines: []pos.CountLine{{Denomination: 10_00, Quantity: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Float != 50_00 || len(s.FloatNote.Lines) != 1 || s.Status != pos.SessionOpen {
+		t.Errorf("session: %+v", s)
+	}
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("a second session at the till: got %v, want conflict", err)
+	}
+	for _, bad := range []pos.CashCount{
+		{Lines: []pos.CountLine{{Denomination: 3_00, Quantity: 1}}},
+		{Lines: []pos.CountLine{{Denomination: 10_00, Quantity: 1}, {Denomination: 10_00, Quantity: 2}}},
+		{Lines: []pos.CountLine{{Denomination: 10_00, Quantity: -1}}},
+		{Amount: -1},
+	} {
+		if _, err := office.Z(ctx, manager, bad); pos.ErrorCode(err) != pos.EInvalid {
+			t.Errorf("count %+v: got %v, want invalid", bad, err)
+		}
+	}
+	pending, err := f.co.Reserve(ctx, f.draft(t, [2]int{0, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := office.Z(ctx, manager, pos.CountOf(0)); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("a Z with a pending sale: got %v, want conflict", err)
+	}
+	if _, err := f.co.Release(ctx, pending.Key, pos.SaleVoided); err != nil {
+		t.Fatal(err)
+	}
+	req := pos.CloseRequest{Key: pos.NewKey(), StoreID: "s1", TillID: "t1", SessionID: s.ID, CashierID: manager,
+		Counted: pos.CountOf(49_00)}
+	z1, err := f.db.CloseSession(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z2, err := f.db.CloseSession(ctx, req)
+	if err != nil || z2.ZNumber != z1.ZNumber || z1.Difference != -1_00 || z1.Released.Count != 1 {
+		t.Errorf("the close repeated: Z %d then %d (%v); difference %d released %d", z1.ZNumber, z2.ZNumber, err,
+			z1.Difference, z1.Released.Count)
+	}
+	req.Key = pos.NewKey()
+	if _, err := f.db.CloseSession(ctx, req); pos.ErrorCode(err) != pos.EConflict {
+		t.Errorf("closing a closed session: got %v, want conflict", err)
+	}
+	for _, q := range []string{
+		`UPDATE z_reports SET counted_cash = expected_cash`,
+		`DELETE FROM z_reports`,
+		`UPDATE till_sessions SET opening_float = 0`,
+	} {
+		if _, err := f.d.Admin.Exec(q); err == nil {
+			t.Errorf("%s: changed a closed session or its Z", q)
+		}
+	}
+}
+
+// TestCashOfficeAsTheTillUser runs the whole day with exactly the till's
+// grants: open, a sale (its session stamped by the trigger, with the
+// definer's rights), a return, every kind of movement, X, Z, the Z again.
+func TestCashOfficeAsTheTillUser(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	_, manager := f.office(t)
+	b := make([]byte, 4)
+	rand.Read(b)
+	user, password := "till_cash_"+hex.EncodeToString(b), "cash-"+hex.EncodeToString(b)
+	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
+	cfg, err := mysql.ParseDSN(f.d.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = user, password
+	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	office := &pos.CashOffice{Store: db, Settings: settings()}
+	co := &pos.Checkout{Sales: db, Gateway: f.gw, Settings: settings()}
+	if _, err := office.Open(ctx, f.cashier, pos.CashCount{Lines: []pos.CountLine{{Denomination: 5_00, Quantity: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	sale, err := co.SellCash(ctx, f.draft(t, [2]int{0, 2}), 5_00)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &pos.Returns{Store: db, Gateway: &refunder{}, Settings: settings()}
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Complete(ctx, ret.Key); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		kind     pos.MovementKind
+		amount   pos.Money
+		approver int64
+	}{{pos.MovePaidIn, 20_00, 0}, {pos.MovePaidOut, 3_00, manager}, {pos.MovePickup, 40_00, 0}, {pos.MoveNoSale, 0, manager}} {
+		if _, err := office.Move(ctx, m.kind, m.amount, "because", f.cashier, m.approver); err != nil {
+			t.Fatalf("%s: %v", m.kind, err)
+		}
+	}
+	x, err := office.X(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 50.00 + 3.98 − 1.99 + 20.00 − 3.00 − 40.00
+	if x.ExpectedCash != 28_99 || x.Sales.Count != 1 || x.Returns.Count != 1 || x.NoSales != 1 {
+		t.Errorf("X: expected cash %d, %d sales, %d returns, %d no-sales; want 2899, 1, 1, 1",
+			x.ExpectedCash, x.Sales.Count, x.Returns.Count, x.NoSales)
+	}
+	z, err := office.Z(ctx, manager, pos.CountOf(29_00))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.ZReport(ctx, "s1", "t1", z.ZNumber)
+	if err != nil || z.Difference != 1 || again.Difference != 1 || again.ExpectedCash != x.ExpectedCash {
+		t.Errorf("Z: difference %d, read back %d (%v); want 1", z.Difference, again.Difference, err)
+	}
+	if _, err := db.ZReport(ctx, "s1", "t1", z.ZNumber+1); pos.ErrorCode(err) != pos.ENotFound {
+		t.Errorf("a Z not yet made: got %v, want not found", err)
+	}
+	f.checkInvariants(t)
 }
