@@ -822,7 +822,8 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	office := &pos.CashOffice{Store: db, Settings: settings()}
+	drawer := &drawer{}
+	office := &pos.CashOffice{Store: db, Settings: settings(), Drawer: drawer}
 	co := &pos.Checkout{Sales: db, Gateway: f.gw, Settings: settings()}
 	if _, err := office.Open(ctx, f.cashier, pos.CashCount{Lines: []pos.CountLine{{Denomination: 5_00, Quantity: 10}}}); err != nil {
 		t.Fatal(err)
@@ -849,6 +850,9 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 			t.Fatalf("%s: %v", m.kind, err)
 		}
 	}
+	if drawer.opened != 4 {
+		t.Errorf("the drawer opened %d times for 4 movements", drawer.opened)
+	}
 	x, err := office.X(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -871,3 +875,8 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 	}
 	f.checkInvariants(t)
 }
+
+// drawer counts how often the till opened its drawer.
+type drawer struct{ opened int }
+
+func (d *drawer) OpenDrawer(context.Context) error { d.opened++; return nil }
