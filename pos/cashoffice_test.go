@@ -122,7 +122,7 @@ func TestReportText(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"Z REPORT  Z 7", "2026-11-30 13:05", "2026-11-30 21:05", "101 Ann", "900 Mia",
+		"Z REPORT, Z 7", "2026-11-30 13:05", "2026-11-30 21:05", "101 Ann", "900 Mia",
 		"Opening float", "€100.00", "Sales (3)", "cash (2)", "€25.95", "19.00%", "7.34",
 		"Pick-ups (1)", "€50.00", "No sales", "Expected cash", "€75.95", "1 x €50.00",
 		"counted as a sum", "€5.90", "Counted cash", "€75.90", "Difference", "-€0.05", "41 - 43",

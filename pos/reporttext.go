@@ -27,7 +27,7 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 
 	title := "X REPORT (session open)"
 	if r.Kind == ReportZ {
-		title = fmt.Sprintf("Z REPORT  Z %d", r.ZNumber)
+		title = fmt.Sprintf("Z REPORT, Z %d", r.ZNumber)
 	}
 	add(center(title))
 	if r.Session.Training {
@@ -56,9 +56,10 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 		row("Sale numbers", fmt.Sprintf("%d - %d", r.FirstSale, r.LastSale))
 	}
 	rule()
-	add("Tax by rate         net       tax")
+	add(fmt.Sprintf("%-8s %11s %10s %10s", "Tax", "net", "tax", "gross"))
 	for _, t := range r.TaxByRate {
-		add(columns(fmt.Sprintf("  %d.%02d%% %10s", t.Rate/100, t.Rate%100, cur.Plain(t.Net)), cur.Plain(t.Tax)))
+		add(fmt.Sprintf("%7s%% %11s %10s %10s", fmt.Sprintf("%d.%02d", t.Rate/100, t.Rate%100),
+			cur.Plain(t.Net), cur.Plain(t.Tax), cur.Plain(t.Gross)))
 	}
 	rule()
 	tally("Discounts", r.Discounts)
