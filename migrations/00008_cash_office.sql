@@ -189,6 +189,17 @@ BEGIN
 END
 -- +goose StatementEnd
 
+-- A movement goes into an open session only (RecordMovement checks it
+-- under the drawer's lock; this holds for any other writer too).
+-- +goose StatementBegin
+CREATE TRIGGER cash_movements_open BEFORE INSERT ON cash_movements FOR EACH ROW
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM till_sessions WHERE session_id = NEW.session_id AND status = 'open') THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a cash movement goes into an open session only';
+    END IF;
+END
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE TRIGGER cash_movements_no_update BEFORE UPDATE ON cash_movements FOR EACH ROW
 BEGIN
@@ -198,6 +209,7 @@ END
 
 -- +goose Down
 DROP TRIGGER cash_movements_no_update;
+DROP TRIGGER cash_movements_open;
 DROP TRIGGER z_reports_no_delete;
 DROP TRIGGER z_reports_no_update;
 DROP TRIGGER till_sessions_final;

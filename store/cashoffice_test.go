@@ -7,6 +7,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -14,6 +15,18 @@ import (
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
 )
+
+// checkCashOffice fails the test for every broken cash office invariant.
+func (f *fixture) checkCashOffice(t testing.TB) {
+	t.Helper()
+	bad, err := store.CheckCashOffice(context.Background(), f.d.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bad {
+		t.Error("cash office invariant:", b)
+	}
+}
 
 // office is the cash office of the fixture's till (s1/t1), with a manager.
 func (f *fixture) office(t testing.TB) (*pos.CashOffice, int64) {
@@ -455,6 +468,7 @@ func TestCashOfficeRandomDays(t *testing.T) {
 		t.Errorf("Z rows 1-4: %d (%v), want 4", zRows, err)
 	}
 	f.checkInvariants(t)
+	f.checkCashOffice(t)
 }
 
 // TestSalesWhileZCloses sells at one till from several goroutines while the
@@ -569,6 +583,7 @@ func TestSalesWhileZCloses(t *testing.T) {
 				t.Errorf("third session's X: %d outside (%v); want 0: each is listed by one Z", x.OutsideSales.Count, err)
 			}
 			f.checkInvariants(t)
+			f.checkCashOffice(t)
 		})
 	}
 }
@@ -655,6 +670,7 @@ func TestZNumbersGapFreeUnderConcurrency(t *testing.T) {
 	if n != tills {
 		t.Errorf("tills with Zs: %d, want %d", n, tills)
 	}
+	f.checkCashOffice(t)
 }
 
 // TestMovementRefusals checks what a paid-in, paid-out, pick-up or no-sale
@@ -796,6 +812,54 @@ func TestSessionRefusals(t *testing.T) {
 			t.Errorf("%s: changed a closed session or its Z", q)
 		}
 	}
+	f.checkCashOffice(t)
+}
+
+// TestCashOfficeInvariantsCatch breaks the cash office's promises behind
+// the store's back, as the administrative user, and checks that the
+// database refuses what it can and CheckCashOffice finds the rest.
+func TestCashOfficeInvariantsCatch(t *testing.T) {
+	f := newFixture(t, 10)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	s, err := office.Open(ctx, f.cashier, pos.CountOf(10_00))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 2_00); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := office.Z(ctx, manager, pos.CountOf(11_99)); err != nil {
+		t.Fatal(err)
+	}
+	f.checkCashOffice(t)
+	if _, err := f.d.Admin.Exec(`INSERT INTO cash_movements (idempotency_key, session_id, kind, amount, reason,
+		cashier_id, created_at) VALUES (UUID(), ?, 'pickup', 1, 'late', ?, NOW(6))`, s.ID, f.cashier); err == nil {
+		t.Error("a movement went into a closed session")
+	}
+	late, err := f.co.Reserve(ctx, f.draft(t, [2]int{0, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	violations := func() []string {
+		bad, err := store.CheckCashOffice(ctx, f.d.Admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bad
+	}
+	if _, err := f.d.Admin.Exec(`UPDATE transactions SET session_id = ? WHERE idempotency_key = ?`, s.ID, late.Key); err != nil {
+		t.Fatal(err)
+	}
+	if bad := violations(); len(bad) != 1 || !strings.Contains(bad[0], "pending") {
+		t.Errorf("a pending sale moved into a closed session: got %q", bad)
+	}
+	if _, err := f.d.Admin.Exec(`UPDATE transactions SET payment_status = 'completed' WHERE idempotency_key = ?`, late.Key); err != nil {
+		t.Fatal(err)
+	}
+	if bad := violations(); len(bad) != 1 || !strings.Contains(bad[0], "no longer add up") {
+		t.Errorf("a sale completed into a closed session: got %q", bad)
+	}
 }
 
 // TestCashOfficeAsTheTillUser runs the whole day with exactly the till's
@@ -874,6 +938,7 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 		t.Errorf("a Z not yet made: got %v, want not found", err)
 	}
 	f.checkInvariants(t)
+	f.checkCashOffice(t)
 }
 
 // drawer counts how often the till opened its drawer.
