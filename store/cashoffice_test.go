@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
@@ -945,3 +946,94 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 type drawer struct{ opened int }
 
 func (d *drawer) OpenDrawer(context.Context) error { d.opened++; return nil }
+
+// TestSalesOutsideASession: a till may sell with no session open (the
+// sale's session is NULL): the next Z lists what was sold and returned
+// outside a session since the previous Z, once, outside its totals and
+// expected cash; what the till did before it ever had a session is not
+// listed.
+func TestSalesOutsideASession(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	rs := f.returns(&refunder{})
+	sellOutside := func() pos.Sale {
+		t.Helper()
+		s, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 1_99)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	sellOutside() // before the till's first session: history, not listed
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	inside, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 2}), 5_00)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z1, err := office.Z(ctx, manager, pos.CountOf(3_98))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z1.OutsideSales.Count != 0 || z1.Sales.Count != 1 || z1.Difference != 0 {
+		t.Errorf("Z 1: %d outside, %d sales, difference %d; want 0, 1, 0", z1.OutsideSales.Count, z1.Sales.Count, z1.Difference)
+	}
+	a, b := sellOutside(), sellOutside()
+	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), inside.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Complete(ctx, ret.Key); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{a.Key, b.Key} {
+		var session sql.NullInt64
+		if err := f.d.Admin.QueryRow(`SELECT session_id FROM transactions WHERE idempotency_key = ?`, key).Scan(&session); err != nil || session.Valid {
+			t.Errorf("a sale with no session open: session %v (%v), want NULL", session, err)
+		}
+	}
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(10_00)); err != nil {
+		t.Fatal(err)
+	}
+	x, err := office.X(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(r pos.Report, what string) {
+		t.Helper()
+		if r.OutsideSales != (pos.Tally{Count: 2, Amount: 3_98}) || r.OutsideReturns != (pos.Tally{Count: 1, Amount: 1_99}) ||
+			r.Sales.Count != 0 || r.ExpectedCash != 10_00 || r.NetTotal != 0 {
+			t.Errorf("%s: outside %+v and %+v, %d sales, expected cash %d, net %d; want 2 sales of 3.98 and a return of 1.99 "+
+				"outside, nothing inside, 10.00 expected", what, r.OutsideSales, r.OutsideReturns, r.Sales.Count, r.ExpectedCash, r.NetTotal)
+		}
+		if text := strings.Join(r.Text(pos.EUR(), nil), "\n"); !strings.Contains(text, "Outside a session") {
+			t.Errorf("%s does not say what was sold outside a session:\n%s", what, text)
+		}
+	}
+	want(x, "the X")
+	z2, err := office.Z(ctx, manager, pos.CountOf(10_00))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(z2, "Z 2")
+	again, err := f.db.ZReport(ctx, "s1", "t1", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(again, "Z 2 read back")
+	sellOutside() // after Z 2: the next Z's
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	z3, err := office.Z(ctx, manager, pos.CountOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z3.OutsideSales.Count != 1 || z3.OutsideReturns.Count != 0 {
+		t.Errorf("Z 3: %d sales and %d returns outside; want 1 and 0 (each listed once)", z3.OutsideSales.Count, z3.OutsideReturns.Count)
+	}
+	f.checkCashOffice(t)
+}
