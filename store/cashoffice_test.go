@@ -1037,3 +1037,48 @@ func TestSalesOutsideASession(t *testing.T) {
 	}
 	f.checkCashOffice(t)
 }
+
+// TestNoSaleWithAManagersPIN is the till's no-sale: the manager types a
+// number and PIN (pos.Approver, through the sign-in procedure) without
+// signing the cashier out; a wrong PIN gives no approval and no no-sale,
+// and both the refusal and the approval are audited with both people.
+func TestNoSaleWithAManagersPIN(t *testing.T) {
+	f := newFixture(t, 1)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	a := &pos.Approver{Cashiers: f.db, Audit: f.db, StoreID: "s1", TillID: "t1"}
+	tests := []struct {
+		name, number, pin string
+		ok                bool
+	}{
+		{"a wrong PIN", "900", "0000", false},
+		{"a cashier", "101", "1234", false},
+		{"the manager", "900", "9999", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := a.Approve(ctx, f.cashier, "a no sale", "", tt.number, tt.pin)
+			if (err == nil) != tt.ok {
+				t.Fatalf("approval: %v, want ok=%v", err, tt.ok)
+			}
+			_, err = office.Move(ctx, pos.MoveNoSale, 0, "change for the bus", f.cashier, m.ID)
+			if (err == nil) != tt.ok {
+				t.Errorf("the no-sale: %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'approval_refused' AND cashier_id = ?`, f.cashier); got != 2 {
+		t.Errorf("refusals audited: %d, want 2", got)
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE action = 'approval' AND cashier_id = ? AND detail LIKE ?`,
+		f.cashier, fmt.Sprintf("%%manager %d%%", manager)); got != 1 {
+		t.Errorf("approvals audited: %d, want 1", got)
+	}
+	if got := f.count(t, `SELECT COUNT(*) FROM cash_movements WHERE kind = 'no_sale' AND cashier_id = ? AND approved_by = ?`,
+		f.cashier, manager); got != 1 {
+		t.Errorf("no-sales recorded: %d, want 1", got)
+	}
+}
