@@ -165,12 +165,50 @@ BEGIN
 END
 -- +goose StatementEnd
 
--- A closed session never changes; movements, counts and Z rows never do.
+-- A closed session never changes, and only its Z closes it; the drawer
+-- lets go of a session only once it is closed; a Z's number is the till's
+-- last + 1 and its grand total the last one's plus its net total, whoever
+-- writes it (the store allocates both under the drawer's lock; a writer
+-- that did not would hit the unique key, never leave a gap).
 -- +goose StatementBegin
 CREATE TRIGGER till_sessions_final BEFORE UPDATE ON till_sessions FOR EACH ROW
 BEGIN
     IF OLD.status <> 'open' THEN
         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a closed till session cannot be changed';
+    END IF;
+    IF NEW.status = 'closed' AND NOT EXISTS (SELECT 1 FROM z_reports WHERE session_id = NEW.session_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a till session is closed by its Z report only';
+    END IF;
+END
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER till_drawers_session BEFORE UPDATE ON till_drawers FOR EACH ROW
+BEGIN
+    IF OLD.open_session_id IS NOT NULL AND NOT (NEW.open_session_id <=> OLD.open_session_id)
+       AND EXISTS (SELECT 1 FROM till_sessions WHERE session_id = OLD.open_session_id AND status = 'open') THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'the till''s session is open: close it with a Z first';
+    END IF;
+END
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE TRIGGER z_reports_number BEFORE INSERT ON z_reports FOR EACH ROW
+BEGIN
+    DECLARE v_last  INT DEFAULT 0;
+    DECLARE v_grand DECIMAL(15,2) DEFAULT 0;
+    DECLARE CONTINUE HANDLER FOR NOT FOUND SET v_last = 0, v_grand = 0;
+    SELECT z_number, grand_total INTO v_last, v_grand FROM z_reports
+        WHERE store_id = NEW.store_id AND till_id = NEW.till_id ORDER BY z_number DESC LIMIT 1;
+    IF NEW.z_number <> v_last + 1 THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a Z number is the till''s last one + 1';
+    END IF;
+    IF NEW.grand_total <> v_grand + NEW.net_total THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a Z''s grand total is the last one''s plus its net total';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM till_sessions WHERE session_id = NEW.session_id AND status = 'open'
+                   AND store_id = NEW.store_id AND till_id = NEW.till_id) THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'a Z closes an open session of its own till';
     END IF;
 END
 -- +goose StatementEnd
@@ -212,6 +250,8 @@ DROP TRIGGER cash_movements_no_update;
 DROP TRIGGER cash_movements_open;
 DROP TRIGGER z_reports_no_delete;
 DROP TRIGGER z_reports_no_update;
+DROP TRIGGER z_reports_number;
+DROP TRIGGER till_drawers_session;
 DROP TRIGGER till_sessions_final;
 DROP TRIGGER returns_session;
 DROP TRIGGER transactions_session;

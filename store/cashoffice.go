@@ -345,7 +345,7 @@ func (db *DB) XReport(ctx context.Context, storeID, tillID string) (pos.Report, 
 		if err != nil {
 			return err
 		}
-		if r, err = loadReport(ctx, tx, s, 0, 0); err != nil {
+		if r, err = loadReport(ctx, tx, s, 0, 0, 0); err != nil {
 			return err
 		}
 		r.Kind, r.To = pos.ReportX, tx.now
@@ -398,12 +398,6 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 		case req.SessionID != 0 && req.SessionID != open.Int64:
 			return pos.Errorf(pos.EConflict, "session %d is no longer open at till %s: it was closed already", req.SessionID, req.TillID)
 		}
-		// Closed first, so the report reads its closer and close time as
-		// stored; a refusal below rolls it back.
-		if _, err := tx.ExecContext(ctx, `UPDATE till_sessions SET status = 'closed', closed_by = ?, closed_at = ?
-			WHERE session_id = ?`, req.CashierID, tx.now, open.Int64); err != nil {
-			return err
-		}
 		s, err := loadSessionRow(ctx, tx, open.Int64)
 		if err != nil {
 			return err
@@ -422,7 +416,7 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 			s.returnsAfter, s.returnsAfter, s.StoreID, s.TillID).Scan(&returnsUpto); err != nil {
 			return err
 		}
-		if r, err = loadReport(ctx, tx, s, salesUpto, returnsUpto); err != nil {
+		if r, err = loadReport(ctx, tx, s, salesUpto, returnsUpto, req.CashierID); err != nil {
 			return err
 		}
 		if r.Pending > 0 {
@@ -446,7 +440,7 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 			 returns_total, net_total, expected_cash, counted_cash, difference, grand_total, first_sale_id,
 			 last_sale_id, outside_sales_upto, outside_returns_upto)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, req.Key, s.StoreID, s.TillID, r.ZNumber, req.CashierID, s.ClosedAt, r.Sales.Count,
+			s.ID, req.Key, s.StoreID, s.TillID, r.ZNumber, req.CashierID, tx.now, r.Sales.Count,
 			dec(r.Sales.Amount), dec(r.Sales.Amount-r.NetTotal), dec(r.NetTotal), dec(r.ExpectedCash),
 			dec(counted.Total()), dec(r.Difference), dec(r.GrandTotal), first, lastSale, salesUpto, returnsUpto); err != nil {
 			return err
@@ -454,6 +448,17 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 		if err := insertCount(ctx, tx, s.ID, "close", counted); err != nil {
 			return err
 		}
+		// The Z row first: the session closes only with its Z
+		// (till_sessions_final), the drawer lets go only of a closed one.
+		if _, err := tx.ExecContext(ctx, `UPDATE till_sessions SET status = 'closed', closed_by = ?, closed_at = ?
+			WHERE session_id = ?`, req.CashierID, tx.now, s.ID); err != nil {
+			return err
+		}
+		closed, err := loadSession(ctx, tx, s.ID)
+		if err != nil {
+			return err
+		}
+		r.Session, r.To = closed, closed.ClosedAt
 		if _, err := tx.ExecContext(ctx, `UPDATE till_drawers SET open_session_id = NULL, updated_at = ?
 			WHERE store_id = ? AND till_id = ?`, tx.now, s.StoreID, s.TillID); err != nil {
 			return err
@@ -525,7 +530,7 @@ func loadZ(ctx context.Context, tx *txn, sessionID int64) (pos.Report, error) {
 		&z.closedAt, &z.salesUpto, &z.retUpto, money{&z.counted}, money{&z.grand}, money{&z.diff}); err != nil {
 		return pos.Report{}, err
 	}
-	r, err := loadReport(ctx, tx, s, z.salesUpto, z.retUpto)
+	r, err := loadReport(ctx, tx, s, z.salesUpto, z.retUpto, 0)
 	if err != nil {
 		return r, err
 	}
@@ -537,8 +542,9 @@ func loadZ(ctx context.Context, tx *txn, sessionID int64) (pos.Report, error) {
 // loadReport reads every figure of a session from the sales, payments,
 // returns, refunds and movements stamped with it. salesUpto and
 // returnsUpto bound the list of rows made outside a session (0: up to
-// now, for an X).
-func loadReport(ctx context.Context, q execer, s sessionRow, salesUpto, returnsUpto int64) (pos.Report, error) {
+// now, for an X); closer is the cashier closing it, for the cashiers of a
+// Z being closed (0: none).
+func loadReport(ctx context.Context, q execer, s sessionRow, salesUpto, returnsUpto, closer int64) (pos.Report, error) {
 	r := pos.Report{Session: s.Session, From: s.OpenedAt, To: s.ClosedAt, Float: s.Float}
 	id := s.ID
 	var first, last sql.NullInt64
@@ -725,8 +731,9 @@ func loadReport(ctx context.Context, q execer, s sessionRow, salesUpto, returnsU
 			UNION SELECT closed_by FROM till_sessions WHERE session_id = ? AND closed_by IS NOT NULL
 			UNION SELECT cashier_id FROM transactions WHERE session_id = ?
 			UNION SELECT cashier_id FROM returns WHERE session_id = ?
-			UNION SELECT cashier_id FROM cash_movements WHERE session_id = ?)
-		ORDER BY number`, id, id, id, id, id)
+			UNION SELECT cashier_id FROM cash_movements WHERE session_id = ?
+			UNION SELECT ?)
+		ORDER BY number`, id, id, id, id, id, closer)
 	if err != nil {
 		return r, fmt.Errorf("cashiers: %w", err)
 	}

@@ -830,6 +830,24 @@ func TestCashOfficeInvariantsCatch(t *testing.T) {
 	if _, err := f.co.SellCash(ctx, f.draft(t, [2]int{0, 1}), 2_00); err != nil {
 		t.Fatal(err)
 	}
+	// Around the store, with the session open: the database refuses a
+	// close without a Z, a drawer letting go of an open session, and a Z
+	// that skips a number or misstates the grand total.
+	const z = `INSERT INTO z_reports (session_id, close_key, store_id, till_id, z_number, closed_by, closed_at,
+		sales_count, sales_total, returns_total, net_total, expected_cash, counted_cash, difference, grand_total) `
+	for _, c := range []struct{ q, refusal string }{
+		{`UPDATE till_sessions SET status = 'closed', closed_by = opened_by, closed_at = NOW(6)`, "closed by its Z report only"},
+		{`UPDATE till_drawers SET open_session_id = NULL`, "close it with a Z first"},
+		{z + `SELECT session_id, UUID(), store_id, till_id, 2, opened_by, NOW(6), 0, 0, 0, 0, 0, 0, 0, 0 FROM till_sessions`,
+			"last one + 1"},
+		{z + `SELECT session_id, UUID(), store_id, till_id, 1, opened_by, NOW(6), 0, 1, 0, 1, 0, 0, 0, 5 FROM till_sessions`,
+			"grand total"},
+	} {
+		if _, err := f.d.Admin.Exec(c.q); err == nil || !strings.Contains(err.Error(), c.refusal) {
+			t.Errorf("%s: got %v, want a refusal saying %q", c.q, err, c.refusal)
+		}
+	}
+	f.checkCashOffice(t)
 	if _, err := office.Z(ctx, manager, pos.CountOf(11_99)); err != nil {
 		t.Fatal(err)
 	}
