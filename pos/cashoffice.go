@@ -336,12 +336,20 @@ type CashOfficeStore interface {
 	ZReport(ctx context.Context, storeID, tillID string, zNumber int64) (Report, error)
 }
 
+// ReportPrinter gives a closed Z to the receipt path: printed on the
+// roll, saved to the till's archive and uploaded, like a receipt (the
+// receipts package draws it with RenderReport).
+type ReportPrinter interface {
+	PrintReport(ctx context.Context, r Report) error
+}
+
 // CashOffice is the till's side of the cash office: it fills in the
-// till's part of each request, checks it, and opens the drawer when a
-// movement that needs it is recorded.
+// till's part of each request, checks it, opens the drawer when a
+// movement that needs it is recorded, and prints the Z.
 type CashOffice struct {
 	Store    CashOfficeStore
-	Drawer   Drawer // nil: no drawer on this till
+	Drawer   Drawer        // nil: no drawer on this till
+	Printer  ReportPrinter // nil: the Z is not printed
 	Settings Settings
 }
 
@@ -387,11 +395,21 @@ func (c *CashOffice) X(ctx context.Context) (Report, error) {
 	return c.Store.XReport(ctx, c.Settings.StoreID, c.Settings.TillID)
 }
 
-// Z closes the open session with the cash counted and returns its report.
+// Z closes the open session with the cash counted, prints the Z and
+// returns it. A Z that does not print is closed all the same: the report
+// comes back with an EUnavailable error, and store.ZReport reads it again
+// for a reprint.
 func (c *CashOffice) Z(ctx context.Context, cashierID int64, counted CashCount) (Report, error) {
 	if err := counted.Validate(c.Settings.Currency); err != nil {
 		return Report{}, err
 	}
-	return c.Store.CloseSession(ctx, CloseRequest{Key: NewKey(), StoreID: c.Settings.StoreID,
+	r, err := c.Store.CloseSession(ctx, CloseRequest{Key: NewKey(), StoreID: c.Settings.StoreID,
 		TillID: c.Settings.TillID, CashierID: cashierID, Counted: counted.Normal()})
+	if err != nil || c.Printer == nil {
+		return r, err
+	}
+	if err := c.Printer.PrintReport(ctx, r); err != nil {
+		return r, WrapError(EUnavailable, err, "Z %d is closed, but it did not print", r.ZNumber)
+	}
+	return r, nil
 }

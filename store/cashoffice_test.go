@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
@@ -271,6 +272,8 @@ func TestCashOfficeRandomDays(t *testing.T) {
 	ctx := context.Background()
 	office, manager := f.office(t)
 	office.Settings = f.co.Settings
+	printed := &printer{}
+	office.Printer = printed
 	other := f.d.AddCashier(t, pos.Cashier{Number: "102", Name: "Ben"}, "2222").ID
 	rng := mrand.New(mrand.NewPCG(12, 34))
 	var grand pos.Money
@@ -444,6 +447,9 @@ func TestCashOfficeRandomDays(t *testing.T) {
 			t.Fatal(err)
 		}
 		grand += z.NetTotal
+		if len(printed.printed) != dayNo || fmt.Sprint(printed.printed[dayNo-1]) != fmt.Sprint(z) {
+			t.Errorf("day %d: %d Zs printed, the last not the Z closed", dayNo, len(printed.printed))
+		}
 		if z.Kind != pos.ReportZ || z.ZNumber != int64(dayNo) || z.GrandTotal != grand {
 			t.Errorf("day %d Z: kind %s number %d grand %d; want Z, %d, %d", dayNo, z.Kind, z.ZNumber, z.GrandTotal, dayNo, grand)
 		}
@@ -976,9 +982,11 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 		t.Errorf("X: expected cash %d, %d sales, %d returns, %d no-sales; want 2899, 1, 1, 1",
 			x.ExpectedCash, x.Sales.Count, x.Returns.Count, x.NoSales)
 	}
+	printer := &printer{fail: true}
+	office.Printer = printer
 	z, err := office.Z(ctx, manager, pos.CountOf(29_00))
-	if err != nil {
-		t.Fatal(err)
+	if pos.ErrorCode(err) != pos.EUnavailable || z.ZNumber != 1 || len(printer.printed) != 1 {
+		t.Fatalf("a Z that did not print: Z %d, %d printed, %v; want Z 1 closed, one try, unavailable", z.ZNumber, len(printer.printed), err)
 	}
 	again, err := db.ZReport(ctx, "s1", "t1", z.ZNumber)
 	if err != nil || z.Difference != 1 || again.Difference != 1 || again.ExpectedCash != x.ExpectedCash {
@@ -1130,4 +1138,19 @@ func TestNoSaleWithAManagersPIN(t *testing.T) {
 		f.cashier, manager); got != 1 {
 		t.Errorf("no-sales recorded: %d, want 1", got)
 	}
+}
+
+// printer keeps the reports the till printed; with fail, the printer is
+// out of paper.
+type printer struct {
+	fail    bool
+	printed []pos.Report
+}
+
+func (p *printer) PrintReport(_ context.Context, r pos.Report) error {
+	p.printed = append(p.printed, r)
+	if p.fail {
+		return errors.New("out of paper")
+	}
+	return nil
 }
