@@ -14,8 +14,9 @@ import (
 //   - a session is open exactly when its till's drawer row names it, at
 //     most one per till, and a closed session has exactly one Z; an open
 //     one has none;
-//   - a sale or return carries only a session of its own store and till,
-//     and a closed session has nothing pending;
+//   - a sale or return carries only a session there is, of its own store
+//     and till (session_id has no foreign key: see the migration), and a
+//     closed session has nothing pending;
 //   - each Z's stored figures (sales, returns, net, expected cash,
 //     difference) equal what the session's sales, payments, returns,
 //     refunds and movements add up to now: nothing joined or left a
@@ -41,12 +42,12 @@ func CheckCashOffice(ctx context.Context, q *sql.DB) ([]string, error) {
 		{"a closed session without one Z, or an open one with a Z", `SELECT CONCAT('session ', s.session_id)
 			FROM till_sessions s LEFT JOIN z_reports z ON z.session_id = s.session_id
 			WHERE (s.status = 'closed') <> (z.session_id IS NOT NULL)`},
-		{"a sale in another till's session", `SELECT CONCAT('sale ', t.transaction_id)
-			FROM transactions t JOIN till_sessions s ON s.session_id = t.session_id
-			WHERE t.store_id <> s.store_id OR t.till_id <> s.till_id`},
-		{"a return in another till's session", `SELECT CONCAT('return ', r.return_id)
-			FROM returns r JOIN till_sessions s ON s.session_id = r.session_id
-			WHERE r.store_id <> s.store_id OR r.till_id <> s.till_id`},
+		{"a sale in another till's session, or in none there is", `SELECT CONCAT('sale ', t.transaction_id)
+			FROM transactions t LEFT JOIN till_sessions s ON s.session_id = t.session_id
+			WHERE t.session_id IS NOT NULL AND (s.session_id IS NULL OR t.store_id <> s.store_id OR t.till_id <> s.till_id)`},
+		{"a return in another till's session, or in none there is", `SELECT CONCAT('return ', r.return_id)
+			FROM returns r LEFT JOIN till_sessions s ON s.session_id = r.session_id
+			WHERE r.session_id IS NOT NULL AND (s.session_id IS NULL OR r.store_id <> s.store_id OR r.till_id <> s.till_id)`},
 		{"a closed session with a pending sale or return", `SELECT CONCAT('session ', s.session_id)
 			FROM till_sessions s WHERE s.status = 'closed' AND (
 				EXISTS (SELECT 1 FROM transactions t WHERE t.session_id = s.session_id AND t.payment_status = 'pending')

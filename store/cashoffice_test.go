@@ -916,6 +916,16 @@ func TestCashOfficeInvariantsCatch(t *testing.T) {
 	if bad := violations(); len(bad) != 1 || !strings.Contains(bad[0], "no longer add up") {
 		t.Errorf("a sale completed into a closed session: got %q", bad)
 	}
+	other, err := f.co.Reserve(ctx, f.draft(t, [2]int{0, 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.d.Admin.Exec(`UPDATE transactions SET session_id = 999 WHERE idempotency_key = ?`, other.Key); err != nil {
+		t.Fatal(err)
+	}
+	if bad := violations(); len(bad) != 2 || !strings.Contains(strings.Join(bad, "\n"), "in none there is") {
+		t.Errorf("a sale in a session there is not: got %q", bad)
+	}
 }
 
 // TestCashOfficeAsTheTillUser runs the whole day with exactly the till's
