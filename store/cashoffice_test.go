@@ -459,6 +459,10 @@ func TestCashOfficeRandomDays(t *testing.T) {
 		}
 		d.check(t, z)
 		f.checkTables(t, z)
+		if dayNo == 4 {
+			t.Logf("day 4's X:\n%s\nand its Z:\n%s", strings.Join(x.Text(pos.EUR(), nil), "\n"),
+				strings.Join(z.Text(pos.EUR(), nil), "\n"))
+		}
 		// The Z read back later is the Z as closed.
 		again, err := f.db.ZReport(ctx, "s1", "t1", z.ZNumber)
 		if err != nil {
