@@ -48,6 +48,14 @@ func tillGrants() []grant {
 		{"payment_refunds", []string{"SELECT", "INSERT", "UPDATE (refunded)"}},
 		{"sale_refunds", []string{"SELECT", "INSERT", "UPDATE (refunded)"}},
 		{"refunds", []string{"SELECT", "INSERT", "UPDATE (status, amount, provider, provider_ref, card_brand, card_last4, message, updated_at)"}},
+		// The cash office (migration 00008): a till opens and closes its
+		// own sessions; movements, counts and Z rows are written once
+		// (triggers refuse changes to a closed session, a movement, a Z).
+		{"till_drawers", []string{"SELECT", "INSERT", "UPDATE (open_session_id, updated_at)"}},
+		{"till_sessions", []string{"SELECT", "INSERT", "UPDATE (status, closed_by, closed_at)"}},
+		{"cash_movements", []string{"SELECT", "INSERT"}},
+		{"cash_counts", []string{"SELECT", "INSERT"}},
+		{"z_reports", []string{"SELECT", "INSERT"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},
 		{"audit_log", []string{"INSERT"}},
