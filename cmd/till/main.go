@@ -5,7 +5,8 @@
 //	till migrate      apply the schema (POS_ADMIN_DSN)
 //	till seed         load the demo store (POS_ADMIN_DSN)
 //	till grants       print or apply the till user's privileges
-//	till reconcile    resolve this till's sales left pending
+//	till reconcile    resolve this till's sales and returns left pending
+//	till report       x: the open session's figures; z: count the drawer and close it
 //	till receipts     upload pending receipts, reprint one
 //	till version      the version and commit
 //	till stores       list the stores and their tills (POS_ADMIN_DSN)
@@ -59,7 +60,8 @@ func commands() []command {
 		{"migrate", "apply the database schema (POS_ADMIN_DSN)", runMigrate},
 		{"seed", "load the demo store: items, customers, cashiers (POS_ADMIN_DSN)", runSeed},
 		{"grants", "print (or --apply) the till user's least privileges", runGrants},
-		{"reconcile", "resolve this till's sales left pending", runReconcile},
+		{"reconcile", "resolve this till's sales and returns left pending", runReconcile},
+		{"report", "x: the open session's figures · z --counted AMOUNT: count the drawer, close the session", runReport},
 		{"stores", "list the stores and their tills, with last-seen times (POS_ADMIN_DSN)", runStores},
 		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
 		{"events", "schema: the sale events' JSON Schema · drain: send pending events to SQS · prune", runEvents},
