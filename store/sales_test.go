@@ -323,6 +323,20 @@ func (c *loserConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx,
 
 func (c *loserConn) IsValid() bool { return !c.broken }
 
+// QueryContext loses the answer to a batched transaction (one request
+// ending in COMMIT, batch.go) the same way: the server ran it all.
+func (c *loserConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.fullConn.QueryContext(ctx, query, args)
+	if err != nil || !strings.Contains(query, "\nCOMMIT") || c.c.lose.Add(-1) < 0 {
+		return rows, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	c.broken = true
+	return nil, mysql.ErrInvalidConn
+}
+
 func (t *loserTx) Commit() error {
 	err := t.Tx.Commit()
 	if err == nil && t.conn.c.lose.Add(-1) >= 0 {

@@ -89,11 +89,20 @@ type txn struct {
 // first write with the sale's or payment's unique key, so a retry after an
 // unknown COMMIT outcome finds the first result.
 func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
+	return db.retrying(ctx, func(ctx context.Context) (bool, error) {
+		return db.tryTx(ctx, fn)
+	})
+}
+
+// retrying runs attempts of one transaction (withTx's or withBatches')
+// until one succeeds or classify says to stop; try reports whether its
+// COMMIT may have reached the server without an answer.
+func (db *DB) retrying(ctx context.Context, try func(ctx context.Context) (commitSent bool, err error)) error {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		commitSent, err := db.tryTx(ctx, fn)
+		commitSent, err := try(ctx)
 		if err == nil {
 			if attempt > 1 {
 				db.log.Info("database transaction recovered", "attempts", attempt, "after", time.Since(start))
