@@ -252,6 +252,92 @@ func TestOutOfStockNamesItemsAndWritesNothing(t *testing.T) {
 	f.checkInvariants(t)
 }
 
+// TestBatchStoppedMidwayLeavesNoTransactionOpen: a batched transaction
+// (batch.go) that the server stops at an error before its COMMIT, or that
+// the store refuses after reading, is rolled back on its own connection:
+// the next user of the connection is in no transaction and the sale's rows
+// are not locked.
+func TestBatchStoppedMidwayLeavesNoTransactionOpen(t *testing.T) {
+	f := newFixture(t, 2, 50)
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{WriterDSN: f.d.DSN, MaxOpen: 1}) // one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	co := &pos.Checkout{Sales: db, Gateway: f.gw, Settings: settings()}
+	repeated := f.draft(t, [2]int{1, 1})
+	if _, err := co.SellCash(ctx, repeated, repeated.Totals.Total); err != nil {
+		t.Fatal(err)
+	}
+	reserved, err := co.Reserve(ctx, f.draft(t, [2]int{1, 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want string // a pos error code; "" for success
+	}{
+		{"short stock: the stock guard's CHECK stops the batch", func() error {
+			s := f.draft(t, [2]int{1, 1}, [2]int{0, 5})
+			_, err := co.SellCash(ctx, s, s.Totals.Total)
+			return err
+		}, pos.EOutOfStock},
+		{"repeated key: the duplicate key stops the batch", func() error {
+			_, err := co.SellCash(ctx, repeated, repeated.Totals.Total)
+			return err
+		}, ""},
+		{"complete an unknown sale: refused after the first request", func() error {
+			_, err := db.Complete(ctx, pos.NewKey(), nil, 0, 0)
+			return err
+		}, pos.ENotFound},
+		{"card payment over the total: refused after the first request", func() error {
+			_, err := db.StartPayment(ctx, pos.Payment{AttemptKey: pos.NewKey(), SaleKey: reserved.Key,
+				Method: pos.MethodCard, Amount: reserved.Totals.Total + 1})
+			return err
+		}, pos.EConflict},
+		{"outcome of an unknown attempt", func() error {
+			_, err := db.FinishPayment(ctx, pos.Payment{AttemptKey: pos.NewKey(), Status: pos.PaymentApproved})
+			return err
+		}, pos.ENotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if got := pos.ErrorCode(err); got != tt.want {
+				t.Fatalf("got %q (%v), want %q", got, err, tt.want)
+			}
+			var open int
+			if err := db.Writer().QueryRowContext(ctx, `SELECT @@in_transaction`).Scan(&open); err != nil {
+				t.Fatal(err)
+			}
+			if open != 0 {
+				t.Errorf("the connection is still in a transaction after the call")
+			}
+			for _, q := range []string{
+				`SELECT stock_quantity FROM store_inventory WHERE store_id = ? FOR UPDATE NOWAIT`,
+				`SELECT payment_status FROM transactions WHERE idempotency_key = ? FOR UPDATE NOWAIT`,
+			} {
+				arg := any(storetest.TestStore)
+				if strings.Contains(q, "transactions") {
+					arg = reserved.Key
+				}
+				rows, err := f.d.Admin.QueryContext(ctx, q, arg)
+				if err != nil {
+					t.Errorf("rows still locked after the call: %v", err)
+					continue
+				}
+				rows.Close()
+			}
+		})
+	}
+	if got, want := f.stock(t, 0), int64(2); got != want {
+		t.Errorf("stock of item 0: got %d, want %d", got, want)
+	}
+	f.checkInvariants(t)
+}
+
 func TestSameKeyTwiceIsOneSale(t *testing.T) {
 	f := newFixture(t, 10)
 	ctx := context.Background()
