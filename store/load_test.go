@@ -34,6 +34,16 @@ func questions(t *testing.T, pool *sql.DB) int {
 // then the server's too.
 type wireCounter struct {
 	requests, statements atomic.Int64
+
+	mu      sync.Mutex
+	keep    bool     // keep the text of every text request (queries)
+	queries []string // as sent: parameters interpolated, a batch whole
+}
+
+func (w *wireCounter) sent() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.queries)
 }
 
 func (w *wireCounter) dial(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -69,6 +79,13 @@ func (c *countedConn) Write(b []byte) (int, error) {
 			rest = rest[k:]
 			if c.left == 0 && c.command {
 				c.w.statements.Add(int64(statementsIn(c.payload)))
+				if c.payload[0] == 0x03 { // COM_QUERY
+					c.w.mu.Lock()
+					if c.w.keep {
+						c.w.queries = append(c.w.queries, string(c.payload[1:]))
+					}
+					c.w.mu.Unlock()
+				}
 			}
 			continue
 		}
