@@ -195,3 +195,10 @@ func duplicate(err error, key string) bool {
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && me.Number == errDupEntry && strings.Contains(me.Message, key)
 }
+
+// unknownParent reports a foreign key error (1452) on the constraint named
+// fk: a row that names a parent that does not exist.
+func unknownParent(err error, fk string) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == errNoParent && strings.Contains(me.Message, fk)
+}

@@ -15,14 +15,10 @@ import (
 // and Complete in two (the sale's row is read under its lock first, then
 // written with COMMIT).
 
-// saleBatch adds the statements that record sale (its Status set) and take
-// its stock: the transactions row, under its unique key, first; then
-// @till_sale for the statements that follow; then, unless it is a training
-// sale, the stock UPDATE of takeStock, whose changed rows must be one per
-// item: @till_taken carries ROW_COUNT() to the lines' INSERT, whose
-// quantities become 0 if it falls short, so that the
-// transaction_items_quantity CHECK stops the batch before COMMIT
-// (recordSale then names the short items).
+// saleBatch adds the statements that record sale (its Status set): the
+// transactions row first, under its unique key, so a repeat stops there
+// before anything moves; then @till_sale for the statements that follow;
+// then the lines.
 func saleBatch(b *batch, now time.Time, sale *pos.Sale) error {
 	if sale.CreatedAt.IsZero() {
 		sale.CreatedAt = now
@@ -38,14 +34,7 @@ func saleBatch(b *batch, now time.Time, sale *pos.Sale) error {
 	}
 	b.addStmt(saleStmt(sale, now, completedAt, customer))
 	b.add("SET @till_sale = LAST_INSERT_ID()")
-	guard := ""
-	if !sale.Training {
-		need := needs(sale.Lines)
-		b.addStmt(takeStockStmt(sale.StoreID, need))
-		b.add("SET @till_taken = ROW_COUNT()")
-		guard = fmt.Sprintf("@till_taken = %d", len(need))
-	}
-	query, args, err := linesStmt(insertedSale(), sale.Lines, sale.Totals.Lines, guard)
+	query, args, err := linesStmt(insertedSale(), sale.Lines, sale.Totals.Lines)
 	if err != nil {
 		return err
 	}
@@ -53,9 +42,34 @@ func saleBatch(b *batch, now time.Time, sale *pos.Sale) error {
 	return nil
 }
 
-// recordSale sends a batch built on saleBatch with COMMIT, and reads the
-// new sale's id once it has committed. A key already recorded is
-// errExists; short stock is rolled back and answered with the items.
+// stockBatch adds, unless sale is a training sale, the statements that take
+// its stock, last before COMMIT so the hot items' row locks are held for
+// as short a time as the batch allows: takeStock's UPDATE, then a guard.
+// The UPDATE must change one row per item; @till_taken carries its
+// ROW_COUNT() to the guard, an INSERT … SELECT that inserts nothing when it
+// did and otherwise a line of quantity 0, which the
+// transaction_items_quantity CHECK refuses (MySQL 3819, MariaDB 4025). So
+// short stock stops the batch before COMMIT without SIGNAL (which only a
+// stored program may raise), and recordSale names the short items.
+func stockBatch(b *batch, sale *pos.Sale) {
+	if sale.Training {
+		return
+	}
+	need := needs(sale.Lines)
+	b.addStmt(takeStockStmt(sale.StoreID, need))
+	b.add("SET @till_taken = ROW_COUNT()")
+	b.add(fmt.Sprintf(`INSERT INTO transaction_items
+		(transaction_id, line_no, item_id, code, item_name, quantity, unit_price, tax_rate_bp,
+		 net_amount, tax_amount, line_total)
+		SELECT @till_sale, 0, ?, '', '', 0, 0, 0, 0, 0, 0 FROM DUAL WHERE @till_taken <> %d`, len(need)),
+		int64(need[0].item))
+}
+
+// recordSale sends a batch built on saleBatch and stockBatch with COMMIT,
+// and reads the new sale's id once it has committed. A key already
+// recorded is errExists; short stock, or an item that is unknown (the
+// lines' foreign key), inactive or not stocked at the store, is rolled back
+// and answered with what is wrong (shortages).
 func recordSale(ctx context.Context, t *btx, b *batch, sale *pos.Sale) error {
 	var after batch
 	after.add("SELECT @till_sale")
@@ -71,7 +85,7 @@ func recordSale(ctx context.Context, t *btx, b *batch, sale *pos.Sale) error {
 		return nil
 	case duplicate(err, "transactions_key"):
 		return errExists
-	case violates(err, "transaction_items_quantity") && !sale.Training:
+	case !sale.Training && (violates(err, "transaction_items_quantity") || unknownParent(err, "transaction_items_item")):
 		if rbErr := t.rollback(ctx); rbErr != nil {
 			return errors.Join(err, rbErr)
 		}
@@ -87,6 +101,7 @@ func (db *DB) reserveBatched(ctx context.Context, sale *pos.Sale) error {
 		if err := saleBatch(&b, t.now, sale); err != nil {
 			return err
 		}
+		stockBatch(&b, sale)
 		return recordSale(ctx, t, &b, sale)
 	})
 }
@@ -109,6 +124,7 @@ func (db *DB) sellCashBatched(ctx context.Context, sale *pos.Sale) error {
 			b.add(query, args...)
 		}
 		b.addStmt(receiptStmt(insertedSale(), sale.TillID, t.now))
+		stockBatch(&b, sale)
 		return recordSale(ctx, t, &b, sale)
 	})
 }

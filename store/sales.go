@@ -296,7 +296,7 @@ const releaseStockV3 = `UPDATE inventory i
 	SET i.stock_quantity = i.stock_quantity + s.qty`
 
 func insertLines(ctx context.Context, tx *txn, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
-	query, args, err := linesStmt(saleByID(saleID), lines, totals, "")
+	query, args, err := linesStmt(saleByID(saleID), lines, totals)
 	if err != nil {
 		return err
 	}
@@ -315,19 +315,12 @@ func saleByID(id int64) saleRef { return saleRef{"?", []any{id}} }
 
 func insertedSale() saleRef { return saleRef{sql: "@till_sale"} }
 
-// linesStmt is the multi-row INSERT of a sale's lines. guard, if not
-// empty, is an SQL condition each line's quantity depends on: where it is
-// false the quantity is 0, which the transaction_items_quantity CHECK
-// refuses, so a batch stops there (the stock guard of saleBatch).
-func linesStmt(sale saleRef, lines []pos.Line, totals []pos.LineTotals, guard string) (string, []any, error) {
+// linesStmt is the multi-row INSERT of a sale's lines.
+func linesStmt(sale saleRef, lines []pos.Line, totals []pos.LineTotals) (string, []any, error) {
 	if len(totals) != len(lines) {
 		return "", nil, pos.Errorf(pos.EInvalid, "the sale's totals do not match its lines")
 	}
-	quantity := "?"
-	if guard != "" {
-		quantity = "IF(" + guard + ", ?, 0)"
-	}
-	row := "(" + sale.sql + ", ?, ?, ?, ?, ?, " + quantity + ", ?, ?, ?, ?, ?, ?, ?)"
+	row := "(" + sale.sql + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	args := make([]any, 0, (13+len(sale.args))*len(lines))
 	for i, l := range lines {
 		t := totals[i]

@@ -171,6 +171,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx *txn) error) (commitSent boo
 // MySQL server error numbers the store reacts to.
 const (
 	errDupEntry        = 1062
+	errNoParent        = 1452 // a foreign key names a row that does not exist
 	errLockWaitTimeout = 1205
 	errDeadlock        = 1213
 	errReadOnly        = 1290 // --read-only
