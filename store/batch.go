@@ -146,7 +146,10 @@ func (db *DB) tryBatches(ctx context.Context, fn func(t *btx) error) (commitSent
 		return false, err
 	}
 	defer conn.Close()
-	t := &btx{conn: conn, now: db.now().UTC()}
+	// Whole microseconds, as DATETIME(6) keeps them: MariaDB truncates
+	// finer digits and MySQL rounds them, so a sale built from now (see
+	// completeBatched) equals the stored one on both.
+	t := &btx{conn: conn, now: db.now().UTC().Truncate(time.Microsecond)}
 	err = fn(t)
 	if err == nil {
 		if t.open {

@@ -304,8 +304,7 @@ func (db *DB) completeBatched(ctx context.Context, key string, cash []pos.Paymen
 		if err := t.send(ctx, &b, true, nil, nil); err != nil {
 			return err
 		}
-		// As the database now holds it (DATETIME(6): microseconds).
-		now := t.now.Truncate(time.Microsecond)
+		now := t.now // whole microseconds, as stored
 		s.Status, s.CashRounding, s.PointsEarned, s.CompletedAt = pos.SaleCompleted, rounding, pts, now
 		for _, p := range cash {
 			p.SaleKey, p.Message, p.CreatedAt = key, truncate(p.Message, 255), now
