@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,6 +54,21 @@ func eventStmt(sale saleRef, key string, status pos.SaleStatus, now time.Time) (
 		SELECT ?, ?, transaction_id, store_id, till_id, ?, ? FROM transactions
 		WHERE transaction_id = ` + sale.sql + ` AND NOT training`,
 		append([]any{pos.EventID(key, t), string(t), now, now}, sale.args...), true
+}
+
+// eventValuesStmt is eventStmt for a batch that has the sale's store,
+// till and training flag in hand: a plain INSERT … VALUES, cheaper than
+// reading the sale's row back. ok is false when no event is due (a status
+// that emits none, or a training sale).
+func eventValuesStmt(sale saleRef, key string, status pos.SaleStatus, storeID, tillID string, training bool, now time.Time) (query string, args []any, ok bool) {
+	t, ok := saleEventTypes[status]
+	if !ok || training {
+		return "", nil, false
+	}
+	return `INSERT INTO event_outbox
+		(event_id, event_type, transaction_id, store_id, till_id, next_attempt_at, created_at)
+		VALUES (?, ?, ` + sale.sql + `, ?, ?, ?, ?)`,
+		slices.Concat([]any{pos.EventID(key, t), string(t)}, sale.args, []any{storeID, tillID, now, now}), true
 }
 
 // ClaimEvents leases up to limit pending events, oldest first, and builds

@@ -120,7 +120,8 @@ func (db *DB) sellCashBatched(ctx context.Context, sale *pos.Sale) error {
 		if len(sale.Payments) > 0 {
 			b.addStmt(paymentsStmt(insertedSale(), t.now, sale.Payments))
 		}
-		if query, args, ok := eventStmt(insertedSale(), sale.Key, sale.Status, t.now); ok {
+		if query, args, ok := eventValuesStmt(insertedSale(), sale.Key, sale.Status, sale.StoreID, sale.TillID,
+			sale.Training, t.now); ok {
 			b.add(query, args...)
 		}
 		b.addStmt(receiptStmt(insertedSale(), sale.TillID, t.now))
@@ -297,7 +298,8 @@ func (db *DB) completeBatched(ctx context.Context, key string, cash []pos.Paymen
 		if h.customerID.Valid && pts > 0 {
 			b.add(pointsStmt, pts, h.customerID.Int64)
 		}
-		if query, args, ok := eventStmt(saleByID(h.id), key, pos.SaleCompleted, t.now); ok {
+		if query, args, ok := eventValuesStmt(saleByID(h.id), key, pos.SaleCompleted, s.StoreID, s.TillID,
+			s.Training, t.now); ok {
 			b.add(query, args...)
 		}
 		b.addStmt(receiptStmt(saleByID(h.id), h.tillID, t.now))
