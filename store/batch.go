@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -151,10 +150,10 @@ func (db *DB) tryBatches(ctx context.Context, fn func(t *btx) error) (commitSent
 	// completeBatched) equals the stored one on both.
 	t := &btx{conn: conn, now: db.now().UTC().Truncate(time.Microsecond)}
 	err = fn(t)
+	if err == nil && t.open {
+		err = errors.New("store: a batched transaction ended without COMMIT") // a bug: roll it back below
+	}
 	if err == nil {
-		if t.open {
-			return false, fmt.Errorf("store: a batched transaction ended without COMMIT")
-		}
 		return false, nil
 	}
 	if t.open && !connectionLost(err) {
