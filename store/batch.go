@@ -48,9 +48,10 @@ func (b *batch) addStmt(stmt string, args []any) { b.add(stmt, args...) }
 // the first request opens it (START TRANSACTION), the last ends with
 // COMMIT.
 type btx struct {
-	conn *sql.Conn
-	now  time.Time // UTC, read once when the attempt begins (see txn)
-	open bool      // START TRANSACTION sent, neither COMMIT nor ROLLBACK done
+	conn    *sql.Conn
+	now     time.Time // UTC, read once when the attempt begins (see txn)
+	v3stock bool      // DB.v3stock: the schema before the event outbox (a test)
+	open    bool      // START TRANSACTION sent, neither COMMIT nor ROLLBACK done
 	// commitSent: a request carrying COMMIT was written; if it got no
 	// answer, the transaction may have committed.
 	commitSent bool
@@ -148,7 +149,7 @@ func (db *DB) tryBatches(ctx context.Context, fn func(t *btx) error) (commitSent
 	// Whole microseconds, as DATETIME(6) keeps them: MariaDB truncates
 	// finer digits and MySQL rounds them, so a sale built from now (see
 	// completeBatched) equals the stored one on both.
-	t := &btx{conn: conn, now: db.now().UTC().Truncate(time.Microsecond)}
+	t := &btx{conn: conn, now: db.now().UTC().Truncate(time.Microsecond), v3stock: db.v3stock}
 	err = fn(t)
 	if err == nil && t.open {
 		err = errors.New("store: a batched transaction ended without COMMIT") // a bug: roll it back below
