@@ -21,6 +21,13 @@ var _ pos.SaleStore = (*DB)(nil)
 // errExists stops a transaction whose sale key is already recorded.
 var errExists = errors.New("sale key already recorded")
 
+// errStockMoved: a sale's stock could not all be taken, yet when
+// shortages looked no item was short: another till gave stock back in
+// between (a batch has rolled back, so its locks are gone, before it
+// asks). Nothing was written; the transaction is run again, a bounded
+// number of times, like one the server rolled back.
+var errStockMoved = errors.New("stock changed while the sale was recorded")
+
 // Reserve records the sale as pending and takes its stock, in one request
 // (salebatch.go).
 func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
@@ -264,7 +271,7 @@ func shortages(ctx context.Context, q execer, storeID string, need []stockNeed) 
 		}
 	}
 	if len(short) == 0 {
-		return pos.Errorf(pos.EConflict, "stock changed while the sale was recorded; try again")
+		return errStockMoved
 	}
 	return pos.OutOfStockError(short)
 }

@@ -218,6 +218,9 @@ func classify(err error, commitSent bool) failure {
 // transaction (or refused to start it) and the connection is still good:
 // only these count against the attempt limit.
 func serverRolledBack(err error) bool {
+	if errors.Is(err, errStockMoved) {
+		return true // rolled back by the store itself, for the same reason
+	}
 	switch mysqlCode(err) {
 	case errDeadlock, errLockWaitTimeout, errReadOnly, errReadOnlyTx, errInnoReadOnly:
 		return true
@@ -259,6 +262,8 @@ func mapError(err error, doing string) error {
 		return pos.WrapError(pos.EUnavailable, err, "cancelled (%s)", doing)
 	case errors.Is(err, sql.ErrNoRows):
 		return pos.WrapError(pos.ENotFound, err, "not found (%s)", doing)
+	case errors.Is(err, errStockMoved):
+		return pos.WrapError(pos.EConflict, err, "stock changed while the sale was recorded; try again (%s)", doing)
 	}
 	switch mysqlCode(err) {
 	case errDupEntry:
