@@ -46,6 +46,9 @@ func TestClassify(t *testing.T) {
 		{"access denied", my(1045), false, giveUp},
 		{"out of stock", pos.OutOfStockError(nil), false, giveUp},
 		{"sale already recorded", errExists, false, giveUp},
+		{"stock given back between the guard and the check", errStockMoved, false, retryTx},
+		{"the stock guard's CHECK in a batch", my(4025), false, giveUp}, // recordSale answers it
+		{"a read-only writer in a batch (rejectReadOnly)", driver.ErrBadConn, true, retryTx},
 		{"unknown", errors.New("boom"), true, giveUp},
 	}
 	for _, tc := range cases {

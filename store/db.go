@@ -172,7 +172,8 @@ func (db *DB) Close() error {
 
 // DriverConfig parses a DSN and applies the settings every till connection
 // needs: timeouts, parsed times in UTC, interpolated parameters (one round
-// trip per statement instead of prepare, execute, close), rejectReadOnly (a
+// trip per statement instead of prepare, execute, close), multiple
+// statements per request (a batched transaction), rejectReadOnly (a
 // connection to a writer demoted by a failover is dropped, not used), TLS
 // from cfg.CAFile, a fresh password per connection from cfg.Password, and
 // the transport rules of checkTransport. Nothing is dialled.
@@ -187,6 +188,10 @@ func DriverConfig(dsn string, cfg Config) (*mysql.Config, error) {
 	mc.ParseTime = true
 	mc.Loc = time.UTC
 	mc.InterpolateParams = true
+	// A sale's transaction is sent as one request of several statements
+	// (batch.go). The till's SQL takes its values only as interpolated
+	// parameters, which the driver escapes, never by pasting them in.
+	mc.MultiStatements = true
 	mc.RejectReadOnly = true
 	if mc.Params == nil {
 		mc.Params = map[string]string{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,16 +33,44 @@ var saleEventTypes = map[pos.SaleStatus]pos.EventType{
 // SELECT, which reads the store, till and training flag from the sale's
 // row the transaction already holds.
 func enqueueEvent(ctx context.Context, tx *txn, saleID int64, key string, status pos.SaleStatus) error {
-	t, ok := saleEventTypes[status]
-	if !ok || tx.v3stock {
-		return nil // (v3stock: a test filling a database as the version before the outbox did)
+	if tx.v3stock {
+		return nil // (a test filling a database as the version before the outbox did)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO event_outbox
+	query, args, ok := eventStmt(saleByID(saleID), key, status, tx.now)
+	if !ok {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// eventStmt is enqueueEvent's INSERT … SELECT; ok is false for a status
+// that emits no event.
+func eventStmt(sale saleRef, key string, status pos.SaleStatus, now time.Time) (query string, args []any, ok bool) {
+	t, ok := saleEventTypes[status]
+	if !ok {
+		return "", nil, false
+	}
+	return `INSERT INTO event_outbox
 		(event_id, event_type, transaction_id, store_id, till_id, next_attempt_at, created_at)
 		SELECT ?, ?, transaction_id, store_id, till_id, ?, ? FROM transactions
-		WHERE transaction_id = ? AND NOT training`,
-		pos.EventID(key, t), string(t), tx.now, tx.now, saleID)
-	return err
+		WHERE transaction_id = ` + sale.sql + ` AND NOT training`,
+		append([]any{pos.EventID(key, t), string(t), now, now}, sale.args...), true
+}
+
+// eventValuesStmt is eventStmt for a batch that has the sale's store,
+// till and training flag in hand: a plain INSERT … VALUES, cheaper than
+// reading the sale's row back. ok is false when no event is due (a status
+// that emits none, or a training sale).
+func eventValuesStmt(sale saleRef, key string, status pos.SaleStatus, storeID, tillID string, training bool, now time.Time) (query string, args []any, ok bool) {
+	t, ok := saleEventTypes[status]
+	if !ok || training {
+		return "", nil, false
+	}
+	return `INSERT INTO event_outbox
+		(event_id, event_type, transaction_id, store_id, till_id, next_attempt_at, created_at)
+		VALUES (?, ?, ` + sale.sql + `, ?, ?, ?, ?)`,
+		slices.Concat([]any{pos.EventID(key, t), string(t)}, sale.args, []any{storeID, tillID, now, now}), true
 }
 
 // ClaimEvents leases up to limit pending events, oldest first, and builds

@@ -21,18 +21,38 @@ var _ pos.SaleStore = (*DB)(nil)
 // errExists stops a transaction whose sale key is already recorded.
 var errExists = errors.New("sale key already recorded")
 
-// Reserve records the sale as pending and takes its stock.
+// errStockMoved: a sale's stock could not all be taken, yet when
+// shortages looked no item was short: another till gave stock back in
+// between (a batch has rolled back, so its locks are gone, before it
+// asks). Nothing was written; the transaction is run again, a bounded
+// number of times, like one the server rolled back.
+var errStockMoved = errors.New("stock changed while the sale was recorded")
+
+// Reserve records the sale as pending and takes its stock, in one request
+// (salebatch.go).
 func (db *DB) Reserve(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 	sale.Status = pos.SalePending
-	err := db.withTx(ctx, func(tx *txn) error {
-		return insertSale(ctx, tx, &sale)
-	})
+	var err error
+	if db.v3stock {
+		err = db.withTx(ctx, func(tx *txn) error {
+			return insertSale(ctx, tx, &sale)
+		})
+	} else {
+		err = db.reserveBatched(ctx, &sale)
+	}
 	return db.settle(ctx, sale, err, "reserve the sale")
 }
 
-// SellCash records a cash sale, completed, in one transaction.
+// SellCash records a cash sale, completed, in one transaction sent as one
+// request (salebatch.go).
 func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 	sale.Status = pos.SaleCompleted
+	if !db.v3stock {
+		err := db.sellCashBatched(ctx, &sale)
+		return db.settle(ctx, sale, err, "record the sale")
+	}
+	// The one-statement-at-a-time transaction of the version before
+	// batches, for a test filling a database as it did (DB.v3stock).
 	err := db.withTx(ctx, func(tx *txn) error {
 		// Points first: the sale row's foreign key takes a shared lock on
 		// the customer row, and upgrading it to the points UPDATE's
@@ -90,14 +110,8 @@ func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 	if sale.CustomerID != 0 {
 		customer = sale.CustomerID
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO transactions
-		(idempotency_key, store_id, till_id, cashier_id, customer_id, training, currency,
-		 subtotal, tax, total_amount, cash_rounding, points_earned, payment_status,
-		 transaction_date, completed_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		sale.Key, sale.StoreID, sale.TillID, sale.CashierID, customer, sale.Training, sale.Currency,
-		dec(sale.Totals.Subtotal), dec(sale.Totals.Tax), dec(sale.Totals.Total), dec(sale.CashRounding),
-		sale.PointsEarned, string(sale.Status), sale.CreatedAt.UTC(), completedAt, now)
+	query, args := saleStmt(sale, now, completedAt, customer)
+	res, err := tx.ExecContext(ctx, query, args...)
 	if mysqlCode(err) == errDupEntry {
 		return errExists
 	}
@@ -117,6 +131,18 @@ func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 		}
 	}
 	return insertLines(ctx, tx, sale.ID, sale.Lines, sale.Totals.Lines)
+}
+
+// saleStmt is the INSERT of a sale's transactions row.
+func saleStmt(sale *pos.Sale, now time.Time, completedAt, customer any) (string, []any) {
+	return `INSERT INTO transactions
+		(idempotency_key, store_id, till_id, cashier_id, customer_id, training, currency,
+		 subtotal, tax, total_amount, cash_rounding, points_earned, payment_status,
+		 transaction_date, completed_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, []any{
+			sale.Key, sale.StoreID, sale.TillID, sale.CashierID, customer, sale.Training, sale.Currency,
+			dec(sale.Totals.Subtotal), dec(sale.Totals.Tax), dec(sale.Totals.Total), dec(sale.CashRounding),
+			sale.PointsEarned, string(sale.Status), sale.CreatedAt.UTC(), completedAt, now}
 }
 
 // stockNeed sums a sale's quantities per item, sorted by item id so every
@@ -164,17 +190,8 @@ func quantityCase(need []stockNeed) (sql string, caseArgs, ids []any) {
 // or not stocked at the store) and the transaction is rolled back.
 func takeStock(ctx context.Context, tx *txn, storeID string, lines []pos.Line) error {
 	need := needs(lines)
-	caseSQL, caseArgs, ids := quantityCase(need)
-	in := placeholders(len(need))
-	// A single-table UPDATE, so that ORDER BY holds (a multi-table UPDATE
-	// takes none); the chain's active flag is read through IN.
-	args := slices.Concat(caseArgs, []any{storeID}, ids, ids, caseArgs)
-	res, err := tx.ExecContext(ctx, `UPDATE store_inventory
-		SET stock_quantity = stock_quantity - `+caseSQL+`
-		WHERE store_id = ? AND item_id IN (`+in+`) AND COALESCE(active, TRUE)
-		AND item_id IN (SELECT item_id FROM inventory WHERE item_id IN (`+in+`) AND active)
-		AND stock_quantity >= `+caseSQL+`
-		ORDER BY item_id`, args...)
+	query, args := takeStockStmt(storeID, need)
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -185,11 +202,34 @@ func takeStock(ctx context.Context, tx *txn, storeID string, lines []pos.Line) e
 	if changed == int64(len(need)) {
 		return nil
 	}
-	return shortages(ctx, tx, storeID, need, ids, in)
+	return shortages(ctx, tx, storeID, need)
 }
 
-func shortages(ctx context.Context, tx *txn, storeID string, need []stockNeed, ids []any, in string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT i.item_id, i.item_name, s.stock_quantity,
+// takeStockStmt is takeStock's UPDATE: a single-table UPDATE, so that ORDER
+// BY holds (a multi-table UPDATE takes none); the chain's active flag is
+// read through IN.
+func takeStockStmt(storeID string, need []stockNeed) (string, []any) {
+	caseSQL, caseArgs, ids := quantityCase(need)
+	in := placeholders(len(need))
+	return `UPDATE store_inventory
+		SET stock_quantity = stock_quantity - ` + caseSQL + `
+		WHERE store_id = ? AND item_id IN (` + in + `) AND COALESCE(active, TRUE)
+		AND item_id IN (SELECT item_id FROM inventory WHERE item_id IN (` + in + `) AND active)
+		AND stock_quantity >= ` + caseSQL + `
+		ORDER BY item_id`, slices.Concat(caseArgs, []any{storeID}, ids, ids, caseArgs)
+}
+
+// shortages finds out why a sale's stock could not be taken: the items
+// that are short, or the first that is unknown, inactive or not stocked at
+// the store. It reads through q: the transaction that tried, or after a
+// rolled-back batch its connection.
+func shortages(ctx context.Context, q execer, storeID string, need []stockNeed) error {
+	ids := make([]any, len(need))
+	for i, n := range need {
+		ids[i] = int64(n.item)
+	}
+	in := placeholders(len(need))
+	rows, err := q.QueryContext(ctx, `SELECT i.item_id, i.item_name, s.stock_quantity,
 			i.active AND COALESCE(s.active, TRUE)
 		FROM inventory i LEFT JOIN store_inventory s ON s.store_id = ? AND s.item_id = i.item_id
 		WHERE i.item_id IN (`+in+`)`, slices.Concat([]any{storeID}, ids)...)
@@ -231,7 +271,7 @@ func shortages(ctx context.Context, tx *txn, storeID string, need []stockNeed, i
 		}
 	}
 	if len(short) == 0 {
-		return pos.Errorf(pos.EConflict, "stock changed while the sale was recorded; try again")
+		return errStockMoved
 	}
 	return pos.OutOfStockError(short)
 }
@@ -263,41 +303,68 @@ const releaseStockV3 = `UPDATE inventory i
 	SET i.stock_quantity = i.stock_quantity + s.qty`
 
 func insertLines(ctx context.Context, tx *txn, saleID int64, lines []pos.Line, totals []pos.LineTotals) error {
-	if len(totals) != len(lines) {
-		return pos.Errorf(pos.EInvalid, "the sale's totals do not match its lines")
+	query, args, err := linesStmt(saleByID(saleID), lines, totals)
+	if err != nil {
+		return err
 	}
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	args := make([]any, 0, 14*len(lines))
+	_, err = tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// saleRef is how a statement names its sale: by id, a parameter, or in a
+// batch that has just inserted it by @till_sale (see batch.go).
+type saleRef struct {
+	sql  string
+	args []any
+}
+
+func saleByID(id int64) saleRef { return saleRef{"?", []any{id}} }
+
+func insertedSale() saleRef { return saleRef{sql: "@till_sale"} }
+
+// linesStmt is the multi-row INSERT of a sale's lines.
+func linesStmt(sale saleRef, lines []pos.Line, totals []pos.LineTotals) (string, []any, error) {
+	if len(totals) != len(lines) {
+		return "", nil, pos.Errorf(pos.EInvalid, "the sale's totals do not match its lines")
+	}
+	row := "(" + sale.sql + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	args := make([]any, 0, (13+len(sale.args))*len(lines))
 	for i, l := range lines {
 		t := totals[i]
-		args = append(args, saleID, i+1, int64(l.ItemID), l.Code, l.Name, l.Weighed, l.Quantity,
+		args = append(args, sale.args...)
+		args = append(args, i+1, int64(l.ItemID), l.Code, l.Name, l.Weighed, l.Quantity,
 			dec(l.UnitPrice), l.PriceOverridden, dec(l.Discount), l.TaxRate,
 			dec(t.Net), dec(t.Tax), dec(t.Gross))
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO transaction_items
+	return `INSERT INTO transaction_items
 		(transaction_id, line_no, item_id, code, item_name, weighed, quantity, unit_price,
 		 price_overridden, discount, tax_rate_bp, net_amount, tax_amount, line_total)
-		VALUES `+repeatJoin(row, len(lines)), args...)
-	return err
+		VALUES ` + repeatJoin(row, len(lines)), args, nil
 }
 
 func insertPayments(ctx context.Context, tx *txn, saleID int64, ps []pos.Payment) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	now := tx.now
-	args := make([]any, 0, 15*len(ps))
+	query, args := paymentsStmt(saleByID(saleID), tx.now, ps)
+	_, err := tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+// paymentsStmt is the multi-row INSERT of payments (ps not empty).
+func paymentsStmt(sale saleRef, now time.Time, ps []pos.Payment) (string, []any) {
+	row := "(" + sale.sql + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	args := make([]any, 0, (14+len(sale.args))*len(ps))
 	for _, p := range ps {
-		args = append(args, saleID, p.AttemptKey, string(p.Method), string(p.Status), dec(p.Amount),
+		args = append(args, sale.args...)
+		args = append(args, p.AttemptKey, string(p.Method), string(p.Status), dec(p.Amount),
 			dec(p.Tendered), dec(p.Change), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4,
 			p.AuthCode, truncate(p.Message, 255), now, now)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO payments
+	return `INSERT INTO payments
 		(transaction_id, attempt_key, method, status, amount, tendered, change_given, provider,
 		 provider_ref, card_brand, card_last4, auth_code, message, created_at, updated_at)
-		VALUES `+repeatJoin(row, len(ps)), args...)
-	return err
+		VALUES ` + repeatJoin(row, len(ps)), args
 }
 
 // addPoints accrues loyalty points in the transaction that completes a sale.
@@ -305,19 +372,25 @@ func addPoints(ctx context.Context, tx *txn, customerID, points int64) error {
 	if customerID == 0 || points <= 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE customers SET loyalty_points = loyalty_points + ?
-		WHERE customer_id = ?`, points, customerID)
+	_, err := tx.ExecContext(ctx, pointsStmt, points, customerID)
 	return err
 }
+
+const pointsStmt = `UPDATE customers SET loyalty_points = loyalty_points + ?
+		WHERE customer_id = ?`
 
 // enqueueReceipt writes the receipt's outbox row in the transaction that
 // completes the sale, so the upload can never be lost.
 func enqueueReceipt(ctx context.Context, tx *txn, saleID int64, tillID string) error {
-	now := tx.now
-	_, err := tx.ExecContext(ctx, `INSERT INTO receipt_outbox
-		(transaction_id, till_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
-		saleID, tillID, now, now)
+	query, args := receiptStmt(saleByID(saleID), tillID, tx.now)
+	_, err := tx.ExecContext(ctx, query, args...)
 	return err
+}
+
+func receiptStmt(sale saleRef, tillID string, now time.Time) (string, []any) {
+	return `INSERT INTO receipt_outbox
+		(transaction_id, till_id, status, next_attempt_at, created_at) VALUES (` + sale.sql + `, ?, 'pending', ?, ?)`,
+		slices.Concat(sale.args, []any{tillID, now, now})
 }
 
 // saleHead is the transactions row as the protocol's later steps need it.
@@ -360,26 +433,11 @@ func lockHead(ctx context.Context, tx *txn, key string) (saleHead, error) {
 	return h, err
 }
 
-// StartPayment writes the pending attempt row before the gateway is called.
+// StartPayment writes the pending attempt row before the gateway is called,
+// in two requests (salebatch.go).
 func (db *DB) StartPayment(ctx context.Context, p pos.Payment) (pos.Payment, error) {
 	p.Status = pos.PaymentPending
-	err := db.withTx(ctx, func(tx *txn) error {
-		h, err := lockHead(ctx, tx, p.SaleKey)
-		if err != nil {
-			return err
-		}
-		if h.status != pos.SalePending {
-			return pos.Errorf(pos.EConflict, "the sale is %s; no more payments can be taken", h.status)
-		}
-		if h.committed+p.Amount > h.total {
-			return pos.Errorf(pos.EConflict, "that is more than is left to pay")
-		}
-		err = insertPayments(ctx, tx, h.id, []pos.Payment{p})
-		if mysqlCode(err) == errDupEntry {
-			return errExists
-		}
-		return err
-	})
+	err := db.startPaymentBatched(ctx, p)
 	if errors.Is(err, errExists) {
 		return db.payment(ctx, p.AttemptKey)
 	}
@@ -395,31 +453,7 @@ func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, er
 	if p.Status == pos.PaymentRefunded {
 		from = "'approved'"
 	}
-	changed := false
-	err := db.withTx(ctx, func(tx *txn) error {
-		// Both lookups are by unique key: record locks only, no gaps.
-		var saleID int64
-		err := tx.QueryRowContext(ctx, `SELECT t.transaction_id FROM payments p
-			JOIN transactions t ON t.transaction_id = p.transaction_id
-			WHERE p.attempt_key = ? FOR UPDATE`, p.AttemptKey).Scan(&saleID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return pos.Errorf(pos.ENotFound, "no payment attempt %s", p.AttemptKey)
-		}
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE payments SET status = ?, provider = ?,
-				provider_ref = ?, card_brand = ?, card_last4 = ?, auth_code = ?, message = ?, updated_at = ?
-			WHERE attempt_key = ? AND status IN (`+from+`)`,
-			string(p.Status), p.Provider, p.ProviderRef, p.CardBrand, p.CardLast4, p.AuthCode,
-			truncate(p.Message, 255), tx.now, p.AttemptKey)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		changed = n == 1
-		return err
-	})
+	changed, err := db.finishPaymentBatched(ctx, p, from)
 	if err != nil {
 		return p, mapError(err, "record the card payment")
 	}
@@ -436,51 +470,10 @@ func (db *DB) FinishPayment(ctx context.Context, p pos.Payment) (pos.Payment, er
 	return stored, nil
 }
 
-// Complete records the final cash payments and completes the sale.
+// Complete records the final cash payments and completes the sale, in two
+// requests (salebatch.go).
 func (db *DB) Complete(ctx context.Context, key string, cash []pos.Payment, rounding pos.Money, points int64) (pos.Sale, error) {
-	err := db.withTx(ctx, func(tx *txn) error {
-		h, err := lockHead(ctx, tx, key)
-		if err != nil {
-			return err
-		}
-		switch h.status {
-		case pos.SaleCompleted:
-			return errExists // completed before: answer with the first result
-		case pos.SalePending:
-		default:
-			return pos.Errorf(pos.EConflict, "the sale was %s and cannot be completed", h.status)
-		}
-		var cashSum pos.Money
-		for _, p := range cash {
-			cashSum += p.Amount
-		}
-		if h.approved+cashSum != h.total+rounding {
-			return pos.Errorf(pos.EInvalid, "payments of %s do not cover the total of %s",
-				dec(h.approved+cashSum), dec(h.total+rounding))
-		}
-		if err := insertPayments(ctx, tx, h.id, cash); err != nil {
-			return err
-		}
-		if h.training || !h.customerID.Valid {
-			points = 0
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE transactions SET payment_status = 'completed',
-				cash_rounding = ?, points_earned = ?, completed_at = ?, updated_at = ?
-			WHERE transaction_id = ?`, dec(rounding), points, tx.now, tx.now, h.id); err != nil {
-			return err
-		}
-		if err := addPoints(ctx, tx, h.customerID.Int64, points); err != nil {
-			return err
-		}
-		if err := enqueueEvent(ctx, tx, h.id, key, pos.SaleCompleted); err != nil {
-			return err
-		}
-		return enqueueReceipt(ctx, tx, h.id, h.tillID)
-	})
-	if err != nil && !errors.Is(err, errExists) {
-		return pos.Sale{}, mapError(err, "complete the sale")
-	}
-	return db.Sale(ctx, key)
+	return db.completeBatched(ctx, key, cash, rounding, points)
 }
 
 // Release gives a pending sale's stock back and marks it failed or voided.
@@ -547,21 +540,15 @@ func (db *DB) Sale(ctx context.Context, key string) (pos.Sale, error) {
 
 func (db *DB) loadSale(ctx context.Context, q execer, key string) (pos.Sale, error) {
 	var s pos.Sale
-	var customer sql.NullInt64
-	var completed sql.NullTime
-	err := q.QueryRowContext(ctx, `SELECT transaction_id, idempotency_key, store_id, till_id,
-			cashier_id, customer_id, training, currency, subtotal, tax, total_amount, cash_rounding,
-			points_earned, payment_status, transaction_date, completed_at
-		FROM transactions WHERE idempotency_key = ?`, key).Scan(&s.ID, &s.Key, &s.StoreID, &s.TillID,
-		&s.CashierID, &customer, &s.Training, &s.Currency, money{&s.Totals.Subtotal}, money{&s.Totals.Tax},
-		money{&s.Totals.Total}, money{&s.CashRounding}, &s.PointsEarned, &s.Status, &s.CreatedAt, &completed)
+	h := saleRow{s: &s}
+	err := q.QueryRowContext(ctx, saleColumns+` WHERE idempotency_key = ?`, key).Scan(h.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, pos.Errorf(pos.ENotFound, "no sale with key %s", key)
 	}
 	if err != nil {
 		return s, err
 	}
-	s.CustomerID, s.CompletedAt = customer.Int64, completed.Time
+	h.done()
 	if err := loadLines(ctx, q, &s); err != nil {
 		return s, err
 	}
@@ -580,14 +567,42 @@ func (db *DB) loadSale(ctx context.Context, q execer, key string) (pos.Sale, err
 	return s, rows.Err()
 }
 
-func loadLines(ctx context.Context, q execer, s *pos.Sale) error {
-	rows, err := q.QueryContext(ctx, `SELECT item_id, code, item_name, weighed, quantity, unit_price,
+const lineColumns = `SELECT item_id, code, item_name, weighed, quantity, unit_price,
 			price_overridden, discount, tax_rate_bp, net_amount, tax_amount, line_total
-		FROM transaction_items WHERE transaction_id = ? ORDER BY line_no`, s.ID)
+		FROM transaction_items`
+
+const saleColumns = `SELECT transaction_id, idempotency_key, store_id, till_id,
+			cashier_id, customer_id, training, currency, subtotal, tax, total_amount, cash_rounding,
+			points_earned, payment_status, transaction_date, completed_at
+		FROM transactions`
+
+// saleRow scans saleColumns into a sale: Scan(dest()...), then done().
+type saleRow struct {
+	s         *pos.Sale
+	customer  sql.NullInt64
+	completed sql.NullTime
+}
+
+func (h *saleRow) dest() []any {
+	s := h.s
+	return []any{&s.ID, &s.Key, &s.StoreID, &s.TillID, &s.CashierID, &h.customer, &s.Training,
+		&s.Currency, money{&s.Totals.Subtotal}, money{&s.Totals.Tax}, money{&s.Totals.Total},
+		money{&s.CashRounding}, &s.PointsEarned, &s.Status, &s.CreatedAt, &h.completed}
+}
+
+func (h *saleRow) done() { h.s.CustomerID, h.s.CompletedAt = h.customer.Int64, h.completed.Time }
+
+func loadLines(ctx context.Context, q execer, s *pos.Sale) error {
+	rows, err := q.QueryContext(ctx, lineColumns+` WHERE transaction_id = ? ORDER BY line_no`, s.ID)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	return scanLines(rows, s)
+}
+
+// scanLines reads lineColumns rows into s.
+func scanLines(rows *sql.Rows, s *pos.Sale) error {
 	for rows.Next() {
 		var l pos.Line
 		var t pos.LineTotals

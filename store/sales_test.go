@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -189,10 +190,19 @@ func TestSplitCardAndCash(t *testing.T) {
 	if done.Status != pos.SaleCompleted || done.Change() != 500-195 || len(done.Payments) != 2 {
 		t.Errorf("got %s change %d %d payments, want completed 305 2", done.Status, done.Change(), len(done.Payments))
 	}
+	// Complete builds its answer from what it read and wrote (no third
+	// request): it must be the sale as stored.
+	stored, err := f.db.Sale(ctx, sale.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(done, stored) {
+		t.Errorf("complete answered\n%+v\nbut the database holds\n%+v", done, stored)
+	}
 	// Completing again answers with the first result.
 	again, err := f.co.Complete(ctx, sale, 500)
-	if err != nil || again.ID != done.ID || len(again.Payments) != 2 {
-		t.Errorf("second complete: got %v, %d payments; want the first sale", err, len(again.Payments))
+	if err != nil || !reflect.DeepEqual(again, stored) {
+		t.Errorf("second complete: got %v, %+v; want the first sale", err, again)
 	}
 	f.checkInvariants(t)
 }
@@ -248,6 +258,92 @@ func TestOutOfStockNamesItemsAndWritesNothing(t *testing.T) {
 	}
 	if f.stock(t, 1) != 50 {
 		t.Errorf("stock of item 1: got %d, want 50", f.stock(t, 1))
+	}
+	f.checkInvariants(t)
+}
+
+// TestBatchStoppedMidwayLeavesNoTransactionOpen: a batched transaction
+// (batch.go) that the server stops at an error before its COMMIT, or that
+// the store refuses after reading, is rolled back on its own connection:
+// the next user of the connection is in no transaction and the sale's rows
+// are not locked.
+func TestBatchStoppedMidwayLeavesNoTransactionOpen(t *testing.T) {
+	f := newFixture(t, 2, 50)
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Config{WriterDSN: f.d.DSN, MaxOpen: 1}) // one connection
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	co := &pos.Checkout{Sales: db, Gateway: f.gw, Settings: settings()}
+	repeated := f.draft(t, [2]int{1, 1})
+	if _, err := co.SellCash(ctx, repeated, repeated.Totals.Total); err != nil {
+		t.Fatal(err)
+	}
+	reserved, err := co.Reserve(ctx, f.draft(t, [2]int{1, 2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want string // a pos error code; "" for success
+	}{
+		{"short stock: the stock guard's CHECK stops the batch", func() error {
+			s := f.draft(t, [2]int{1, 1}, [2]int{0, 5})
+			_, err := co.SellCash(ctx, s, s.Totals.Total)
+			return err
+		}, pos.EOutOfStock},
+		{"repeated key: the duplicate key stops the batch", func() error {
+			_, err := co.SellCash(ctx, repeated, repeated.Totals.Total)
+			return err
+		}, ""},
+		{"complete an unknown sale: refused after the first request", func() error {
+			_, err := db.Complete(ctx, pos.NewKey(), nil, 0, 0)
+			return err
+		}, pos.ENotFound},
+		{"card payment over the total: refused after the first request", func() error {
+			_, err := db.StartPayment(ctx, pos.Payment{AttemptKey: pos.NewKey(), SaleKey: reserved.Key,
+				Method: pos.MethodCard, Amount: reserved.Totals.Total + 1})
+			return err
+		}, pos.EConflict},
+		{"outcome of an unknown attempt", func() error {
+			_, err := db.FinishPayment(ctx, pos.Payment{AttemptKey: pos.NewKey(), Status: pos.PaymentApproved})
+			return err
+		}, pos.ENotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if got := pos.ErrorCode(err); got != tt.want {
+				t.Fatalf("got %q (%v), want %q", got, err, tt.want)
+			}
+			var open int
+			if err := db.Writer().QueryRowContext(ctx, `SELECT @@in_transaction`).Scan(&open); err != nil {
+				t.Fatal(err)
+			}
+			if open != 0 {
+				t.Errorf("the connection is still in a transaction after the call")
+			}
+			for _, q := range []string{
+				`SELECT stock_quantity FROM store_inventory WHERE store_id = ? FOR UPDATE NOWAIT`,
+				`SELECT payment_status FROM transactions WHERE idempotency_key = ? FOR UPDATE NOWAIT`,
+			} {
+				arg := any(storetest.TestStore)
+				if strings.Contains(q, "transactions") {
+					arg = reserved.Key
+				}
+				rows, err := f.d.Admin.QueryContext(ctx, q, arg)
+				if err != nil {
+					t.Errorf("rows still locked after the call: %v", err)
+					continue
+				}
+				rows.Close()
+			}
+		})
+	}
+	if got, want := f.stock(t, 0), int64(2); got != want {
+		t.Errorf("stock of item 0: got %d, want %d", got, want)
 	}
 	f.checkInvariants(t)
 }
@@ -322,6 +418,20 @@ func (c *loserConn) BeginTx(ctx context.Context, o driver.TxOptions) (driver.Tx,
 }
 
 func (c *loserConn) IsValid() bool { return !c.broken }
+
+// QueryContext loses the answer to a batched transaction (one request
+// ending in COMMIT, batch.go) the same way: the server ran it all.
+func (c *loserConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.fullConn.QueryContext(ctx, query, args)
+	if err != nil || !strings.Contains(query, "\nCOMMIT") || c.c.lose.Add(-1) < 0 {
+		return rows, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	c.broken = true
+	return nil, mysql.ErrInvalidConn
+}
 
 func (t *loserTx) Commit() error {
 	err := t.Tx.Commit()

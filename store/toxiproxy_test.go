@@ -31,7 +31,8 @@ func viaProxy(tb testing.TB, dsn, listen string) string {
 }
 
 // statementHook watches the packets the till writes on every connection it
-// dials and, the first time a statement starts with prefix, runs before
+// dials and, the first time a request holds a statement starting with
+// prefix (the request's first, or one of a batch, batch.go), runs before
 // just before the packet is written and after once that connection's next
 // read fails. The store's Config.Dial takes its dial method.
 type statementHook struct {
@@ -65,7 +66,7 @@ const comQuery = 0x03
 
 func (c *hookedConn) Write(b []byte) (int, error) {
 	h := c.hook
-	if len(b) > 5 && b[4] == comQuery && bytes.HasPrefix(b[5:], []byte(h.prefix)) && h.armed.CompareAndSwap(true, false) {
+	if len(b) > 5 && b[4] == comQuery && holds(b[5:], h.prefix) && h.armed.CompareAndSwap(true, false) {
 		c.tripped.Store(true)
 		h.fired.Add(1)
 		if h.before != nil {
@@ -73,6 +74,12 @@ func (c *hookedConn) Write(b []byte) (int, error) {
 		}
 	}
 	return c.Conn.Write(b)
+}
+
+// holds reports whether a request's text has a statement starting with
+// prefix: at its start or after a batch's ";\n".
+func holds(query []byte, prefix string) bool {
+	return bytes.HasPrefix(query, []byte(prefix)) || bytes.Contains(query, []byte(";\n"+prefix))
 }
 
 func (c *hookedConn) Read(b []byte) (int, error) {

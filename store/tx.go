@@ -89,11 +89,20 @@ type txn struct {
 // first write with the sale's or payment's unique key, so a retry after an
 // unknown COMMIT outcome finds the first result.
 func (db *DB) withTx(ctx context.Context, fn func(tx *txn) error) error {
+	return db.retrying(ctx, func(ctx context.Context) (bool, error) {
+		return db.tryTx(ctx, fn)
+	})
+}
+
+// retrying runs attempts of one transaction (withTx's or withBatches')
+// until one succeeds or classify says to stop; try reports whether its
+// COMMIT may have reached the server without an answer.
+func (db *DB) retrying(ctx context.Context, try func(ctx context.Context) (commitSent bool, err error)) error {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
 	start := time.Now()
 	for attempt := 1; ; attempt++ {
-		commitSent, err := db.tryTx(ctx, fn)
+		commitSent, err := try(ctx)
 		if err == nil {
 			if attempt > 1 {
 				db.log.Info("database transaction recovered", "attempts", attempt, "after", time.Since(start))
@@ -162,6 +171,7 @@ func (db *DB) tryTx(ctx context.Context, fn func(tx *txn) error) (commitSent boo
 // MySQL server error numbers the store reacts to.
 const (
 	errDupEntry        = 1062
+	errNoParent        = 1452 // a foreign key names a row that does not exist
 	errLockWaitTimeout = 1205
 	errDeadlock        = 1213
 	errReadOnly        = 1290 // --read-only
@@ -208,6 +218,9 @@ func classify(err error, commitSent bool) failure {
 // transaction (or refused to start it) and the connection is still good:
 // only these count against the attempt limit.
 func serverRolledBack(err error) bool {
+	if errors.Is(err, errStockMoved) {
+		return true // rolled back by the store itself, for the same reason
+	}
 	switch mysqlCode(err) {
 	case errDeadlock, errLockWaitTimeout, errReadOnly, errReadOnlyTx, errInnoReadOnly:
 		return true
@@ -249,6 +262,8 @@ func mapError(err error, doing string) error {
 		return pos.WrapError(pos.EUnavailable, err, "cancelled (%s)", doing)
 	case errors.Is(err, sql.ErrNoRows):
 		return pos.WrapError(pos.ENotFound, err, "not found (%s)", doing)
+	case errors.Is(err, errStockMoved):
+		return pos.WrapError(pos.EConflict, err, "stock changed while the sale was recorded; try again (%s)", doing)
 	}
 	switch mysqlCode(err) {
 	case errDupEntry:

@@ -14,11 +14,15 @@ import (
 // wireCounts counts, on the client, what a pool sent to the server and the
 // lock errors the server answered with. The pool interpolates parameters,
 // so every Exec, Query, BEGIN, COMMIT and ROLLBACK is one request and one
-// answer: one round trip. A test checks the count against the server's own
-// per-session 'Questions' counter. Counting on the client keeps the figure
-// exact on a server shared with other work, which the global counter is not.
+// answer: one round trip, even when the request is a batch of statements
+// (the store's sales, store/batch.go). The statements in them are counted
+// too, and a test checks that count against the server's own per-session
+// 'Questions' counter (one per statement). Counting on the client keeps the
+// figures exact on a server shared with other work, which the global
+// counter is not.
 type wireCounts struct {
 	roundTrips atomic.Int64
+	statements atomic.Int64
 	deadlocks  atomic.Int64 // error 1213: the server rolled a transaction back
 	lockWaits  atomic.Int64 // error 1205: a lock wait timed out
 }
@@ -39,10 +43,16 @@ func (c counts) minus(o counts) counts {
 // the driver declined before sending anything (database/sql then prepares,
 // and the prepare is counted instead).
 func (w *wireCounts) sent(err error) error {
+	return w.sentQuery("", err)
+}
+
+// sentQuery is sent for a request of query's text ("": one statement).
+func (w *wireCounts) sentQuery(query string, err error) error {
 	if errors.Is(err, driver.ErrSkip) {
 		return err
 	}
 	w.roundTrips.Add(1)
+	w.statements.Add(int64(statementsIn(query)))
 	switch store.ErrorNumber(err) {
 	case store.Deadlock:
 		w.deadlocks.Add(1)
@@ -125,12 +135,12 @@ func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	res, err := c.conn.(driver.ExecerContext).ExecContext(ctx, query, args)
-	return res, c.w.sent(err)
+	return res, c.w.sentQuery(query, err)
 }
 
 func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := c.conn.(driver.QueryerContext).QueryContext(ctx, query, args)
-	return rows, c.w.sent(err)
+	return rows, c.w.sentQuery(query, err)
 }
 
 // Ping is COM_PING, which the server does not count as a question; neither
@@ -168,4 +178,25 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 	return rows, s.w.sent(err)
+}
+
+// statementsIn counts the statements of a request's text: its semicolons
+// outside quotes, plus one.
+func statementsIn(query string) int {
+	n := 1
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		switch ch := query[i]; {
+		case quote != 0 && ch == '\\':
+			i++
+		case quote != 0 && ch == quote:
+			quote = 0
+		case quote != 0:
+		case ch == '\'' || ch == '"' || ch == '`':
+			quote = ch
+		case ch == ';':
+			n++
+		}
+	}
+	return n
 }
