@@ -162,6 +162,72 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	_, err = db.EventBacklog(ctx, "t1")
 	must("event backlog", err)
 
+	// Returns (issue 11): by receipt with a card refund, a failed one
+	// paid in cash, a cancelled one, a recovered one, one without a
+	// receipt; and a manager's approval.
+	manager := f.d.AddCashier(t, pos.Cashier{Number: "900", Name: "Mia", Manager: true}, "9999").ID
+	approver := &pos.Approver{Cashiers: db, Audit: db, StoreID: "s1", TillID: "t1"}
+	_, err = approver.Approve(ctx, f.cashier, "a return without a receipt", "", "900", "9999")
+	must("approve", err)
+	rs := &pos.Returns{Store: db, Gateway: &refunder{}, Settings: settings()}
+	_, err = rs.Open(ctx, card.Key)
+	must("open a sale to return", err)
+	r1, err := rs.Begin(ctx, rs.Request(pos.NewKey(), card.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 2, Quantity: 1, Reason: pos.ReasonChangedMind, Restock: true}}))
+	must("begin a return", err)
+	r1, err = rs.RefundCards(ctx, r1)
+	must("refund the card", err)
+	_, err = rs.Complete(ctx, r1.Key)
+	must("complete the return", err)
+	failing := &pos.Returns{Store: db, Gateway: &refunder{script: []string{"fail"}}, Settings: settings()}
+	r2, err := failing.Begin(ctx, failing.Request(pos.NewKey(), card.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 2, Quantity: 1, Reason: pos.ReasonDamaged}}))
+	must("begin another return", err)
+	if _, err := failing.RefundCards(ctx, r2); pos.ErrorCode(err) != pos.EDeclined {
+		t.Fatalf("a failing card refund: got %v", err)
+	}
+	_, err = failing.RefundInCash(ctx, r2.Key, manager)
+	must("refund in cash", err)
+	_, err = failing.Complete(ctx, r2.Key)
+	must("complete in cash", err)
+	r3, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sold.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonWrongItem, Restock: true}}))
+	must("begin a return to cancel", err)
+	_, err = rs.Cancel(ctx, r3.Key)
+	must("cancel a return", err)
+	lost := &pos.Returns{Store: db, Gateway: &refunder{script: []string{"lost"}}, Settings: settings()}
+	r4, err := lost.Begin(ctx, lost.Request(pos.NewKey(), card.Key, f.cashier,
+		[]pos.ReturnLine{{SaleLine: 1, Quantity: 1, Reason: pos.ReasonOther, Restock: true}}))
+	must("begin a return left pending", err)
+	_, _ = lost.RefundCards(ctx, r4)
+	_, err = lost.Recover(ctx, -time.Minute)
+	must("recover returns", err)
+	it := f.items[0]
+	noReceipt := rs.Request(pos.NewKey(), "", f.cashier, []pos.ReturnLine{{ItemID: it.ID, Code: it.Code,
+		Name: it.Name, Quantity: 1, UnitPrice: it.Price, TaxRate: it.TaxRate, Reason: pos.ReasonOther, Restock: true}})
+	noReceipt.ApprovedBy = manager
+	r5, err := rs.Begin(ctx, noReceipt)
+	must("begin a return without a receipt", err)
+	_, err = rs.Complete(ctx, r5.Key)
+	must("complete it", err)
+
+	// The cash office (issue 12): open, movements, X, Z.
+	office := &pos.CashOffice{Store: db, Settings: settings()}
+	_, err = office.Open(ctx, f.cashier, pos.CountOf(10000))
+	must("open the till", err)
+	_, err = office.Current(ctx)
+	must("the open session", err)
+	_, err = office.Move(ctx, pos.MovePaidIn, 500, "change from the bank", f.cashier, 0)
+	must("paid in", err)
+	_, err = office.Move(ctx, pos.MoveNoSale, 0, "customer's change", f.cashier, manager)
+	must("no sale", err)
+	_, err = office.X(ctx)
+	must("X report", err)
+	z, err := office.Z(ctx, f.cashier, pos.CountOf(10500))
+	must("Z report", err)
+	_, err = db.ZReport(ctx, "s1", "t1", z.ZNumber)
+	must("read a Z", err)
+
 	// Catalogue, customers, sign-in, audit, the till's lease.
 	_, err = db.Items(ctx, time.Time{})
 	must("items", err)
