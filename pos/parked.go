@@ -87,7 +87,7 @@ func ParseParkedCode(s string) (int64, bool) {
 // Parkable is the basket of a sale in progress as it would be parked, or
 // why it cannot be: a sale that may be in the database (reserved, or being
 // sold or paid) or waits for a customer lookup stays at the till.
-func (s *SaleInProgress) Parkable(listPrice func(ItemID) Money) (ParkedBasket, error) {
+func (s *SaleInProgress) Parkable(listPrice func(code string) Money) (ParkedBasket, error) {
 	switch {
 	case s.Locked():
 		return ParkedBasket{}, Errorf(EConflict, "the sale is recorded (a card or cash in flight): finish or void it, it cannot be parked")
@@ -103,7 +103,7 @@ func (s *SaleInProgress) Parkable(listPrice func(ItemID) Money) (ParkedBasket, e
 		p.Customer = &cc
 	}
 	for _, l := range s.basket.Lines {
-		p.Lines = append(p.Lines, ParkedLine{Line: l, ListPrice: listPrice(l.ItemID)})
+		p.Lines = append(p.Lines, ParkedLine{Line: l, ListPrice: listPrice(l.Code)})
 	}
 	return p, nil
 }
@@ -114,11 +114,11 @@ func (s *SaleInProgress) Parkable(listPrice func(ItemID) Money) (ParkedBasket, e
 // open price, a price label) is kept, and so are discounts (cut to what
 // the line costs now). A line whose item is gone or no longer sold is left
 // out; notes says so, and names every price that changed.
-func ResumeLines(p ParkedBasket, item func(ItemID) (Item, bool)) (lines []Line, notes []string) {
+func ResumeLines(p ParkedBasket, item func(code string) (Item, bool)) (lines []Line, notes []string) {
 	for _, pl := range p.Lines {
 		l := pl.Line
-		it, ok := item(l.ItemID)
-		if !ok || !it.Active {
+		it, ok := item(l.Code)
+		if !ok || it.ID != l.ItemID || !it.Active {
 			notes = append(notes, l.Name+" is no longer sold: left out")
 			continue
 		}

@@ -37,9 +37,9 @@ func (f *fixture) parkable(t testing.TB, co *pos.Checkout) (*pos.SaleInProgress,
 	if err := s.Attach(pos.Customer{ID: f.customer.ID, Name: f.customer.Name, LoyaltyCard: f.customer.LoyaltyCard}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := s.Parkable(func(id pos.ItemID) pos.Money {
+	p, err := s.Parkable(func(code string) pos.Money {
 		for _, it := range f.items {
-			if it.ID == id {
+			if it.Code == code {
 				return it.Price
 			}
 		}
@@ -124,9 +124,9 @@ func TestParkAndResume(t *testing.T) {
 	}
 
 	// Sold as resumed: the sale goes through Reserve like any other.
-	lines, notes := pos.ResumeLines(got, func(id pos.ItemID) (pos.Item, bool) {
+	lines, notes := pos.ResumeLines(got, func(code string) (pos.Item, bool) {
 		for _, it := range f.items {
-			if it.ID == id {
+			if it.Code == code {
 				return it, true
 			}
 		}
