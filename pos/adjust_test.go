@@ -1,6 +1,8 @@
 package pos
 
 import (
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -242,5 +244,73 @@ func TestDiscountBasket(t *testing.T) {
 	}
 	if _, err := s.DiscountBasket(s.BasketAmount() + 1); err == nil {
 		t.Error("a discount larger than the basket was taken")
+	}
+}
+
+// TestParkable: only an open sale with lines and no customer lookup
+// waiting is parked; one that may be in the database is not.
+func TestParkable(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(r *progressRig)
+		wantErr string
+	}{
+		{name: "open", setup: func(r *progressRig) {}},
+		{name: "empty", setup: func(r *progressRig) { r.s = r.co.Open(1) }, wantErr: EInvalid},
+		{name: "a loyalty card looked up", setup: func(r *progressRig) { r.s.AwaitCustomer("9800000000015") }, wantErr: EConflict},
+		{name: "reserved for a card", setup: func(r *progressRig) {
+			st, err := r.s.PayCard(500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.s.Apply(st.Run(context.Background())) // reserved; the charge not run
+		}, wantErr: EConflict},
+		{name: "cash being recorded", setup: func(r *progressRig) {
+			if _, err := r.s.TakeCash(5000); err != nil {
+				t.Fatal(err)
+			}
+		}, wantErr: EConflict},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newProgressRig(t)
+			tt.setup(r)
+			p, err := r.s.Parkable(func(string) Money { return 100 })
+			if got := ErrorCode(err); got != tt.wantErr {
+				t.Fatalf("got %v, want code %q", err, tt.wantErr)
+			}
+			if err == nil && (len(p.Lines) != 3 || p.Key != r.s.Key() || p.Total != r.s.Totals().Total || p.Lines[0].ListPrice != 100) {
+				t.Errorf("parked: got %+v", p)
+			}
+		})
+	}
+}
+
+// TestResumeLines: a catalogue price is taken as it is now, a price set
+// at the till kept, a gone item left out, a discount cut to the line.
+func TestResumeLines(t *testing.T) {
+	items := map[string]Item{
+		"A": {ID: 1, Code: "A", Name: "a", Price: 150, Active: true},
+		"B": {ID: 2, Code: "B", Name: "b", Price: 90, Active: true},
+		"D": {ID: 4, Code: "D", Name: "d", Price: 300, Active: false},
+	}
+	p := ParkedBasket{Lines: []ParkedLine{
+		{Line: Line{ItemID: 1, Code: "A", Name: "a", Quantity: 2, UnitPrice: 100}, ListPrice: 100},
+		{Line: Line{ItemID: 2, Code: "B", Name: "b", Quantity: 1, UnitPrice: 50, PriceOverridden: true}, ListPrice: 100},
+		{Line: Line{ItemID: 2, Code: "B", Name: "b", Quantity: 1, UnitPrice: 100, Discount: 95}, ListPrice: 100},
+		{Line: Line{ItemID: 3, Code: "C", Name: "c", Quantity: 1, UnitPrice: 100}, ListPrice: 100},
+		{Line: Line{ItemID: 4, Code: "D", Name: "d", Quantity: 1, UnitPrice: 300}, ListPrice: 300},
+	}}
+	lines, notes := ResumeLines(p, func(code string) (Item, bool) { it, ok := items[code]; return it, ok })
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s %d %d", l.Code, l.UnitPrice, l.Discount))
+	}
+	want := []string{"A 150 0", "B 50 0", "B 90 90"}
+	if !slices.Equal(got, want) {
+		t.Errorf("lines: got %q, want %q", got, want)
+	}
+	if len(notes) != 4 {
+		t.Errorf("notes: got %q, want 4 (two prices, two left out)", notes)
 	}
 }

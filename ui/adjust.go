@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -104,9 +105,10 @@ func (b *basketScreen) entryKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		b.leaveEntry()
 	default:
-		if !b.entry.key(msg) && msg.Text != "" {
-			return m.badInput(fmt.Sprintf("%q is not taken here: %s", msg.Text, b.mode.verb()))
+		if acc := b.entry.accept; msg.Text != "" && acc != nil && strings.IndexFunc(msg.Text, func(r rune) bool { return !acc(r) }) >= 0 {
+			return m.badInput(fmt.Sprintf("%q is not taken here: type a number (Esc cancels)", msg.Text))
 		}
+		b.entry.key(msg)
 	}
 	return nil
 }
@@ -234,9 +236,17 @@ func (b *basketScreen) needsApproval(m *Model, a *adjustment) bool {
 		}
 		return m.set.OverrideNeedsApproval(list, a.price)
 	case basketLineDiscount:
+		if a.disc.Percent > 0 {
+			// The percentage typed, not the amount it rounds to: 10% of
+			// 1.29 is 0.13, and a 10% limit allows it.
+			return a.disc.Percent > m.set.DiscountLimit
+		}
 		l := m.sale.Lines()[a.line]
 		gross, _ := l.Gross()
 		return m.set.DiscountNeedsApproval(gross, a.off)
+	}
+	if a.disc.Percent > 0 && m.sale.Totals().Discount == 0 {
+		return a.disc.Percent > m.set.DiscountLimit
 	}
 	var gross pos.Money
 	for _, l := range m.sale.Lines() {

@@ -124,6 +124,9 @@ type parkedScreen struct {
 	// answers the first resumption again rather than refuse it.
 	number int64
 	key    string
+	// keep leaves the status as it is when the list comes: it says why
+	// the resume was refused.
+	keep bool
 }
 
 // parkedState is what the parked list waits for.
@@ -138,7 +141,7 @@ const (
 func (p *parkedScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case parkedOpenMsg:
-		p.list, p.sel = nil, 0
+		p.list, p.sel, p.keep = nil, 0, false
 		if msg.number != 0 {
 			return p.resume(m, msg.number)
 		}
@@ -153,6 +156,10 @@ func (p *parkedScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		m.noteDB(nil)
 		p.list, p.sel = msg.list, 0
+		if p.keep {
+			p.keep = false
+			return nil
+		}
 		if len(p.list) == 0 {
 			m.setStatus("no basket is parked at this store", false)
 		} else {
@@ -268,7 +275,7 @@ func (p *parkedScreen) resumed(m *Model, msg resumedMsg) tea.Cmd {
 func (p *parkedScreen) reload(m *Model) tea.Cmd {
 	status := m.status
 	cmd := p.load(m)
-	m.status = status
+	m.status, p.keep = status, true
 	return cmd
 }
 
