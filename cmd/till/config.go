@@ -26,15 +26,16 @@ type config struct {
 	cashRound  string
 	pointsPer  string
 	loyaltyPfx string
-	scanProf   string     // pos.ScanProfile name; "" follows the currency
-	maxQty     string     // the largest quantity the screen takes without asking
-	cashOver   string     // how much typed cash may exceed what is due; "" the largest note
-	returnOver string     // a return worth more needs a manager; "" no limit
-	desk       deskConfig // discounts, price overrides, open prices (desk.go)
+	scanProf   string // pos.ScanProfile name; "" follows the currency
+	maxQty     string // the largest quantity the screen takes without asking
+	cashOver   string // how much typed cash may exceed what is due; "" the largest note
+	returnOver string // a return worth more needs a manager; "" no limit
 	// How the till reaches Aurora in production (store.Config).
 	dbCA        string
 	dbIAMRegion string
 	dbInsecure  bool
+	// Discounts, price overrides and open prices (desk.go).
+	desk deskConfig
 }
 
 // bind registers the flags every command shares, with the environment as
