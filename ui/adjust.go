@@ -43,9 +43,17 @@ func (a *adjustment) action(c pos.Currency) string {
 	case basketPrice:
 		return fmt.Sprintf("price of %s %s → %s", a.name, c.Format(a.was), c.Format(a.price))
 	case basketLineDiscount:
-		return fmt.Sprintf("discount %s (%s) on %s", a.disc.Describe(c), c.Format(a.off), a.name)
+		return fmt.Sprintf("discount %s on %s", a.describe(c), a.name)
 	}
-	return fmt.Sprintf("basket discount %s (%s)", a.disc.Describe(c), c.Format(a.off))
+	return "basket discount " + a.describe(c)
+}
+
+// describe writes the discount as typed, and a percentage's amount.
+func (a *adjustment) describe(c pos.Currency) string {
+	if a.disc.Percent > 0 {
+		return fmt.Sprintf("%s (%s)", a.disc.Describe(c), c.Format(a.off))
+	}
+	return c.Format(a.off)
 }
 
 // verb is what Enter does in mode, for the help footer.

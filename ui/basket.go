@@ -268,7 +268,7 @@ func (m *Model) basketBody(w, h int) string {
 	// into the scan field: it is drawn again only then.
 	t := m.sale.Totals()
 	memo := bodyKey{w: w, h: h, key: m.sale.Key(), lines: len(m.sale.Lines()), sel: m.selected,
-		items: t.Items, total: t.Total, paid: m.sale.CardPaid() + m.sale.CashGiven(), customer: m.sale.Customer()}
+		items: t.Items, total: t.Total, discount: t.Discount, paid: m.sale.CardPaid() + m.sale.CashGiven(), customer: m.sale.Customer()}
 	if m.bodyMemo.key == memo && m.bodyMemo.out != "" {
 		return m.bodyMemo.out
 	}
@@ -282,6 +282,7 @@ type bodyKey struct {
 	key              string
 	items            int64
 	total, paid      pos.Money
+	discount         pos.Money
 	customer         *pos.Customer
 }
 
@@ -341,15 +342,23 @@ func (m *Model) linesTable(w, h int) string {
 		if l.Weighed {
 			unit += "/kg"
 		}
+		name := l.Name
+		if l.PriceOverridden {
+			unit = "*" + unit // a price set at the till
+		}
+		if l.Discount > 0 {
+			// Before the name, which the narrow column cuts.
+			name = "−" + m.money(l.Discount) + " " + name
+		}
 		amount := ""
 		if i < len(m.sale.Totals().Lines) {
 			amount = m.money(m.sale.Totals().Lines[i].Gross)
 		}
 		if i == m.selected {
-			out = append(out, m.st.Selected.Render(pad(row("›", l.Name, m.quantity(l), unit, amount), w)))
+			out = append(out, m.st.Selected.Render(pad(row("›", name, m.quantity(l), unit, amount), w)))
 			continue
 		}
-		out = append(out, row(" ", l.Name, m.quantity(l), unit, amount))
+		out = append(out, row(" ", name, m.quantity(l), unit, amount))
 	}
 	if overflow {
 		out = append(out, m.st.Muted.Render(fmt.Sprintf("  %d lines · %d–%d shown · ↑↓ to move",
