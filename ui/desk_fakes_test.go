@@ -25,6 +25,7 @@ var (
 type fakeParked struct {
 	mu     sync.Mutex
 	down   bool
+	lose   bool // the next resume commits, and its answer is lost
 	next   int64
 	parked []pos.ParkedBasket
 }
@@ -86,6 +87,10 @@ func (f *fakeParked) Resume(ctx context.Context, storeID string, n int64, r pos.
 		}
 		p.Status, p.ResumedKey, p.ResumedTill, p.ResumedBy = pos.ParkedResumed, r.SaleKey, r.TillID, r.CashierID
 		f.parked[i] = p
+		if f.lose {
+			f.lose = false
+			return pos.ParkedBasket{}, errDown
+		}
 		return p, nil
 	}
 	return pos.ParkedBasket{}, pos.Errorf(pos.ENotFound, "no parked basket %s at this store", pos.ParkedCode(n))

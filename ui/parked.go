@@ -241,6 +241,9 @@ func (p *parkedScreen) resumed(m *Model, msg resumedMsg) tea.Cmd {
 		cmd := m.fail("resume "+pos.ParkedCode(p.number), msg.err)
 		if pos.ErrorCode(msg.err) != pos.EUnavailable {
 			p.number, p.key = 0, "" // refused: nothing to ask again
+		} else {
+			// It may have been resumed: the same key asks again.
+			m.setStatus(pos.ParkedCode(p.number)+" not resumed yet: "+pos.ErrorMessage(msg.err)+"; scan it again", true)
 		}
 		return tea.Batch(cmd, p.reload(m))
 	}

@@ -88,6 +88,14 @@ func TestResumeByScan(t *testing.T) {
 		{name: "into a sale in progress", before: func(r *deskRig) { r.scan(bread.Code) },
 			want: "finish, park or void this sale first", wantLines: []string{"Sourdough bread"}},
 		{name: "database down", before: func(r *deskRig) { r.parkedStore.setDown(true) }, want: "unreachable"},
+		// The resume committed but its answer was lost: scanned again, the
+		// same resumption (its key) gets the basket.
+		{name: "answer lost, scanned again", before: func(r *deskRig) { r.parkedStore.lose = true },
+			input: func(r *deskRig) {
+				r.scan(pos.ParkedCode(1))
+				r.wantStatus("unreachable")
+				r.scan(pos.ParkedCode(1))
+			}, want: "resumed ticket PK000001", wantLines: []string{"Whole milk 1l"}},
 		{name: "unknown ticket", input: func(r *deskRig) { r.scan(pos.ParkedCode(42)) }, want: "no parked basket PK000042"},
 	}
 	for _, tt := range tests {
