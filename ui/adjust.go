@@ -320,8 +320,13 @@ func (b *basketScreen) commit(m *Model, a *adjustment, manager *pos.Cashier) tea
 	return m.audit(action, detail)
 }
 
-// askWeight or askPrice: a scanned item needs a number typed first.
+// askItemEntry asks for the weight (basketWeight) or the price
+// (basketOpenPrice) of an item scanned or found: nothing is added until
+// it is typed; Esc or a scan drops it.
 func (m *Model) askItemEntry(mode basketMode, item pos.Item, qty int64) tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
 	b := m.basket()
 	m.goTo(screenBasket)
 	b.enterMode(mode)
