@@ -247,7 +247,7 @@ func (p *parkedScreen) resumed(m *Model, msg resumedMsg) tea.Cmd {
 		}
 		return tea.Batch(cmd, p.reload(m))
 	}
-	p.number, p.key = 0, ""
+	p.number, p.key, p.state, p.list = 0, "", parkedListing, nil
 	m.noteDB(nil)
 	lines, notes := pos.ResumeLines(msg.basket, m.cat.lookup)
 	var cashier int64

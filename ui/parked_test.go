@@ -149,7 +149,7 @@ func TestParkRefused(t *testing.T) {
 	}
 }
 
-// TestParkingHoldsQuit: while a park is in flight the till does not stop,
+// TestParkingHoldsQuit: while a park or a resume is in flight the till does not stop,
 // and keys wait; a scan then is refused, not lost into the new sale.
 func TestParkingHoldsQuit(t *testing.T) {
 	r := newDeskRig(t, 1000, 1000)
@@ -169,6 +169,23 @@ func TestParkingHoldsQuit(t *testing.T) {
 	}
 	if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
 		t.Error("a quit was held after the park ended")
+	}
+
+	// Resuming: the same, until the answer is in.
+	r.ctrl('p')
+	p := r.m.screens[screenParked].(*parkedScreen)
+	p.resume(r.m, 7)
+	if got := r.m.Filter(r.m, tea.QuitMsg{}); got != nil {
+		t.Error("a quit went through while a basket was being resumed")
+	}
+	r.scan(milk.Code)
+	r.wantStatus("a basket is being resumed")
+	r.send(resumedMsg{req: p.req, key: p.key, basket: pos.ParkedBasket{Number: 7, Lines: []pos.ParkedLine{
+		{Line: pos.Line{ItemID: milk.ID, Code: milk.Code, Name: milk.Name, Quantity: 1, UnitPrice: milk.Price, TaxRate: milk.TaxRate},
+			ListPrice: milk.Price}}}})
+	r.wantStatus("resumed ticket PK000007")
+	if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
+		t.Error("a quit was held after the resume ended")
 	}
 }
 
