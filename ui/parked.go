@@ -86,7 +86,7 @@ func (b *basketScreen) parked(m *Model, msg parkedMsg) tea.Cmd {
 	p := msg.basket
 	m.log.Info("basket parked", "ticket", pos.ParkedCode(p.Number), "sale", p.Key, "lines", len(p.Lines))
 	m.newSale()
-	m.setStatus(fmt.Sprintf("parked as ticket %s (%s, %s) · any till resumes it: %s or a scan",
+	m.setStatus(fmt.Sprintf("parked as ticket %s (%s, %s): %s or its scan resumes it",
 		pos.ParkedCode(p.Number), plural(len(p.Lines), "line"), m.money(p.Total), m.km.Park.Help().Key), false)
 	return nil
 }
