@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	tea "charm.land/bubbletea/v2"
 )
 
 // TestPriceOverride types a new price for milk (€1.29) with a 10% limit:
@@ -193,9 +195,10 @@ func TestDiscountRefused(t *testing.T) {
 // the item is added, and what was typed is not applied.
 func TestScanIntoEntryFields(t *testing.T) {
 	tests := []struct {
-		name string
-		open func(r *deskRig)
-		mode basketMode
+		name  string
+		open  func(r *deskRig)
+		mode  basketMode
+		paste bool // a scanner in paste mode
 	}{
 		{name: "quantity", open: func(r *deskRig) { r.key("f2") }, mode: basketQuantity},
 		{name: "price", open: func(r *deskRig) { r.ctrl('o') }, mode: basketPrice},
@@ -203,6 +206,8 @@ func TestScanIntoEntryFields(t *testing.T) {
 		{name: "basket discount", open: func(r *deskRig) { r.ctrl('t') }, mode: basketDiscount},
 		{name: "weight", open: func(r *deskRig) { r.scan(bananas.Code) }, mode: basketWeight},
 		{name: "open price", open: func(r *deskRig) { r.scan(flowers.Code) }, mode: basketOpenPrice},
+		{name: "price, pasted", open: func(r *deskRig) { r.ctrl('o') }, mode: basketPrice, paste: true},
+		{name: "weight, pasted", open: func(r *deskRig) { r.scan(bananas.Code) }, mode: basketWeight, paste: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,7 +218,11 @@ func TestScanIntoEntryFields(t *testing.T) {
 				t.Fatalf("mode: got %d, want %d\n%s", got, tt.mode, r.screen())
 			}
 			r.typeText("1")
-			r.scan(bread.Code)
+			if tt.paste {
+				r.send(tea.PasteMsg{Content: bread.Code + "\n"})
+			} else {
+				r.scan(bread.Code)
+			}
 			if got := r.m.basket().mode; got != basketScan {
 				t.Errorf("after the scan: mode %d, want the scan field", got)
 			}

@@ -79,10 +79,17 @@ func discountChars(r rune) bool { return amountChars(r) || r == '%' }
 func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
-		// A scanner in paste mode, or a list of codes: one scan a line.
+		// A scanner in paste mode, or a list of codes: one scan a line,
+		// never a price, discount or weight being typed.
+		if b.mode == basketParking {
+			return m.badInput("the basket is being parked: paste it again in a moment")
+		}
+		if b.mode.entering() {
+			b.leaveEntry()
+		}
 		var cmds []tea.Cmd
 		for _, l := range strings.FieldsFunc(msg.Content, func(r rune) bool { return r == '\n' || r == '\r' }) {
-			cmds = append(cmds, b.scanned(m, l))
+			cmds = append(cmds, m.scanInput(l))
 		}
 		return tea.Batch(cmds...)
 	case tea.KeyPressMsg:
@@ -176,9 +183,10 @@ func (b *basketScreen) openEntry(m *Model, mode basketMode) tea.Cmd {
 	return nil
 }
 
-// scanned takes a scanner burst: it closes the quantity prompt if open
-// (the scan is not a quantity) and is read after what was typed in the
-// scan field, so a typed "3*" still counts.
+// scanned takes a scanner burst: it closes any entry open (the scan is not
+// a quantity, price, discount or weight: what was typed there is dropped)
+// and is read after what was typed in the scan field, so a typed "3*"
+// still counts.
 func (b *basketScreen) scanned(m *Model, code string) tea.Cmd {
 	if b.mode == basketParking {
 		return m.badInput(fmt.Sprintf("scanned %s: the basket is being parked: scan it again in a moment", code))
