@@ -117,10 +117,12 @@ func (db *DB) Park(ctx context.Context, p pos.ParkedBasket) (pos.ParkedBasket, e
 		if p.Customer != nil {
 			customer = p.Customer.ID
 		}
+		// The document goes as a string: MySQL 8 refuses a JSON value from
+		// a binary one ([]byte).
 		res, err := tx.ExecContext(ctx, `INSERT INTO parked_baskets (park_key, store_id, till_id, cashier_id,
 				customer_id, line_count, total_amount, basket, status, parked_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'parked', ?)`,
-			p.Key, p.StoreID, p.TillID, p.CashierID, customer, len(p.Lines), dec(p.Total), doc, tx.now)
+			p.Key, p.StoreID, p.TillID, p.CashierID, customer, len(p.Lines), dec(p.Total), string(doc), tx.now)
 		if err != nil {
 			return err
 		}
