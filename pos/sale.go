@@ -133,6 +133,20 @@ type Settings struct {
 	// ReturnApprovalOver: a return worth more needs a manager's approval
 	// (POS_RETURN_APPROVAL_OVER; 0: no limit).
 	ReturnApprovalOver Money
+	// DiscountLimit is the largest discount, in basis points of what is
+	// discounted (a line, or the basket), a cashier gives without a
+	// manager's approval (POS_DISCOUNT_LIMIT_PERCENT; 0: every discount
+	// needs one).
+	DiscountLimit int
+	// PriceOverrideLimit is how far, in basis points of the catalogue
+	// price, a cashier may change a line's price without a manager's
+	// approval (POS_PRICE_OVERRIDE_LIMIT_PERCENT; 0: every override needs
+	// one).
+	PriceOverrideLimit int
+	// OpenPriceMax is the largest price typed for an open-price item (one
+	// whose catalogue price is 0) or as an override (POS_OPEN_PRICE_MAX;
+	// 0: DefaultOpenPriceMax).
+	OpenPriceMax Money
 }
 
 // RoundCash rounds a cash amount due to the store's cash step, half away

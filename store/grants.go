@@ -59,6 +59,9 @@ func tillGrants() []grant {
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},
 		{"audit_log", []string{"INSERT"}},
+		// Parked baskets (migration 00009): parked, listed, resumed once
+		// (parked_final refuses any change after that).
+		{"parked_baskets", []string{"SELECT", "INSERT", "UPDATE (status, resumed_till, resumed_by, resumed_key, resumed_at)"}},
 	}
 }
 

@@ -29,6 +29,7 @@ const (
 	screenDone
 	screenReturn
 	screenApproval
+	screenParked
 )
 
 // screen is the contract every screen shares: it updates on the messages
@@ -72,6 +73,8 @@ type Model struct {
 	// memory until it is recorded, and survives the database being down.
 	sale     *pos.SaleInProgress
 	selected int // index of the selected basket line
+	// lastSale is the last sale completed at this till, for a reprint.
+	lastSale *pos.Sale
 	status   status
 	confirm  *confirmation
 	lastReq  int
@@ -130,6 +133,7 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		screenDone:     newDone(),
 		screenReturn:   newReturn(),
 		screenApproval: newApproval(),
+		screenParked:   &parkedScreen{},
 	}
 	m.newSale()
 	return m
@@ -194,6 +198,9 @@ func (m *Model) quit() tea.Cmd {
 	case m.returns().state.recorded():
 		m.setStatus("a return is being refunded: it must finish (or be cancelled) before the till stops", true)
 		return bell
+	case m.parking():
+		m.setStatus("a basket is being parked or resumed: wait a moment", true)
+		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
 			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
@@ -216,6 +223,10 @@ func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	}
 	if _, ok := msg.(tea.QuitMsg); ok && m.returnSettling() {
 		m.setStatus("the till was asked to stop: it stops as soon as the refund has settled", true)
+		return nil
+	}
+	if _, ok := msg.(tea.QuitMsg); ok && m.parking() {
+		m.setStatus("the till was asked to stop: it stops as soon as the basket is parked or resumed", true)
 		return nil
 	}
 	return msg

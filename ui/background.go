@@ -31,6 +31,8 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case cardCustomerMsg:
 		return m.cardCustomer(msg), true
+	case reprintMsg:
+		return m.reprinted(msg), true
 	case drawerMsg:
 		if msg.err != nil {
 			return m.fault("open the cash drawer", msg.err), true

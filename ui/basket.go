@@ -17,30 +17,98 @@ import (
 // adds what was typed or scanned, so a scan works at any moment.
 type basketScreen struct {
 	scan field
-	// qty is the quantity being typed for the selected line (F2); the scan
-	// field comes back when it is applied or cancelled.
-	qty   field
-	onQty bool
+	// mode is what the keyboard types into: the scan field, or the entry
+	// field for the selected line's quantity, price or discount, the
+	// basket's discount, or the weight or price of the item just scanned.
+	// The scan field comes back when the entry is applied or cancelled.
+	mode  basketMode
+	entry field
+	// item is the weighed or open-price item whose weight or price is
+	// asked (basketWeight, basketOpenPrice), itemQty the quantity typed
+	// before its code ("3*").
+	item    pos.Item
+	itemQty int64
+	// pending is a price or discount waiting for a manager's approval.
+	pending *adjustment
 }
 
+// basketMode is what the basket screen's keyboard types into.
+type basketMode int
+
+const (
+	basketScan         basketMode = iota // the scan field
+	basketQuantity                       // the selected line's quantity (F2)
+	basketPrice                          // the selected line's new price
+	basketLineDiscount                   // the selected line's discount (amount or %)
+	basketDiscount                       // a discount off the whole basket (amount or %)
+	basketWeight                         // the weight of a weighed item scanned without a scale label
+	basketOpenPrice                      // the price of an open-price item
+	basketParking                        // the basket is being parked: keys wait
+)
+
+// entering reports whether the entry field has the keyboard.
+func (b basketMode) entering() bool { return b != basketScan && b != basketParking }
+
 func newBasket() *basketScreen {
-	return &basketScreen{scan: field{max: 64}, qty: field{max: 6, accept: digitsOnly}}
+	return &basketScreen{scan: field{max: 64}, entry: field{max: 12}}
 }
+
+// enterMode gives the entry field the keyboard for mode.
+func (b *basketScreen) enterMode(mode basketMode) {
+	b.mode = mode
+	b.entry.reset()
+	switch mode {
+	case basketQuantity:
+		b.entry.accept, b.entry.max = digitsOnly, 6
+	case basketLineDiscount, basketDiscount:
+		b.entry.accept, b.entry.max = discountChars, 10
+	default:
+		b.entry.accept, b.entry.max = amountChars, 10
+	}
+}
+
+// leaveEntry gives the keyboard back to the scan field.
+func (b *basketScreen) leaveEntry() {
+	b.mode = basketScan
+	b.entry.reset()
+	b.item, b.itemQty = pos.Item{}, 0
+}
+
+func discountChars(r rune) bool { return amountChars(r) || r == '%' }
 
 func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.PasteMsg:
-		// A scanner in paste mode, or a list of codes: one scan a line.
+		// A scanner in paste mode, or a list of codes: one scan a line,
+		// never a price, discount or weight being typed.
+		if b.mode == basketParking {
+			return m.badInput("the basket is being parked: paste it again in a moment")
+		}
+		if b.mode.entering() {
+			b.leaveEntry()
+		}
 		var cmds []tea.Cmd
 		for _, l := range strings.FieldsFunc(msg.Content, func(r rune) bool { return r == '\n' || r == '\r' }) {
 			cmds = append(cmds, m.scanInput(l))
 		}
 		return tea.Batch(cmds...)
 	case tea.KeyPressMsg:
-		if b.onQty {
-			return b.quantityKey(m, msg)
+		switch {
+		case b.mode == basketParking:
+			return m.badInput("parking the basket: wait a moment")
+		case b.mode.entering():
+			return b.entryKey(m, msg)
 		}
 		return b.key(m, msg)
+	case approvedMsg:
+		return b.approved(m, msg)
+	case approvalCancelledMsg:
+		if b.pending != nil {
+			m.log.Info("not approved", "action", b.pending.action(m.set.Currency))
+			b.pending = nil
+		}
+	case parkedMsg:
+		return b.parked(m, msg)
 	}
 	return nil
 }
@@ -60,14 +128,20 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, km.Down):
 		m.selected = min(m.selected+1, max(len(m.sale.Lines())-1, 0))
 	case key.Matches(msg, km.Quantity):
-		if err := m.editable(); err != nil {
-			return m.reject(pos.ErrorMessage(err))
+		return b.openEntry(m, basketQuantity)
+	case key.Matches(msg, km.Price):
+		return b.openEntry(m, basketPrice)
+	case key.Matches(msg, km.LineDiscount):
+		return b.openEntry(m, basketLineDiscount)
+	case key.Matches(msg, km.BasketDiscount):
+		return b.openEntry(m, basketDiscount)
+	case key.Matches(msg, km.Park):
+		if !m.inProgress() {
+			return m.openParkedList()
 		}
-		if len(m.sale.Lines()) == 0 {
-			return m.reject("no line selected")
-		}
-		b.onQty = true
-		b.qty.reset()
+		return b.park(m)
+	case key.Matches(msg, km.Reprint):
+		return m.reprintLast()
 	case key.Matches(msg, km.Search):
 		m.goTo(screenSearch)
 	case key.Matches(msg, km.Customer):
@@ -90,13 +164,36 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// scanned takes a scanner burst: it closes the quantity prompt if open
-// (the scan is not a quantity) and is read after what was typed in the
-// scan field, so a typed "3*" still counts.
+// openEntry asks for the selected line's quantity, price or discount, or
+// the basket's discount, once the sale can change.
+func (b *basketScreen) openEntry(m *Model, mode basketMode) tea.Cmd {
+	if err := m.editable(); err != nil {
+		return m.reject(pos.ErrorMessage(err))
+	}
+	if len(m.sale.Lines()) == 0 {
+		if mode == basketDiscount {
+			return m.badInput("the basket is empty: nothing to discount")
+		}
+		return m.reject("no line selected")
+	}
+	if l := m.sale.Lines()[m.selected]; mode == basketQuantity && l.Weighed {
+		return m.reject(l.Name + " is weighed: its weight comes from the scale label, or void it and type the weight")
+	}
+	b.enterMode(mode)
+	return nil
+}
+
+// scanned takes a scanner burst: it closes any entry open (the scan is not
+// a quantity, price, discount or weight: what was typed there is dropped)
+// and is read after what was typed in the scan field, so a typed "3*"
+// still counts.
 func (b *basketScreen) scanned(m *Model, code string) tea.Cmd {
-	if b.onQty {
-		b.onQty = false
-		b.qty.reset()
+	if b.mode == basketParking {
+		return m.badInput(fmt.Sprintf("scanned %s: the basket is being parked: scan it again in a moment", code))
+	}
+	if b.mode.entering() {
+		m.log.Info("entry closed by a scan", "mode", b.mode, "typed", b.entry.String())
+		b.leaveEntry()
 	}
 	return m.scanInput(b.scan.take() + code)
 }
@@ -129,46 +226,42 @@ func (m *Model) maxQuantity() int64 {
 // quantity; a basket of more than 50 of one thing is rare enough to ask.
 const defaultMaxQuantityUnconfirmed = 50
 
-func (b *basketScreen) quantityKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.km.Enter):
-		b.onQty = false
-		typed := b.qty.take()
-		if q, err := parseQuantity(typed); err == nil && q > m.maxQuantity() && m.selected < len(m.sale.Lines()) {
-			l := m.sale.Lines()[m.selected]
-			m.ask(fmt.Sprintf("Quantity %d of %s (%s)? That is more than %d. y/n", q, ansi.Truncate(l.Name, 24, "…"),
-				m.money(pos.Money(q)*l.UnitPrice), m.maxQuantity()), func() tea.Cmd { return m.setQuantity(typed) })
-			return nil
-		}
-		return m.setQuantity(typed)
-	case key.Matches(msg, m.km.Esc):
-		b.onQty = false
-		b.qty.reset()
-	default:
-		b.qty.key(msg)
-	}
-	return nil
-}
-
 func (b *basketScreen) bindings(m *Model) []key.Binding {
-	if b.onQty {
-		return []key.Binding{with(m.km.Enter, "set quantity"), with(m.km.Esc, "cancel")}
+	switch {
+	case b.mode == basketParking:
+		return []key.Binding{m.km.Quit}
+	case b.mode.entering():
+		return []key.Binding{with(m.km.Enter, b.mode.verb()), with(m.km.Esc, "cancel")}
 	}
 	out := []key.Binding{m.km.Pay, m.km.Quantity, m.km.Search, m.km.Customer, m.km.VoidLine,
 		m.km.VoidSale, m.km.SignOut, with(m.km.Up, "line"), m.km.Quit}
-	if m.deps.Returns != nil && !m.inProgress() {
+	if m.inProgress() {
+		out = append(out, m.km.Price, m.km.LineDiscount, m.km.BasketDiscount)
+		if m.deps.Parked != nil {
+			out = append(out, m.km.Park)
+		}
+		return out
+	}
+	if m.deps.Returns != nil {
 		// A return starts from an empty basket.
 		out = append(out, m.km.ReturnSale, m.km.ReturnNoReceipt)
+	}
+	if m.deps.Parked != nil {
+		out = append(out, with(m.km.Park, "parked baskets"))
+	}
+	if m.deps.ReceiptCopies != nil && m.lastSale != nil {
+		out = append(out, with(m.km.Reprint, "reprint last (COPY)"))
 	}
 	return out
 }
 
 func (b *basketScreen) view(m *Model, w, h int) string {
 	prompt := m.st.Prompt.Render("Scan › ") + m.st.Field.Render(b.scan.render(true))
-	if b.onQty && len(m.sale.Lines()) > 0 {
-		l := m.sale.Lines()[m.selected]
-		prompt = m.st.Prompt.Render("Quantity of "+ansi.Truncate(l.Name, 30, "…")+" (now "+m.quantity(l)+") › ") +
-			m.st.Field.Render(b.qty.render(true))
+	switch {
+	case b.mode == basketParking:
+		prompt = m.st.Prompt.Render("Parking the basket…")
+	case b.mode.entering():
+		prompt = m.st.Prompt.Render(b.prompt(m)+" › ") + m.st.Field.Render(b.entry.render(true))
 	}
 	return m.basketBody(w, h-1) + "\n" + ansi.Truncate(prompt, w, "…")
 }
@@ -183,7 +276,7 @@ func (m *Model) basketBody(w, h int) string {
 	// into the scan field: it is drawn again only then.
 	t := m.sale.Totals()
 	memo := bodyKey{w: w, h: h, key: m.sale.Key(), lines: len(m.sale.Lines()), sel: m.selected,
-		items: t.Items, total: t.Total, paid: m.sale.CardPaid() + m.sale.CashGiven(), customer: m.sale.Customer()}
+		items: t.Items, total: t.Total, discount: t.Discount, paid: m.sale.CardPaid() + m.sale.CashGiven(), customer: m.sale.Customer()}
 	if m.bodyMemo.key == memo && m.bodyMemo.out != "" {
 		return m.bodyMemo.out
 	}
@@ -197,6 +290,7 @@ type bodyKey struct {
 	key              string
 	items            int64
 	total, paid      pos.Money
+	discount         pos.Money
 	customer         *pos.Customer
 }
 
@@ -256,15 +350,23 @@ func (m *Model) linesTable(w, h int) string {
 		if l.Weighed {
 			unit += "/kg"
 		}
+		name := l.Name
+		if l.PriceOverridden {
+			unit = "*" + unit // a price set at the till
+		}
+		if l.Discount > 0 {
+			// Before the name, which the narrow column cuts.
+			name = "−" + m.money(l.Discount) + " " + name
+		}
 		amount := ""
 		if i < len(m.sale.Totals().Lines) {
 			amount = m.money(m.sale.Totals().Lines[i].Gross)
 		}
 		if i == m.selected {
-			out = append(out, m.st.Selected.Render(pad(row("›", l.Name, m.quantity(l), unit, amount), w)))
+			out = append(out, m.st.Selected.Render(pad(row("›", name, m.quantity(l), unit, amount), w)))
 			continue
 		}
-		out = append(out, row(" ", l.Name, m.quantity(l), unit, amount))
+		out = append(out, row(" ", name, m.quantity(l), unit, amount))
 	}
 	if overflow {
 		out = append(out, m.st.Muted.Render(fmt.Sprintf("  %d lines · %d–%d shown · ↑↓ to move",

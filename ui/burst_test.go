@@ -254,7 +254,7 @@ func TestScanIntoDialogs(t *testing.T) {
 		if len(lines) != 2 || lines[0].Quantity != 1 || lines[1].Name != bread.Name {
 			t.Fatalf("lines: got %+v, want milk ×1 and bread", lines)
 		}
-		if r.m.screens[screenBasket].(*basketScreen).onQty {
+		if r.m.screens[screenBasket].(*basketScreen).mode == basketQuantity {
 			t.Errorf("the quantity prompt is still open")
 		}
 	})

@@ -154,6 +154,7 @@ func (m *Model) recorded(msg stepMsg) tea.Cmd {
 // saleDone shows a recorded sale with its change, from whatever screen.
 func (m *Model) saleDone(done pos.Sale, what string) tea.Cmd {
 	m.confirm = nil // a question about the sale no longer applies
+	m.lastSale = &done
 	m.newSale()
 	cmd := m.show(screenDone, saleDoneMsg{sale: done})
 	m.setStatus(fmt.Sprintf("%s: %s, change %s", what, m.money(done.Totals.Total+done.CashRounding), m.money(done.Change())), false)

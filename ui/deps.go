@@ -72,9 +72,13 @@ type Deps struct {
 	// SaleNumbers finds a sale by the number printed on its receipt (nil:
 	// a return starts only from the receipt's barcode).
 	SaleNumbers SaleNumbers
-	Drawer      pos.Drawer     // nil: no cash drawer on this till
-	CardSim     CardSimulator  // nil: a real card reader
-	TestCards   TestCardReader // nil: not a test-mode reader
+	// Parked keeps parked baskets (nil: parking is not set up).
+	Parked pos.ParkedStore
+	// ReceiptCopies reprints receipts marked COPY (nil: not set up).
+	ReceiptCopies ReceiptCopies
+	Drawer        pos.Drawer     // nil: no cash drawer on this till
+	CardSim       CardSimulator  // nil: a real card reader
+	TestCards     TestCardReader // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card
 	// reader"; shown in the header so nobody mistakes it for a real one.
 	CardNote string

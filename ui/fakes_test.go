@@ -504,8 +504,8 @@ func keyPress(name string) tea.KeyPressMsg {
 		"up": tea.KeyUp, "down": tea.KeyDown, "backspace": tea.KeyBackspace,
 		"f1": tea.KeyF1, "f2": tea.KeyF2, "f3": tea.KeyF3, "f4": tea.KeyF4, "f5": tea.KeyF5,
 		"f6": tea.KeyF6, "f7": tea.KeyF7, "f8": tea.KeyF8, "f9": tea.KeyF9, "f10": tea.KeyF10}
-	if name == "ctrl+c" {
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	if c, ok := strings.CutPrefix(name, "ctrl+"); ok && len(c) == 1 {
+		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
 	}
 	if c, ok := codes[name]; ok {
 		return tea.KeyPressMsg{Code: c}

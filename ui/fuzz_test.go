@@ -162,7 +162,7 @@ func FuzzScannerBursts(f *testing.F) {
 				c := string(fuzzChars[arg%len(fuzzChars)])
 				b := m.screens[screenBasket].(*basketScreen)
 				tn := m.screens[screenTender].(*tenderScreen)
-				inBasket := m.active == screenBasket && !b.onQty && m.confirm == nil && len(b.scan.value) < b.scan.max
+				inBasket := m.active == screenBasket && b.mode == basketScan && m.confirm == nil && len(b.scan.value) < b.scan.max
 				inTender := m.active == screenTender && !m.sale.Recording() && m.confirm == nil &&
 					len(tn.amount.value) < tn.amount.max && amountChars(rune(c[0]))
 				field, amount := b.scan.String(), tn.amount.String()

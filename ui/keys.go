@@ -12,8 +12,13 @@ type KeyMap struct {
 	// returns: from the basket, by sale number or without a receipt; on
 	// the return screen, a line's reason and restock, cash instead of the
 	// card (a manager approves)
-	ReturnSale, ReturnNoReceipt  key.Binding
-	Reason, Restock, CashInstead key.Binding
+	// the selected line's price and discount, the basket's discount;
+	// parking the basket (or the list of parked ones on an empty
+	// basket); a copy of the last receipt (or of the sale on the return
+	// screen)
+	Price, LineDiscount, BasketDiscount, Park, Reprint key.Binding
+	ReturnSale, ReturnNoReceipt                        key.Binding
+	Reason, Restock, CashInstead                       key.Binding
 	// tender
 	Cash, Exact, Note1, Note2, Card key.Binding
 	// training: what the next simulated card payment does
@@ -48,6 +53,14 @@ func NewKeyMap() KeyMap {
 		VoidLine: b([]string{"f8"}, "F8", "void line"),
 		VoidSale: b([]string{"f9"}, "F9", "void sale"),
 		SignOut:  b([]string{"f10"}, "F10", "sign out"),
+
+		// Control keys: the F-keys are taken, the field takes printable
+		// characters, and ctrl+b is tmux's prefix, ctrl+s/q flow control.
+		Price:          b([]string{"ctrl+o"}, "ctrl+o", "price"),
+		LineDiscount:   b([]string{"ctrl+d"}, "ctrl+d", "line discount"),
+		BasketDiscount: b([]string{"ctrl+t"}, "ctrl+t", "basket discount"),
+		Park:           b([]string{"ctrl+p"}, "ctrl+p", "park"),
+		Reprint:        b([]string{"ctrl+r"}, "ctrl+r", "reprint (COPY)"),
 
 		ReturnSale:      b([]string{"f6"}, "F6", "return"),
 		ReturnNoReceipt: b([]string{"f7"}, "F7", "no-receipt return"),

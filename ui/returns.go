@@ -289,6 +289,10 @@ func (r *returnScreen) keyPress(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			m.setStatus("no return", false)
 		}
 	case retChoosing:
+		if key.Matches(msg, km.Reprint) && r.mode == modeReceipt {
+			// A receipt scanned to reprint it: a copy, and nothing returned.
+			return m.reprint(r.src.Sale)
+		}
 		return r.chooseKey(m, msg)
 	case retRecording, retRefunding, retCashing, retCompleting, retCancelling:
 		if key.Matches(msg, km.Esc) {

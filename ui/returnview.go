@@ -274,6 +274,9 @@ func (r *returnScreen) bindings(m *Model) []key.Binding {
 		out := []key.Binding{with(km.Enter, "set qty / refund"), with(km.Up, "line"), km.Reason, km.Restock}
 		if r.mode == modeReceipt {
 			out = append(out, km.CashInstead, with(km.VoidSale, "void the sale"))
+			if m.deps.ReceiptCopies != nil {
+				out = append(out, with(km.Reprint, "reprint receipt (COPY)"))
+			}
 		} else {
 			out = append(out, km.Quantity)
 		}

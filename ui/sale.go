@@ -45,6 +45,9 @@ func (m *Model) scan(input string) tea.Cmd {
 		m.setStatus(fmt.Sprintf("catalog still loading: %d scan(s) kept, added as soon as it arrives", len(m.pendingScans)), false)
 		return nil
 	}
+	if n, ok := pos.ParseParkedCode(input); ok {
+		return m.resumeScanned(n)
+	}
 	sc, err := m.set.Scan.Parse(input)
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
@@ -97,6 +100,14 @@ func (m *Model) addScanned(input string, sc pos.Scan) tea.Cmd {
 }
 
 func (m *Model) addLine(item pos.Item, sc pos.Scan) tea.Cmd {
+	if sc.Measure == pos.MeasureNone && item.Active {
+		switch {
+		case item.Weighed:
+			return m.askItemEntry(basketWeight, item, 0)
+		case item.OpenPrice():
+			return m.askItemEntry(basketOpenPrice, item, sc.Quantity)
+		}
+	}
 	line, err := pos.NewLine(item, sc)
 	if err == nil {
 		err = m.sale.Add(line)

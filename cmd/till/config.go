@@ -34,6 +34,8 @@ type config struct {
 	dbCA        string
 	dbIAMRegion string
 	dbInsecure  bool
+	// Discounts, price overrides and open prices (desk.go).
+	desk deskConfig
 }
 
 // bind registers the flags every command shares, with the environment as
@@ -81,6 +83,7 @@ func (c *config) bindSettings(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.cashOver, "cash-over-limit", "POS_CASH_OVER_LIMIT", "", "most that typed cash may exceed what is due, e.g. 500; empty: the currency's largest banknote")
 	str(&c.returnOver, "return-approval-over", "POS_RETURN_APPROVAL_OVER", "", "a return worth more than this needs a manager's approval, e.g. 100; empty: no limit")
 	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
+	c.desk.bind(str)
 }
 
 // settings turns the configuration into the sale core's settings.
@@ -127,9 +130,13 @@ func (c *config) settings(training bool) (pos.Settings, error) {
 	if err := rules.Validate(); err != nil {
 		return pos.Settings{}, err
 	}
-	return pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
+	set := pos.Settings{StoreID: c.storeID, TillID: c.tillID, Currency: cur, TaxMode: mode,
 		CashRounding: pos.Money(round), PointsPer: pos.Money(points), Training: training, Scan: rules,
-		CashOverLimit: cashOver, ReturnApprovalOver: returnOver}, nil
+		CashOverLimit: cashOver, ReturnApprovalOver: returnOver}
+	if err := c.desk.apply(&set); err != nil {
+		return pos.Settings{}, err
+	}
+	return set, nil
 }
 
 // quantityLimit is the largest quantity the screen takes without asking.

@@ -102,6 +102,8 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	deps.Drawer = drawer(svc)
 	deps.Location = svc.Location                         // the clock on screen in the receipts' zone (POS_TIMEZONE)
 	deps.RefundReceipts = svc                            // a return's refund receipt, printed and saved like a sale's
+	deps.ReceiptCopies = svc                             // reprints marked COPY (ctrl+r)
+	deps.Parked = db                                     // parked baskets (ctrl+p)
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
 	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
 	if worker != nil {
