@@ -228,6 +228,15 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	_, err = db.ZReport(ctx, "s1", "t1", z.ZNumber)
 	must("read a Z", err)
 
+	// Parked baskets (issue 12).
+	_, basket := f.parkable(t, co)
+	parked, err := db.Park(ctx, basket)
+	must("park", err)
+	_, err = db.ParkedBaskets(ctx, "s1")
+	must("list parked baskets", err)
+	_, err = db.Resume(ctx, "s1", parked.Number, pos.Resumption{TillID: "t1", CashierID: f.cashier, SaleKey: pos.NewKey()})
+	must("resume", err)
+
 	// Catalogue, customers, sign-in, audit, the till's lease.
 	_, err = db.Items(ctx, time.Time{})
 	must("items", err)
