@@ -297,6 +297,8 @@ type Report struct {
 	// Pending sales and returns of the session (a Z refuses to close
 	// while there are any).
 	Pending int64
+	// Baskets parked at this till and still waiting at the report's time.
+	Parked Tally
 }
 
 // ExpectedCashOf is the drawer's cash by the figures: the float, plus cash

@@ -102,6 +102,9 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 	if r.Pending > 0 {
 		row("Pending sales/returns", fmt.Sprint(r.Pending))
 	}
+	if r.Parked.Count > 0 {
+		tally("Baskets still parked", r.Parked)
+	}
 	return out
 }
 

@@ -349,6 +349,9 @@ func (db *DB) XReport(ctx context.Context, storeID, tillID string) (pos.Report, 
 			return err
 		}
 		r.Kind, r.To = pos.ReportX, tx.now
+		if r.Parked, err = parkedAt(ctx, tx, storeID, tillID, r.To); err != nil {
+			return err
+		}
 		_, grand, err := lastZ(ctx, tx, storeID, tillID)
 		r.GrandTotal = grand + r.NetTotal
 		return err
@@ -459,6 +462,9 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 			return err
 		}
 		r.Session, r.To = closed, closed.ClosedAt
+		if r.Parked, err = parkedAt(ctx, tx, s.StoreID, s.TillID, r.To); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE till_drawers SET open_session_id = NULL, updated_at = ?
 			WHERE store_id = ? AND till_id = ?`, tx.now, s.StoreID, s.TillID); err != nil {
 			return err
@@ -535,8 +541,25 @@ func loadZ(ctx context.Context, tx *txn, sessionID int64) (pos.Report, error) {
 		return r, err
 	}
 	r.Kind, r.ZNumber, r.To, r.GrandTotal, r.Difference, r.HasCount = pos.ReportZ, z.number, z.closedAt, z.grand, z.diff, true
+	if r.Parked, err = parkedAt(ctx, tx, s.StoreID, s.TillID, r.To); err != nil {
+		return r, err
+	}
 	r.Counted, err = loadCount(ctx, tx, sessionID, "close", z.counted)
 	return r, err
+}
+
+// parkedAt counts the baskets parked at a till that were still waiting at
+// a moment: parked by then and not resumed by then, so a Z read again
+// later lists what was parked at its close.
+func parkedAt(ctx context.Context, q execer, storeID, tillID string, at time.Time) (pos.Tally, error) {
+	var t pos.Tally
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(total_amount), 0) FROM parked_baskets
+		WHERE store_id = ? AND till_id = ? AND parked_at <= ? AND (resumed_at IS NULL OR resumed_at > ?)`,
+		storeID, tillID, at.UTC(), at.UTC()).Scan(&t.Count, money{&t.Amount})
+	if err != nil {
+		return t, fmt.Errorf("parked baskets: %w", err)
+	}
+	return t, nil
 }
 
 // loadReport reads every figure of a session from the sales, payments,

@@ -1168,3 +1168,44 @@ func (p *printer) PrintReport(_ context.Context, r pos.Report) error {
 	}
 	return nil
 }
+
+// TestZListsBasketsStillParked: a basket parked at the till and still
+// waiting at the close is listed by the Z (count and total), and the Z
+// read again after the basket was resumed lists what was parked then.
+func TestZListsBasketsStillParked(t *testing.T) {
+	f := newFixture(t, 100, 100)
+	ctx := context.Background()
+	office, manager := f.office(t)
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	_, basket := f.parkable(t, f.co)
+	parked, err := f.db.Park(ctx, basket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := office.X(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Parked.Count != 1 || x.Parked.Amount != basket.Total || !strings.Contains(strings.Join(x.Text(pos.EUR(), time.UTC), "\n"), "Baskets still parked") {
+		t.Errorf("X: parked %+v, want 1 for %d, and listed\n%s", x.Parked, basket.Total, strings.Join(x.Text(pos.EUR(), time.UTC), "\n"))
+	}
+	z, err := office.Z(ctx, manager, pos.CountOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.Parked.Count != 1 {
+		t.Errorf("Z: parked %+v, want 1", z.Parked)
+	}
+	if _, err := f.db.Resume(ctx, "s1", parked.Number, pos.Resumption{TillID: "t1", CashierID: f.cashier, SaleKey: pos.NewKey()}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.db.ZReport(ctx, "s1", "t1", z.ZNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Parked != z.Parked {
+		t.Errorf("Z read again after the resume: parked %+v, want %+v as at its close", again.Parked, z.Parked)
+	}
+}
