@@ -29,6 +29,7 @@ const (
 	screenDone
 	screenReturn
 	screenApproval
+	screenOffice
 )
 
 // screen is the contract every screen shares: it updates on the messages
@@ -130,6 +131,7 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		screenDone:     newDone(),
 		screenReturn:   newReturn(),
 		screenApproval: newApproval(),
+		screenOffice:   newOffice(),
 	}
 	m.newSale()
 	return m
@@ -149,6 +151,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.keyIn(msg)
 	case burstFlushMsg:
 		return m, tea.Batch(m.press(m.burst.flush(msg.seq))...)
+	case officeMsg: // the session check after a sign-in answers on the basket
+		return m, m.office().answer(m, msg)
 	}
 	if cmd, done := m.background(msg); done {
 		return m, cmd
@@ -194,6 +198,9 @@ func (m *Model) quit() tea.Cmd {
 	case m.returns().state.recorded():
 		m.setStatus("a return is being refunded: it must finish (or be cancelled) before the till stops", true)
 		return bell
+	case m.officeRecording():
+		m.setStatus("the cash office is recording: it must finish before the till stops", true)
+		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
 			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
@@ -216,6 +223,10 @@ func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	}
 	if _, ok := msg.(tea.QuitMsg); ok && m.returnSettling() {
 		m.setStatus("the till was asked to stop: it stops as soon as the refund has settled", true)
+		return nil
+	}
+	if _, ok := msg.(tea.QuitMsg); ok && m.officeRecording() {
+		m.setStatus("the till was asked to stop: it stops as soon as the cash office has recorded", true)
 		return nil
 	}
 	return msg

@@ -42,6 +42,7 @@ const (
 	approveNoReceipt approvalPurpose = iota + 1 // start a return without a receipt
 	approveBegin                                // record a return that needs a manager
 	approveCash                                 // refund failed card parts in cash
+	approveOffice                               // a paid-out or no-sale (the cash office)
 )
 
 // approvalAsk shows the approval screen: action is what the manager

@@ -84,6 +84,8 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.startReturn(returnStartMsg{mode: modeReceipt, number: true})
 	case key.Matches(msg, km.ReturnNoReceipt):
 		return m.startReturn(returnStartMsg{mode: modeNoReceipt})
+	case key.Matches(msg, km.Office):
+		return m.openOffice()
 	default:
 		b.scan.key(msg)
 	}
@@ -160,6 +162,9 @@ func (b *basketScreen) bindings(m *Model) []key.Binding {
 		// A return starts from an empty basket.
 		out = append(out, m.km.ReturnSale, m.km.ReturnNoReceipt)
 	}
+	if m.deps.CashOffice != nil && !m.inProgress() {
+		out = append(out, m.km.Office) // the cash office opens from an empty basket
+	}
 	return out
 }
 
@@ -169,6 +174,12 @@ func (b *basketScreen) view(m *Model, w, h int) string {
 		l := m.sale.Lines()[m.selected]
 		prompt = m.st.Prompt.Render("Quantity of "+ansi.Truncate(l.Name, 30, "…")+" (now "+m.quantity(l)+") › ") +
 			m.st.Field.Render(b.qty.render(true))
+	}
+	if m.tillNotOpened() {
+		// Selling goes on (the next Z lists it); the banner asks for a float.
+		banner := m.st.Banner.Render(pad(ansi.Truncate(" Till not opened — "+m.km.Office.Help().Key+
+			" to count the float", w, "…"), w))
+		return banner + "\n" + m.basketBody(w, h-2) + "\n" + ansi.Truncate(prompt, w, "…")
 	}
 	return m.basketBody(w, h-1) + "\n" + ansi.Truncate(prompt, w, "…")
 }
