@@ -476,9 +476,17 @@ func all(s string, ok func(rune) bool) bool {
 func (o *officeScreen) scanned(m *Model, code string) tea.Cmd {
 	what := map[officeState]string{offCount: "a count", offAmount: "an amount", offReason: "a reason"}[o.state]
 	if what == "" {
-		what = "anything"
+		return m.badInput(fmt.Sprintf("scanned %s: a scan is not taken here: the cash office takes no scans (%s goes back to the basket)",
+			code, m.km.Esc.Help().Key))
 	}
 	return m.badInput(fmt.Sprintf("scanned %s: a scan is not taken as %s here; type it by hand", code, what))
+}
+
+// noSession reports whether the store refused because no session is open
+// at the till (closed meanwhile, e.g. by till report z): the banner comes
+// back.
+func noSession(err error) bool {
+	return strings.Contains(pos.ErrorMessage(err), "no session is open")
 }
 
 // answer takes the answer of an office request; a stale one is dropped.
@@ -521,6 +529,9 @@ func (o *officeScreen) answer(m *Model, msg officeMsg) tea.Cmd {
 		return o.moved(m, msg)
 	case opX:
 		if msg.err != nil {
+			if noSession(msg.err) {
+				o.till = tillClosed
+			}
 			o.state = offMenu
 			return m.fail("read the X report", msg.err)
 		}
@@ -529,6 +540,9 @@ func (o *officeScreen) answer(m *Model, msg officeMsg) tea.Cmd {
 		m.setStatus("X report: the session so far; nothing is closed", false)
 	case opZ:
 		if msg.report.ZNumber == 0 {
+			if noSession(msg.err) {
+				o.till = tillClosed
+			}
 			o.state = offCount
 			return m.fail("close the till", msg.err)
 		}
@@ -599,7 +613,7 @@ func (o *officeScreen) moved(m *Model, msg officeMsg) tea.Cmd {
 	o.manager = pos.Cashier{}
 	if msg.err != nil && msg.move.ID == 0 {
 		o.state = offReason // what was typed stays: try again, or esc
-		if pos.ErrorCode(msg.err) == pos.EConflict && strings.Contains(pos.ErrorMessage(msg.err), "no session is open") {
+		if noSession(msg.err) {
 			o.till = tillClosed
 		}
 		return m.fail("record the "+o.kind.Label(), msg.err)

@@ -447,3 +447,39 @@ func TestOfficeFloatWhileTheDatabaseIsDown(t *testing.T) {
 		t.Errorf("up: session %+v, banner %q; want a float of 5000 and no banner", r.store.open, r.m.dbDown)
 	}
 }
+
+// A session closed elsewhere (till report z on the command line): the
+// store's refusal is shown as it says it, and the banner comes back.
+func TestOfficeSessionClosedElsewhere(t *testing.T) {
+	tests := []struct {
+		name string
+		keys []string
+		want string
+	}{
+		{"a paid-in", []string{"2", "5", "enter", "enter"}, "no session is open at till t1: open the till with a float first"},
+		{"the X", []string{"1"}, "no session is open at till t1: there is nothing to report"},
+		{"the Z", []string{"6", "5", "0", "enter", "y"}, "no session is open at till t1: it was closed already"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newOfficeRig(t, 100_00)
+			r.office()
+			r.wantState(screenOffice, offMenu)
+			r.store.mu.Lock()
+			r.store.open = nil
+			r.store.mu.Unlock()
+			for _, k := range tt.keys {
+				r.key(k)
+			}
+			if !r.m.status.err || r.m.status.text != tt.want {
+				t.Errorf("status: got %q, want %q", r.m.status.text, tt.want)
+			}
+			for i := 0; i < 4 && r.m.active == screenOffice; i++ {
+				r.key("esc")
+			}
+			if !strings.Contains(r.screen(), "Till not opened") {
+				t.Errorf("no banner back on the basket:\n%s", r.screen())
+			}
+		})
+	}
+}
