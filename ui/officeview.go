@@ -94,7 +94,7 @@ func (o *officeScreen) moveView(m *Model, w int) string {
 		rows = append(rows, m.st.Prompt.Render("Amount › ")+m.st.Field.Render(o.amount.render(o.state == offAmount)))
 	}
 	if o.state == offReason {
-		rows = append(rows, "", m.st.Label.Render("Reason (↑↓ to choose, or type one):"))
+		rows = append(rows, "", m.st.Label.Render("Reason (↑↓ to choose, or type another):"))
 		for i, r := range reasons(o.kind) {
 			line := "  " + r + "  "
 			if i == o.reasonSel && o.reason.empty() { // marked without colour too
@@ -102,7 +102,7 @@ func (o *officeScreen) moveView(m *Model, w int) string {
 			}
 			rows = append(rows, line)
 		}
-		rows = append(rows, m.st.Prompt.Render("› ")+m.st.Field.Render(o.reason.render(true)))
+		rows = append(rows, m.st.Prompt.Render("Other reason › ")+m.st.Field.Render(o.reason.render(true)))
 		if o.kind.NeedsManager() {
 			rows = append(rows, "", m.st.Muted.Render("A manager approves it when you press enter."))
 		}
