@@ -243,6 +243,10 @@ func TestOfficeX(t *testing.T) {
 	if r.store.open == nil || len(r.store.zs) != 0 {
 		t.Errorf("the X closed the session")
 	}
+	r.key("f2")
+	if len(r.reports.printed) != 1 || r.reports.printed[0].Kind != pos.ReportX || !strings.Contains(r.screen(), "printed") {
+		t.Errorf("F2: printed %d reports, want the X (status %q)", len(r.reports.printed), r.m.status.text)
+	}
 	r.key("esc")
 	r.wantState(screenOffice, offMenu)
 }
@@ -376,37 +380,64 @@ func TestOfficeScanBursts(t *testing.T) {
 	})
 }
 
-// A stop signal waits while the Z is being recorded, and passes once it
-// is; ctrl+c says why it waits.
-func TestOfficeQuitHeldWhileZRecords(t *testing.T) {
-	r := newOfficeRig(t, 100_00)
-	r.office()
-	for _, k := range []string{"6", "1", "0", "0", "enter"} {
-		r.key(k)
+// A stop signal waits while the office records (the float, a movement,
+// the Z), and passes once it has; ctrl+c says why it waits. Reading the X
+// records nothing and holds nothing.
+func TestOfficeQuitHeldWhileRecording(t *testing.T) {
+	tests := []struct {
+		name  string
+		float pos.Money
+		keys  []string // up to the key whose command records
+		last  string
+		op    officeOp
+		hold  bool
+		after officeState
+	}{
+		{"the float", 0, []string{"5", "0", "enter"}, "y", opOpen, true, 0},
+		{"a pick-up", 100_00, []string{"4", "5", "0", "enter"}, "enter", opMove, true, offMenu},
+		{"the Z", 100_00, []string{"6", "1", "0", "0", "enter"}, "y", opZ, true, offReport},
+		{"the X", 100_00, nil, "1", opX, false, offReport},
 	}
-	if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
-		t.Fatalf("counting: got the quit held, want it passed")
-	}
-	// y, as the program delivers it: the key, then the burst detector's
-	// flush; the close is then in flight until its command answers.
-	r.typed += humanGap
-	r.m.Update(tea.KeyPressMsg{Code: 'y', Text: "y"})
-	r.typed += burstGap
-	_, cmd := r.m.Update(burstFlushMsg{seq: r.m.burst.seq})
-	if cmd == nil || r.m.office().state != offBusy || r.m.office().op != opZ {
-		t.Fatalf("after y: state %s op %s, want the Z in flight", r.m.office().state, r.m.office().op)
-	}
-	if got := r.m.Filter(r.m, tea.QuitMsg{}); got != nil {
-		t.Errorf("Z in flight: got the quit passed, want it held")
-	}
-	r.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
-	if !strings.Contains(r.m.status.text, "the cash office is recording") {
-		t.Errorf("ctrl+c: got status %q", r.m.status.text)
-	}
-	r.run(cmd)
-	r.wantState(screenOffice, offReport)
-	if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
-		t.Errorf("Z recorded: got the quit held, want it passed")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newOfficeRig(t, tt.float)
+			r.office()
+			for _, k := range tt.keys {
+				r.key(k)
+			}
+			if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
+				t.Fatalf("before: got the quit held, want it passed")
+			}
+			// The last key as the program delivers it, its command kept
+			// back: the request is in flight until the command answers.
+			r.typed += humanGap
+			_, cmd := r.m.Update(keyPress(tt.last))
+			if tt.last != "enter" {
+				r.typed += burstGap
+				_, cmd = r.m.Update(burstFlushMsg{seq: r.m.burst.seq})
+			}
+			if cmd == nil || r.m.office().state != offBusy || r.m.office().op != tt.op {
+				t.Fatalf("in flight: state %s op %s, want busy with %s", r.m.office().state, r.m.office().op, tt.op)
+			}
+			if held := r.m.Filter(r.m, tea.QuitMsg{}) == nil; held != tt.hold {
+				t.Errorf("in flight: quit held %v, want %v", held, tt.hold)
+			}
+			if tt.hold {
+				r.m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+				if !strings.Contains(r.m.status.text, "the cash office is recording") {
+					t.Errorf("ctrl+c: got status %q", r.m.status.text)
+				}
+			}
+			r.run(cmd)
+			if tt.op == opOpen {
+				r.wantState(screenBasket, 0)
+			} else {
+				r.wantState(screenOffice, tt.after)
+			}
+			if got := r.m.Filter(r.m, tea.QuitMsg{}); got == nil {
+				t.Errorf("answered: got the quit held, want it passed")
+			}
+		})
 	}
 }
 
