@@ -17,22 +17,22 @@ import (
 )
 
 // TestE2ECashOffice is issue 12's day at the real till, in tmux: the till
-// not opened after sign-in; the float counted by note and coin; a cash
-// sale; a no-sale and a paid-out, each approved by manager 103; the X;
+// not opened after sign-in, and a sale made all the same; the float
+// counted by note and coin; a cash sale; a no-sale and a paid-out, each approved by manager 103; the X;
 // the drawer counted (a sum and a coin, 50 cents short) and the Z. The
 // tables then hold the session, its sale, its movements, the Z row and the
 // audit, and the Z's PDF (saved and printed the receipts' way) reads line
 // for line as the Z the database gives back. The drawer hangs off a
-// virtual ESC/POS printer: it opens for the sale, the no-sale and the
+// virtual ESC/POS printer: it opens for the sales, the no-sale and the
 // paid-out.
 func TestE2ECashOffice(t *testing.T) {
 	d := storetest.NewDatabase(t)
-	a, _ := seedFlow(t, d)
+	a, b := seedFlow(t, d)
 	vp := escpostest.Start(t)
 	tmp := t.TempDir()
 	receiptDir, printed := filepath.Join(tmp, "receipts"), filepath.Join(tmp, "printed")
-	script := filepath.Join(tmp, "print.sh") // the report printer: keeps what it is sent
-	if err := os.WriteFile(script, []byte("#!/bin/sh\ncat > '"+printed+"'\n"), 0o755); err != nil {
+	script := filepath.Join(tmp, "print.sh") // the report printer: keeps each job, printed.0, printed.1…
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nn=$(ls '"+printed+"'.* 2>/dev/null | wc -l)\ncat > '"+printed+"'.$n\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	f := startFlowTill(t, d, d.DSN, "POS_PRINTER="+vp.URL(), "POS_PRINT_COMMAND="+script,
@@ -53,8 +53,19 @@ func TestE2ECashOffice(t *testing.T) {
 		f.keys("Enter")
 	}
 
-	// Open: €50 × 2, €20 × 2, €10 × 1.
+	// A sale before the till is opened: the banner does not stop it. It
+	// is the till's history before its first session, which no Z lists.
 	f.waitFor("Till not opened — ctrl+o to count the float")
+	f.scan(b.code)
+	f.waitFor("added " + b.name)
+	f.keys("F5")
+	f.waitFor("Cash given")
+	f.keys("F2")
+	f.waitFor("Sale complete")
+	f.keys("Enter")
+	f.waitFor("Till not opened — ctrl+o to count the float")
+
+	// Open: €50 × 2, €20 × 2, €10 × 1.
 	f.keys("C-o")
 	f.waitFor("Count the float")
 	human("Down", "Down", "Down", "Down", "2", "Enter", "2", "Enter", "1")
@@ -128,11 +139,41 @@ func TestE2ECashOffice(t *testing.T) {
 	f.keys("Escape")
 	f.waitFor("Till not opened — ctrl+o to count the float")
 
+	// A sale after the Z, outside a session: the next Z lists it, outside
+	// its totals. The next float opens session 2, and Z 2 closes it.
+	f.scan(b.code)
+	f.waitFor("added " + b.name)
+	f.keys("F5")
+	f.waitFor("Cash given")
+	f.keys("F2")
+	f.waitFor("Sale complete")
+	f.keys("Enter")
+	f.waitFor("Till not opened — ctrl+o to count the float")
+	f.keys("C-o")
+	f.waitFor("Count the float")
+	f.typeAmount("100") // a sum alone: Enter ends the count
+	f.waitFor("Open the till with a float of €100.00? y/n")
+	f.keys("y")
+	f.waitFor("till opened with a float of €100.00")
+	f.keys("C-o")
+	f.waitFor("session 2")
+	human("6")
+	f.waitFor("Count the drawer for the Z")
+	f.typeAmount("100")
+	f.waitFor("Close the till with €100.00 counted?")
+	f.keys("y")
+	f.waitFor("Z REPORT, Z 2", "Z 2 recorded and printed")
+	human("PgDn", "PgDn")
+	f.waitFor("Outside a session")
+	f.shot("z2-outside")
+	f.keys("Escape")
+	f.waitFor("Till not opened — ctrl+o to count the float")
+
 	// The tables.
 	var session, opener, closer int64
 	var status, float string
 	if err := d.Admin.QueryRowContext(f.ctx, `SELECT session_id, status, opening_float, opened_by, COALESCE(closed_by, 0)
-		FROM till_sessions WHERE store_id = 'store-1' AND till_id = 'till-1'`).Scan(&session, &status, &float, &opener, &closer); err != nil {
+		FROM till_sessions WHERE store_id = 'store-1' AND till_id = 'till-1' ORDER BY session_id LIMIT 1`).Scan(&session, &status, &float, &opener, &closer); err != nil {
 		t.Fatalf("till_sessions: %v", err)
 	}
 	var cashier, mgr int64
@@ -152,12 +193,20 @@ func TestE2ECashOffice(t *testing.T) {
 		t.Errorf("cash_counts: got %q", counts)
 	}
 	sales := f.sales()
-	var saleSession int64
-	if err := d.Admin.QueryRowContext(f.ctx, `SELECT COALESCE(session_id, 0) FROM transactions`).Scan(&saleSession); err != nil {
+	var sessions string
+	if err := d.Admin.QueryRowContext(f.ctx, `SELECT GROUP_CONCAT(COALESCE(session_id, 0) ORDER BY transaction_id)
+		FROM transactions`).Scan(&sessions); err != nil {
 		t.Fatalf("transactions: %v", err)
 	}
-	if len(sales) != 1 || sales[0].status != "completed" || sales[0].total != eur.Plain(a.price) || saleSession != session {
-		t.Errorf("sales: got %+v in session %d; want one completed of %s in session %d", sales, saleSession, eur.Plain(a.price), session)
+	if len(sales) != 3 || sales[0].total != eur.Plain(b.price) || sales[1].total != eur.Plain(a.price) ||
+		sales[2].total != eur.Plain(b.price) || sessions != "0,"+strconv.FormatInt(session, 10)+",0" {
+		t.Errorf("sales: got %+v in sessions %s; want %s outside a session, %s in session %d, %s outside", sales, sessions,
+			eur.Plain(b.price), eur.Plain(a.price), session, eur.Plain(b.price))
+	}
+	for _, s := range sales {
+		if s.status != "completed" {
+			t.Errorf("sale %s: %s, want completed", s.key, s.status)
+		}
 	}
 	rows, err := d.Admin.QueryContext(f.ctx, `SELECT CONCAT_WS(' ', kind, amount, reason, cashier_id, COALESCE(approved_by, 0))
 		FROM cash_movements WHERE session_id = ? ORDER BY movement_id`, session)
@@ -203,7 +252,7 @@ func TestE2ECashOffice(t *testing.T) {
 		found, _ := filepath.Glob(filepath.Join(receiptDir, "*", "z-*.pdf"))
 		t.Fatalf("the Z's PDF: %v (found %v)", err, found)
 	}
-	if sent, err := os.ReadFile(printed); err != nil || string(sent) != string(saved) {
+	if sent, err := os.ReadFile(printed + ".0"); err != nil || string(sent) != string(saved) {
 		t.Errorf("the printer was not sent the saved Z (%v)", err)
 	}
 	text := pdfToText(t, zPDF)
@@ -229,13 +278,50 @@ func TestE2ECashOffice(t *testing.T) {
 		}
 	}
 
-	// The drawer opened for the sale, the no-sale and the paid-out.
+	if strings.Contains(text, "Outside a session") {
+		t.Errorf("Z 1 lists the sale made before the till's first session")
+	}
+
+	// Z 2: the sale after Z 1 listed outside the session, the PDF again
+	// the database's Z, and the Z row chained on Z 1's grand total.
+	z2PDF := filepath.Join(filepath.Dir(zPDF), "z-till-1-2.pdf")
+	text2 := pdfToText(t, z2PDF)
+	if saved2, err := os.ReadFile(z2PDF); err != nil {
+		t.Errorf("Z 2's PDF: %v", err)
+	} else if sent, err := os.ReadFile(printed + ".1"); err != nil || string(sent) != string(saved2) {
+		t.Errorf("the printer was not sent the saved Z 2 (%v)", err)
+	}
+	t.Logf("Z 2 (pdftotext):\n%s", text2)
+	z2, err := db.ZReport(f.ctx, "store-1", "till-1", 2)
+	if err != nil {
+		t.Fatalf("ZReport 2: %v", err)
+	}
+	got2 := strings.Join(squashLines(text2), "\n")
+	if want2 := strings.Join(squashLines(strings.Join(z2.Text(eur, time.UTC), "\n")), "\n"); got2 != want2 {
+		t.Errorf("Z 2's PDF is not the database's Z 2:\n got %q\nwant %q", got2, want2)
+	}
+	for _, line := range []string{"Opening float €100.00", "Sales (0) €0.00", "Outside a session (not in the totals):",
+		"sales (1) " + eur.Format(b.price), "Grand total " + eur.Format(a.price), "Difference €0.00"} {
+		if !strings.Contains(got2, line) {
+			t.Errorf("Z 2's PDF lacks %q", line)
+		}
+	}
+	var z2Grand, z2Upto string
+	if err := d.Admin.QueryRowContext(f.ctx, `SELECT grand_total, outside_sales_upto FROM z_reports WHERE z_number = 2
+		AND store_id = 'store-1' AND till_id = 'till-1'`).Scan(&z2Grand, &z2Upto); err != nil {
+		t.Fatalf("z_reports 2: %v", err)
+	}
+	if z2Grand != eur.Plain(a.price) || z2Upto != "3" {
+		t.Errorf("Z 2 row: grand total %s, outside sales up to %s; want %s and sale 3", z2Grand, z2Upto, eur.Plain(a.price))
+	}
+
+	// The drawer opened for the three sales, the no-sale and the paid-out.
 	doc, err := escpostest.Decode(vp.Printed(), escpos.Width80)
 	if err != nil {
 		t.Fatalf("the printer was sent what it cannot print: %v", err)
 	}
-	if n := len(doc.Pulses()); n != 3 {
-		t.Errorf("drawer kicks: got %d, want 3 (sale, no-sale, paid-out)", n)
+	if n := len(doc.Pulses()); n != 5 {
+		t.Errorf("drawer kicks: got %d, want 5 (three sales, no-sale, paid-out)", n)
 	}
 }
 
