@@ -114,8 +114,10 @@ func (m *Model) openOffice() tea.Cmd {
 }
 
 // send puts the screen in offBusy and runs op.
+// A session check still out from the sign-in is dropped when it answers:
+// this request's answer is newer.
 func (o *officeScreen) send(m *Model, op officeOp, call func(ctx context.Context, co *pos.CashOffice, msg *officeMsg)) tea.Cmd {
-	o.state, o.op, o.req = offBusy, op, m.nextReq()
+	o.state, o.op, o.req, o.checkReq = offBusy, op, m.nextReq(), 0
 	m.log.Info("cash office", "op", op.String())
 	return m.officeCmd(o.req, op, call)
 }

@@ -514,3 +514,20 @@ func TestOfficeSessionClosedElsewhere(t *testing.T) {
 		})
 	}
 }
+
+// The session check of a sign-in that answers late (no session, asked
+// before the float) does not bring the banner back over a till opened
+// meanwhile.
+func TestOfficeLateSessionCheckDropped(t *testing.T) {
+	r := newOfficeRig(t, 0)
+	late := r.m.checkTill()() // asked now, delivered after the float
+	r.office()
+	for _, k := range []string{"5", "0", "enter", "y"} {
+		r.key(k)
+	}
+	r.wantState(screenBasket, 0)
+	r.send(late)
+	if r.m.office().till != tillOpen || strings.Contains(r.screen(), "Till not opened") {
+		t.Errorf("a late check said the till is not opened:\n%s", r.screen())
+	}
+}
