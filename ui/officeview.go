@@ -89,9 +89,9 @@ func parseCount(s string) (int64, error) {
 
 func (o *officeScreen) moveView(m *Model, w int) string {
 	title := strings.ToUpper(o.kind.Label()[:1]) + o.kind.Label()[1:]
-	rows := []string{m.st.Title.Render(title), ""}
+	rows := []string{m.st.Title.Render(title)}
 	if o.kind != pos.MoveNoSale {
-		rows = append(rows, m.st.Prompt.Render("Amount › ")+m.st.Field.Render(o.amount.render(o.state == offAmount)))
+		rows = append(rows, "", m.st.Prompt.Render("Amount › ")+m.st.Field.Render(o.amount.render(o.state == offAmount)))
 	}
 	if o.state == offReason {
 		rows = append(rows, "", m.st.Label.Render("Reason (↑↓ to choose, or type another):"))
