@@ -303,7 +303,8 @@ func TestOfficeZ(t *testing.T) {
 // A Z that does not print is closed all the same, shown, and says why.
 func TestOfficeZNotPrinted(t *testing.T) {
 	r := newOfficeRig(t, 100_00)
-	r.reports.err = pos.Errorf(pos.EUnavailable, "no printer is set up on this till (POS_PRINTER)")
+	r.reports.err = pos.Errorf(pos.EUnavailable,
+		"no printer is set up on this till (POS_PRINTER); the report is saved at /var/lib/till/receipts/2026-03-04/z-t1-1.pdf")
 	r.office()
 	for _, k := range []string{"6", "1", "0", "0", "enter", "y"} {
 		r.key(k)
@@ -314,6 +315,9 @@ func TestOfficeZNotPrinted(t *testing.T) {
 	}
 	if r.m.dbDown != "" {
 		t.Errorf("a printer fault raised the database banner: %q", r.m.dbDown)
+	}
+	if s := r.screen(); !strings.Contains(s, "z-t1-1.pdf") || !strings.Contains(s, "Z REPORT, Z 1") {
+		t.Errorf("the Z and where it is saved are not both on screen:\n%s", s)
 	}
 }
 
@@ -529,5 +533,23 @@ func TestOfficeLateSessionCheckDropped(t *testing.T) {
 	r.send(late)
 	if r.m.office().till != tillOpen || strings.Contains(r.screen(), "Till not opened") {
 		t.Errorf("a late check said the till is not opened:\n%s", r.screen())
+	}
+}
+
+func TestWrapWords(t *testing.T) {
+	tests := []struct {
+		s    string
+		w    int
+		want []string
+	}{
+		{"saved at /var/lib/till/z-t1-1.pdf", 24, []string{"saved at", "/var/lib/till/z-t1-1.pdf"}},
+		{"a b c", 3, []string{"a b", "c"}},
+		{"abcdefgh", 3, []string{"abc", "def", "gh"}},
+		{"", 5, nil},
+	}
+	for _, tt := range tests {
+		if got := wrapWords(tt.s, tt.w); strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("wrapWords(%q, %d): got %q, want %q", tt.s, tt.w, got, tt.want)
+		}
 	}
 }

@@ -114,13 +114,48 @@ func (o *officeScreen) moveView(m *Model, w int) string {
 }
 
 func (o *officeScreen) reportView(m *Model, w, h int) string {
-	room := max(h-3, 1)
+	// What printing or saving said (where the report is saved, why it did
+	// not print) is wrapped under the report, never cut: three lines at most.
+	var note []string
+	if o.note != "" {
+		note = wrapWords(o.note, w)
+		note = note[:min(len(note), 3)]
+	}
+	room := max(h-3-len(note), 1)
 	o.scroll = min(o.scroll, max(len(o.lines)-room, 0))
 	shown := o.lines[o.scroll:min(o.scroll+room, len(o.lines))]
 	box := m.st.Panel.Render(strings.Join(shown, "\n"))
-	foot := m.st.Muted.Render(fmt.Sprintf("lines %d–%d of %d", o.scroll+1, o.scroll+len(shown), len(o.lines)))
-	if o.note != "" {
-		foot += m.st.Muted.Render(" · " + o.note)
+	rows := []string{lipgloss.PlaceHorizontal(w, lipgloss.Center, box),
+		m.st.Muted.Render(fmt.Sprintf("lines %d–%d of %d", o.scroll+1, o.scroll+len(shown), len(o.lines)))}
+	for _, l := range note {
+		rows = append(rows, m.st.Muted.Render(l))
 	}
-	return lipgloss.PlaceHorizontal(w, lipgloss.Center, box) + "\n" + ansi.Truncate(foot, w, "…")
+	return strings.Join(rows, "\n")
+}
+
+// wrapWords breaks s into lines of at most w columns at spaces only, so a
+// path stays whole on its line (a word longer than w is cut into pieces).
+func wrapWords(s string, w int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		for ansi.StringWidth(word) > w {
+			if line != "" {
+				lines, line = append(lines, line), ""
+			}
+			lines, word = append(lines, ansi.Truncate(word, w, "")), ansi.TruncateLeft(word, w, "")
+		}
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= w:
+			line += " " + word
+		default:
+			lines, line = append(lines, line), word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
