@@ -409,3 +409,60 @@ func diskError(err error, dir string) error {
 	}
 	return pos.WrapError(pos.EUnavailable, err, "the receipt could not be saved in %s", dir)
 }
+
+// PrintReport gives an X or Z report to the receipt path: the PDF
+// (RenderReport) is saved into the archive beside the receipts, then sent
+// to the print command. It implements pos.ReportPrinter, so the Z the till
+// closes comes out of the printer. A till whose receipts are off (a nil
+// Service) or that has no printer says so; the report is saved all the
+// same when it can be. An ESC/POS printer prints receipts only: a report
+// is saved and the cashier is told where.
+func (s *Service) PrintReport(ctx context.Context, r pos.Report) error {
+	if s == nil {
+		return pos.Errorf(pos.EUnavailable, "receipts are not set up on this till: the report is not printed")
+	}
+	pdf, err := RenderReport(r, s.Currency, s.Location)
+	if err != nil {
+		return err
+	}
+	var path string
+	var saveErr error
+	if s.Dir != "" {
+		path, saveErr = s.save(reportFile(r), r.To, pdf, false)
+	}
+	where := ""
+	if path != "" {
+		where = "; the report is saved at " + path
+	}
+	if len(s.PrintCommand) == 0 {
+		why := "no printer is set up on this till (POS_PRINTER)"
+		if s.Printer != nil {
+			why = "the receipt printer prints receipts, not reports (POS_PRINT_COMMAND prints them)"
+		}
+		return errors.Join(pos.Errorf(pos.EUnavailable, "%s%s", why, where), saveErr)
+	}
+	return errors.Join(s.run(ctx, pdf, path), saveErr)
+}
+
+// SaveReport saves an X or Z report into the archive and returns its
+// path. A Z is saved once (saving it again returns the first file); an X
+// is named by its time, so each X read is its own file.
+func (s *Service) SaveReport(ctx context.Context, r pos.Report) (string, error) {
+	if s == nil {
+		return "", pos.Errorf(pos.EUnavailable, "receipts are not set up on this till: the report is not saved")
+	}
+	pdf, err := RenderReport(r, s.Currency, s.Location)
+	if err != nil {
+		return "", err
+	}
+	return s.save(reportFile(r), r.To, pdf, false)
+}
+
+// reportFile is the archive's name of a report, without ".pdf":
+// z-<till>-<Z number>, or x-<till>-<session>-<time> for an X.
+func reportFile(r pos.Report) string {
+	if r.Kind == pos.ReportZ {
+		return fmt.Sprintf("z-%s-%d", r.Session.TillID, r.ZNumber)
+	}
+	return fmt.Sprintf("x-%s-%d-%s", r.Session.TillID, r.Session.ID, r.To.UTC().Format("20060102T150405"))
+}

@@ -30,6 +30,7 @@ const (
 	screenReturn
 	screenApproval
 	screenParked
+	screenOffice
 )
 
 // screen is the contract every screen shares: it updates on the messages
@@ -134,6 +135,7 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 		screenReturn:   newReturn(),
 		screenApproval: newApproval(),
 		screenParked:   &parkedScreen{},
+		screenOffice:   newOffice(),
 	}
 	m.newSale()
 	return m
@@ -153,6 +155,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.keyIn(msg)
 	case burstFlushMsg:
 		return m, tea.Batch(m.press(m.burst.flush(msg.seq))...)
+	case officeMsg: // the session check after a sign-in answers on the basket
+		return m, m.office().answer(m, msg)
 	}
 	if cmd, done := m.background(msg); done {
 		return m, cmd
@@ -201,6 +205,9 @@ func (m *Model) quit() tea.Cmd {
 	case m.parking():
 		m.setStatus("a basket is being parked or resumed: wait a moment", true)
 		return bell
+	case m.officeRecording():
+		m.setStatus("the cash office is recording: it must finish before the till stops", true)
+		return bell
 	case m.inProgress():
 		m.ask(fmt.Sprintf("Quit and abandon the sale in progress (%s, %s)? y/n",
 			plural(len(m.sale.Lines()), "line"), m.money(m.sale.Totals().Total)), func() tea.Cmd {
@@ -227,6 +234,10 @@ func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
 	}
 	if _, ok := msg.(tea.QuitMsg); ok && m.parking() {
 		m.setStatus("the till was asked to stop: it stops as soon as the basket is parked or resumed", true)
+		return nil
+	}
+	if _, ok := msg.(tea.QuitMsg); ok && m.officeRecording() {
+		m.setStatus("the till was asked to stop: it stops as soon as the cash office has recorded", true)
 		return nil
 	}
 	return msg

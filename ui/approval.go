@@ -43,6 +43,7 @@ const (
 	approveBegin                                // record a return that needs a manager
 	approveCash                                 // refund failed card parts in cash
 	approveAdjust                               // a price or discount beyond the cashier's limits
+	approveOffice                               // a paid-out or no-sale (the cash office)
 )
 
 // approvalAsk shows the approval screen: action is what the manager

@@ -158,6 +158,8 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.startReturn(returnStartMsg{mode: modeReceipt, number: true})
 	case key.Matches(msg, km.ReturnNoReceipt):
 		return m.startReturn(returnStartMsg{mode: modeNoReceipt})
+	case key.Matches(msg, km.Office):
+		return m.openOffice()
 	default:
 		b.scan.key(msg)
 	}
@@ -252,6 +254,9 @@ func (b *basketScreen) bindings(m *Model) []key.Binding {
 	if m.deps.ReceiptCopies != nil && m.lastSale != nil {
 		out = append(out, with(m.km.Reprint, "reprint last (COPY)"))
 	}
+	if m.deps.CashOffice != nil && !m.inProgress() {
+		out = append(out, m.km.Office) // the cash office opens from an empty basket
+	}
 	return out
 }
 
@@ -262,6 +267,12 @@ func (b *basketScreen) view(m *Model, w, h int) string {
 		prompt = m.st.Prompt.Render("Parking the basket…")
 	case b.mode.entering():
 		prompt = m.st.Prompt.Render(b.prompt(m)+" › ") + m.st.Field.Render(b.entry.render(true))
+	}
+	if m.tillNotOpened() {
+		// Selling goes on (the next Z lists it); the banner asks for a float.
+		banner := m.st.Banner.Render(pad(ansi.Truncate(" Till not opened — "+m.km.Office.Help().Key+
+			" to count the float", w, "…"), w))
+		return banner + "\n" + m.basketBody(w, h-2) + "\n" + ansi.Truncate(prompt, w, "…")
 	}
 	return m.basketBody(w, h-1) + "\n" + ansi.Truncate(prompt, w, "…")
 }

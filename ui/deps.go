@@ -53,6 +53,14 @@ type TestCardReader interface {
 	PresentTestCard(ctx context.Context, decline bool) error
 }
 
+// ReportSink prints or saves an X or Z report through the receipt path
+// (nil: reports are not set up; the report is still shown).
+type ReportSink interface {
+	PrintReport(ctx context.Context, r pos.Report) error
+	// SaveReport stores the report and returns where.
+	SaveReport(ctx context.Context, r pos.Report) (string, error)
+}
+
 // Deps is everything the screen needs from the outside world, wired in
 // cmd/till.
 type Deps struct {
@@ -76,9 +84,14 @@ type Deps struct {
 	Parked pos.ParkedStore
 	// ReceiptCopies reprints receipts marked COPY (nil: not set up).
 	ReceiptCopies ReceiptCopies
-	Drawer        pos.Drawer     // nil: no cash drawer on this till
-	CardSim       CardSimulator  // nil: a real card reader
-	TestCards     TestCardReader // nil: not a test-mode reader
+	Drawer        pos.Drawer // nil: no cash drawer on this till
+	// CashOffice opens and closes the till's sessions and records its
+	// cash movements (nil: no cash office on this till, and no banner
+	// asks for a float); Reports prints and saves its X and Z.
+	CashOffice *pos.CashOffice
+	Reports    ReportSink
+	CardSim    CardSimulator  // nil: a real card reader
+	TestCards  TestCardReader // nil: not a test-mode reader
 	// CardNote says which card reader is in use, e.g. "simulated card
 	// reader"; shown in the header so nobody mistakes it for a real one.
 	CardNote string

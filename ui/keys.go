@@ -28,6 +28,12 @@ type KeyMap struct {
 	TestCard, TestDecline           key.Binding
 	// done
 	Print, Save, NextSale key.Binding
+	// the cash office (issue 12; ui/office.go). Office opens it from an
+	// empty basket; on its menu each entry has a digit; CountDone ends a
+	// count of the drawer; PageUp/PageDown scroll a report.
+	Office                                                           key.Binding
+	OfficeX, OfficePaidIn, OfficePaidOut, OfficePickup, OfficeNoSale key.Binding
+	OfficeZ, CountDone, PageUp, PageDown                             key.Binding
 	// dialogs
 	Detach, Yes, No key.Binding
 	First, Second   key.Binding // a choice of two
@@ -86,6 +92,18 @@ func NewKeyMap() KeyMap {
 		Print:    b([]string{"f2"}, "F2", "print receipt"),
 		Save:     b([]string{"f3"}, "F3", "save receipt"),
 		NextSale: b([]string{"enter"}, "enter/scan", "next sale"),
+
+		// The cash office: ctrl+x on the basket (ctrl+o is a line's price); the rest on its screen.
+		Office:        b([]string{"ctrl+x"}, "ctrl+x", "cash office"),
+		OfficeX:       b([]string{"1"}, "1", "X report"),
+		OfficePaidIn:  b([]string{"2"}, "2", "paid in"),
+		OfficePaidOut: b([]string{"3"}, "3", "paid out"),
+		OfficePickup:  b([]string{"4"}, "4", "pick-up"),
+		OfficeNoSale:  b([]string{"5"}, "5", "no sale"),
+		OfficeZ:       b([]string{"6"}, "6", "Z report"),
+		CountDone:     b([]string{"f5"}, "F5", "count done"),
+		PageUp:        b([]string{"pgup"}, "PgUp", "page up"),
+		PageDown:      b([]string{"pgdown"}, "PgDn", "page down"),
 
 		Detach: b([]string{"f8"}, "F8", "detach customer"),
 		Yes:    b([]string{"y", "Y"}, "y", "yes"),

@@ -146,6 +146,42 @@ func sizeStates() []sizeState {
 		}, func(r *rig) []string {
 			return []string{"Return complete", "Card visa ••4242", "GIVE BACK CASH", "|_|", "F2 print", "Scan to start the next sale"}
 		}},
+		{"basket, till not opened", func(t *testing.T) *rig {
+			r := newOfficeRig(t, 0)
+			r.scan(milk.Code)
+			r.scan(loyaltyCard)
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Till not opened", "Scan ›", "TOTAL|" + total(r), "Whole|€1.29|€1.29"}
+		}},
+		{"office count", func(t *testing.T) *rig {
+			r := newOfficeRig(t, 0)
+			r.office()
+			for _, k := range []string{"down", "down", "down", "down", "2"} {
+				r.key(k)
+			}
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Count the float", "€50.00|×|2|€100.00", "Counted €100.00", "F5 count done"}
+		}},
+		{"office paid out", func(t *testing.T) *rig {
+			r := newOfficeRig(t, 100_00)
+			r.office()
+			for _, k := range []string{"3", "1", "2", ".", "5", "0", "enter"} {
+				r.key(k)
+			}
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"Paid out", "Amount › 12.50", "supplier paid in cash", "petty cash: cleaning", "A manager approves"}
+		}},
+		{"office X", func(t *testing.T) *rig {
+			r := newOfficeRig(t, 100_00)
+			r.office()
+			r.key("1")
+			return r.rig
+		}, func(r *rig) []string {
+			return []string{"X REPORT", "Opening float|€100.00", "lines 1–", "F2 print"}
+		}},
 	}
 }
 

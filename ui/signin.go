@@ -50,7 +50,7 @@ func (s *signInScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		m.goTo(screenBasket)
 		m.setStatus("signed in as "+c.Name+": ready to scan", false)
-		return nil
+		return m.checkTill() // is the float counted? (the basket's banner)
 	case tea.KeyPressMsg:
 		if s.req != 0 {
 			return nil // checking the PIN: typing waits for the answer

@@ -11,8 +11,16 @@ import (
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
 	"github.com/till-pos/till/pos/stripe"
+	"github.com/till-pos/till/receipts"
 	"github.com/till-pos/till/store"
 	"github.com/till-pos/till/ui"
+)
+
+// The cash office prints and saves its reports through the receipt
+// service.
+var (
+	_ pos.ReportPrinter = (*receipts.Service)(nil)
+	_ ui.ReportSink     = (*receipts.Service)(nil)
 )
 
 // runScreen is `till` with no subcommand: the cashier screen on POS_DSN.
@@ -106,6 +114,10 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	deps.Parked = db                                     // parked baskets (ctrl+p)
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
 	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
+	// The cash office: sessions, movements, X and Z on the store; a
+	// movement opens the till's drawer, and the Z prints the receipts' way.
+	deps.CashOffice = &pos.CashOffice{Store: db, Drawer: deps.Drawer, Printer: svc, Settings: s.settings}
+	deps.Reports = svc
 	if worker != nil {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
 	}
