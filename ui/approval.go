@@ -44,6 +44,7 @@ const (
 	approveCash                                 // refund failed card parts in cash
 	approveAdjust                               // a price or discount beyond the cashier's limits
 	approveOffice                               // a paid-out or no-sale (the cash office)
+	approveVoid                                 // void a sale a card has paid
 )
 
 // approvalAsk shows the approval screen: action is what the manager

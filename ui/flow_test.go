@@ -307,6 +307,7 @@ func TestFaultsHaveTheirOwnMessage(t *testing.T) {
 // the card refunded (brand, last 4 digits, amount) in the audit log.
 func TestVoidAuditsMoneyHandedBack(t *testing.T) {
 	r := newRig(t, true)
+	withManager(r) // a card paid: a manager approves the void
 	r.scan("4006381333931")
 	r.scan("5901234123457") // 4.78
 	r.key("f5")
@@ -316,6 +317,10 @@ func TestVoidAuditsMoneyHandedBack(t *testing.T) {
 	r.key("enter") // cash €1.00
 	r.key("f9")
 	r.key("y")
+	r.typeText("900")
+	r.key("tab")
+	r.typeText("9999")
+	r.key("enter")
 	if r.m.active != screenBasket || len(r.m.sale.Lines()) != 0 {
 		t.Fatalf("void: screen %d, %d lines (status %q)", r.m.active, len(r.m.sale.Lines()), r.m.status.text)
 	}

@@ -313,6 +313,9 @@ func (m *Model) voidSale() tea.Cmd {
 	}
 	m.ask(fmt.Sprintf("Void the whole sale (%s, %s)? y/n", plural(len(m.sale.Lines()), "line"),
 		m.money(m.sale.Totals().Total)), func() tea.Cmd {
+		if m.voidNeedsManager() {
+			return m.askVoidApproval()
+		}
 		if m.sale.Locked() {
 			m.goTo(screenTender)
 			m.setStatus("voiding the sale…", false)
@@ -384,7 +387,7 @@ func (m *Model) released(msg stepMsg, try *int) tea.Cmd {
 		m.setStatus("the basket can change again: no card paid, the reserved stock was given back", false)
 		return m.auditKey(r.Key, "reopen_sale", fmt.Sprintf("reservation released (failed) to change the basket; the sale goes on as %s", m.sale.Key()))
 	}
-	cmd := m.audit("void_sale", m.voidDetail(r.Sale))
+	cmd := m.audit("void_sale", m.voidDetail(r.Sale)+m.voidApproval(r.Key))
 	m.newSale()
 	m.goTo(screenBasket)
 	m.setStatus("sale voided", false)

@@ -281,9 +281,11 @@ func TestDeclinedCardReopensTheBasket(t *testing.T) {
 }
 
 // An approved card keeps the basket locked: a card is refunded only in
-// full, so esc is refused with the reason and F9 voids (refunding it).
+// full, so esc is refused with the reason and F9 voids (refunding it) once
+// a manager approves.
 func TestApprovedCardKeepsTheBasketLocked(t *testing.T) {
 	r := newRig(t, true)
+	withManager(r)
 	r.scan("4006381333931")
 	r.scan("5901234123457")
 	r.key("f5")
@@ -295,6 +297,10 @@ func TestApprovedCardKeepsTheBasketLocked(t *testing.T) {
 	}
 	r.key("f9")
 	r.key("y")
+	r.typeText("900") // a card paid: a manager approves the void
+	r.key("tab")
+	r.typeText("9999")
+	r.key("enter")
 	if r.m.active != screenBasket || len(r.m.sale.Lines()) != 0 {
 		t.Fatalf("void: got screen %d with %d lines, want an empty basket", r.m.active, len(r.m.sale.Lines()))
 	}

@@ -21,6 +21,10 @@ type tenderScreen struct {
 	amount  field
 	tries   int
 	release int
+	// voidKey is the sale a manager is asked to let void; voidBy who
+	// approved the void being released.
+	voidKey string
+	voidBy  *pos.Cashier
 }
 
 func newTender() *tenderScreen {
@@ -32,6 +36,10 @@ func (t *tenderScreen) enter(*Model) { t.amount.reset() }
 // The answers of recording and voiding are handled by Model.protocol,
 // whatever screen is shown.
 func (t *tenderScreen) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg.(type) {
+	case approvedMsg, approvalCancelledMsg:
+		return t.voidAnswer(m, msg)
+	}
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		if m.sale.Recording() {
 			return t.waitingKey(m, msg)
