@@ -69,7 +69,9 @@ func tillGrants() []grant {
 // They run with their definer's rights (migrations/00002_signin.sql): the
 // PIN check, the lockout and its audit happen inside the database.
 func TillProcedures() []string {
-	return []string{"pin_params", "sign_in"}
+	return []string{"pin_params", "sign_in",
+		"unlock_cashier", // a manager unlocks a locked cashier (migrations/00010_unlock.sql)
+	}
 }
 
 // GrantOptions says whom to grant to.

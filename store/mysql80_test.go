@@ -249,6 +249,8 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	if _, err := db.SignIn(ctx, "s1", "t1", "101", "9999"); err == nil {
 		t.Fatal("sign in with a wrong PIN succeeded")
 	}
+	_, err = db.UnlockCashier(ctx, "s1", "t1", "900", "9999", "101") // a manager unlocks a cashier
+	must("unlock a cashier", err)
 	must("audit", db.Audit(ctx, pos.AuditEntry{StoreID: "s1", TillID: "t1", CashierID: f.cashier,
 		Action: "void_line", SaleKey: sold.Key, Detail: "it's \"quoted\"; with a semicolon"}))
 	_, err = db.Store(ctx, "s1")
