@@ -45,6 +45,7 @@ const (
 	approveAdjust                               // a price or discount beyond the cashier's limits
 	approveOffice                               // a paid-out or no-sale (the cash office)
 	approveVoid                                 // void a sale a card has paid
+	approveUnlock                               // unlock a locked cashier's sign-in
 )
 
 // approvalAsk shows the approval screen: action is what the manager
@@ -55,6 +56,7 @@ type approvalAsk struct {
 	action  string
 	saleKey string
 	back    screenID
+	cashier string // approveUnlock: the number of the cashier to unlock
 }
 
 // approvedMsg tells the screen that asked who approved.
@@ -162,6 +164,9 @@ func (a *approvalScreen) submit(m *Model) tea.Cmd {
 		cashier = m.cashier.ID
 	}
 	ctx, ap, ask, req, number, pin := m.ctx, m.deps.Approver, a.ask, a.req, a.number.String(), a.pin.take()
+	if ask.purpose == approveUnlock {
+		return m.unlockCmd(req, ask.cashier, number, pin)
+	}
 	return func() tea.Msg {
 		mgr, err := ap.Approve(ctx, cashier, ask.action, ask.saleKey, number, pin)
 		return approvalMsg{req: req, manager: mgr, err: err}

@@ -76,6 +76,7 @@ type Deps struct {
 	// till); Approver checks a manager's number and PIN at the till.
 	Returns        *pos.Returns
 	Approver       *pos.Approver
+	Unlocker       pos.Unlocker      // nil: a manager cannot unlock a cashier at the till
 	RefundReceipts RefundReceiptSink // nil: refund receipts are not set up
 	// SaleNumbers finds a sale by the number printed on its receipt (nil:
 	// a return starts only from the receipt's barcode).

@@ -9,6 +9,8 @@ type KeyMap struct {
 	Quit, Up, Down, Enter, Esc, Tab key.Binding
 	// basket
 	Quantity, Search, Customer, Pay, VoidLine, VoidSale, SignOut key.Binding
+	// sign-in: a manager unlocks the cashier refused
+	Unlock key.Binding
 	// returns: from the basket, by sale number or without a receipt; on
 	// the return screen, a line's reason and restock, cash instead of the
 	// card (a manager approves)
@@ -59,6 +61,7 @@ func NewKeyMap() KeyMap {
 		VoidLine: b([]string{"f8"}, "F8", "void line"),
 		VoidSale: b([]string{"f9"}, "F9", "void sale"),
 		SignOut:  b([]string{"f10"}, "F10", "sign out"),
+		Unlock:   b([]string{"f9"}, "F9", "manager unlock"),
 
 		// Control keys: the F-keys are taken, the field takes printable
 		// characters, and ctrl+b is tmux's prefix, ctrl+s/q flow control.

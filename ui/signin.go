@@ -15,6 +15,12 @@ type signInScreen struct {
 	number, pin field
 	onPIN       bool
 	req         int // the sign-in in flight; 0 when none
+	// refused is the number last refused: a manager may unlock it
+	// (ui/unlock.go).
+	refused string
+	// unlocking is the number a manager is asked to unlock; it outlives
+	// the screen's reset on the way back from the approval screen.
+	unlocking string
 }
 
 func newSignIn() *signInScreen {
@@ -27,11 +33,13 @@ func newSignIn() *signInScreen {
 func (s *signInScreen) enter(*Model) {
 	s.number.reset()
 	s.pin.reset()
-	s.onPIN, s.req = false, 0
+	s.onPIN, s.req, s.refused = false, 0, ""
 }
 
 func (s *signInScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case approvedMsg, approvalCancelledMsg:
+		return s.unlockAnswer(m, msg)
 	case signedInMsg:
 		if msg.req != s.req {
 			return nil
@@ -40,6 +48,7 @@ func (s *signInScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			s.pin.reset()
 			s.onPIN = !s.number.empty()
+			s.refused = s.number.String()
 			return m.fail("sign in", msg.err)
 		}
 		m.noteDB(nil)
@@ -60,6 +69,8 @@ func (s *signInScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			s.onPIN = !s.onPIN
 		case key.Matches(msg, m.km.Enter):
 			return s.submit(m)
+		case key.Matches(msg, m.km.Unlock) && s.refused != "" && m.deps.Unlocker != nil:
+			return s.askUnlock(m)
 		case s.onPIN:
 			s.pin.key(msg)
 		default:
@@ -121,7 +132,11 @@ func (s *signInScreen) view(m *Model, w, h int) string {
 }
 
 func (s *signInScreen) bindings(m *Model) []key.Binding {
-	return []key.Binding{with(m.km.Enter, "sign in"), m.km.Tab, m.km.Quit}
+	out := []key.Binding{with(m.km.Enter, "sign in"), m.km.Tab}
+	if s.refused != "" && m.deps.Unlocker != nil {
+		out = append(out, m.km.Unlock)
+	}
+	return append(out, m.km.Quit)
 }
 
 // signOut returns to the sign-in screen; a sale in progress must be

@@ -114,6 +114,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	deps.Parked = db                                     // parked baskets (ctrl+p)
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
 	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
+	deps.Unlocker = db // a manager unlocks a locked cashier at sign-in (F9)
 	// The cash office: sessions, movements, X and Z on the store; a
 	// movement opens the till's drawer, and the Z prints the receipts' way.
 	deps.CashOffice = &pos.CashOffice{Store: db, Drawer: deps.Drawer, Printer: svc, Settings: s.settings}
