@@ -189,7 +189,11 @@ func (a *approvalScreen) view(m *Model, w, h int) string {
 	if a.state == apChecking {
 		rows = append(rows, "", m.st.Muted.Render("checking…"))
 	}
-	rows = append(rows, "", m.st.Muted.Render("The cashier stays signed in."))
+	stays := "The cashier stays signed in."
+	if a.ask.purpose == approveUnlock {
+		stays = "Unlocked, the cashier types their PIN again."
+	}
+	rows = append(rows, "", m.st.Muted.Render(stays))
 	box := m.st.Dialog.Render(strings.Join(rows, "\n"))
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
 }

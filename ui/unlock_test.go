@@ -84,7 +84,8 @@ func TestManagerUnlocksACashier(t *testing.T) {
 				}
 				return
 			}
-			if r.m.active != screenApproval || !strings.Contains(r.screen(), "unlock cashier 101") {
+			if r.m.active != screenApproval || !strings.Contains(r.screen(), "unlock cashier 101") ||
+				!strings.Contains(r.screen(), "the cashier types their PIN again") {
 				t.Fatalf("F9: got screen %d, want the approval for unlock cashier 101\n%s", r.m.active, r.screen())
 			}
 			for _, step := range tt.steps {
