@@ -11,7 +11,7 @@ import (
 // wrong manager PIN, a cashier who is not a manager or not of the store, a
 // locked manager and an unknown cashier read the same. The audit log says
 // which it was.
-const UnlockRefused = "not unlocked: wrong manager number or PIN, or not a manager of this store"
+const UnlockRefused = "wrong manager number or PIN, or not a manager of this store"
 
 // UnlockCashier has a manager unlock a cashier's sign-in at a store's till
 // (pos.Unlocker). Like SignIn, the manager's PIN never leaves the till and

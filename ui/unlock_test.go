@@ -33,7 +33,7 @@ func (f *fakeLocks) UnlockCashier(ctx context.Context, store, till, manager, pin
 	defer f.mu.Unlock()
 	f.unlocks = append(f.unlocks, cashier+" by "+manager)
 	if manager != "900" || pin != "9999" {
-		return pos.Cashier{}, pos.Errorf(pos.EInvalid, "not unlocked: wrong manager number or PIN")
+		return pos.Cashier{}, pos.Errorf(pos.EInvalid, "wrong manager number or PIN, or not a manager of this store")
 	}
 	delete(f.locked, cashier)
 	return pos.Cashier{ID: 9, Number: "900", Name: "Max Manager", Manager: true}, nil
