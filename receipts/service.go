@@ -40,7 +40,10 @@ type ReturnRecords interface {
 type Service struct {
 	Records Records
 	// Returns loads returns for refund receipts (the store, like Records).
-	Returns  ReturnRecords
+	Returns ReturnRecords
+	// Reports loads the Z reports the outbox names, for the upload
+	// worker (the store, like Records).
+	Reports  ReportRecords
 	Store    Store
 	Currency pos.Currency
 	Location *time.Location // the store's time zone; nil is the machine's
