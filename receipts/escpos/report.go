@@ -3,6 +3,8 @@ package escpos
 import (
 	"bytes"
 	"context"
+
+	"github.com/till-pos/till/receipts"
 )
 
 // Report encodes an X or Z report's text (pos.Report.Text, lines of
@@ -48,6 +50,21 @@ func Report(lines []string, widthMM int) []byte {
 // that says what to do, and nothing is sent then.
 func (p *Printer) PrintReportText(ctx context.Context, lines []string) error {
 	job := Report(lines, p.cfg.Width)
+	return p.run(ctx, jobPrint, func(st Status) ([]byte, error) {
+		if f := st.Fault(); f != "" {
+			return nil, p.fault(f, nil, jobPrint)
+		}
+		return job, nil
+	})
+}
+
+// PrintLines prints receipt lines (a parked ticket's) after asking the
+// printer whether it can, like PrintReceipt.
+func (p *Printer) PrintLines(ctx context.Context, lines []receipts.Line) error {
+	job, err := Lines(lines, p.cfg.Width)
+	if err != nil {
+		return err
+	}
 	return p.run(ctx, jobPrint, func(st Status) ([]byte, error) {
 		if f := st.Fault(); f != "" {
 			return nil, p.fault(f, nil, jobPrint)
