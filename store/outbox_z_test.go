@@ -183,3 +183,55 @@ func TestZReportOutbox(t *testing.T) {
 		}
 	}
 }
+
+// TestReportOutboxMigrationDownAndUp: migration 00011 rolls back with a
+// Z's row in the outbox (the row goes, the sales' stay, and the two-owner
+// CHECK is back), and applies again.
+func TestReportOutboxMigrationDownAndUp(t *testing.T) {
+	f := newFixture(t, 100)
+	ctx := context.Background()
+	s := f.draft(t, [2]int{0, 1})
+	if _, err := (&pos.Checkout{Sales: f.db, Settings: settings()}).SellCash(ctx, s, s.Totals.Total); err != nil {
+		t.Fatal(err)
+	}
+	office := &pos.CashOffice{Store: f.db, Settings: settings()}
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(100_00)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := office.Z(ctx, f.cashier, pos.CountOf(100_00)); err != nil {
+		t.Fatal(err)
+	}
+	count := func(query string) int {
+		t.Helper()
+		var n int
+		if err := f.d.Admin.QueryRowContext(ctx, query).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT COUNT(*) FROM receipt_outbox`); n != 2 {
+		t.Fatalf("outbox rows before: %d, want the sale's and the Z's", n)
+	}
+	if err := store.MigrateDownTo(ctx, f.d.Admin, 9); err != nil {
+		t.Fatalf("down to 9: %v", err)
+	}
+	if n := count(`SELECT COUNT(*) FROM receipt_outbox WHERE transaction_id IS NOT NULL`); n != 1 {
+		t.Errorf("outbox rows after down: %d sales', want 1", n)
+	}
+	if _, err := f.d.Admin.ExecContext(ctx, `INSERT INTO receipt_outbox (till_id, next_attempt_at, created_at)
+		VALUES ('t1', NOW(6), NOW(6))`); err == nil || !strings.Contains(err.Error(), "receipt_outbox_one") {
+		t.Errorf("after down, a row naming nothing: got %v, want receipt_outbox_one to refuse it", err)
+	}
+	if _, err := store.Migrate(ctx, f.d.Admin); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if _, err := office.Open(ctx, f.cashier, pos.CountOf(100_00)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := office.Z(ctx, f.cashier, pos.CountOf(100_00)); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT COUNT(*) FROM receipt_outbox WHERE z_session_id IS NOT NULL`); n != 1 {
+		t.Errorf("Z rows after up: %d, want Z 2's", n)
+	}
+}
