@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +16,8 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/receipts/escpos"
+	"github.com/till-pos/till/receipts/escpos/escpostest"
 	"github.com/till-pos/till/store"
 )
 
@@ -115,4 +119,85 @@ func textLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// TestZPrintsOnTheESCPOSPrinter: a till set up with POS_PRINTER=tcp://…
+// and no POS_PRINT_COMMAND (newReceipts, as the till builds it) prints the
+// Z it closes on the ESC/POS printer, at 80 and 58 mm: the decoded lines
+// are store.ZReport's text, the title bold, one cut; the PDF is saved. With
+// a print command set as well, the Z goes to the command, not the printer.
+func TestZPrintsOnTheESCPOSPrinter(t *testing.T) {
+	for _, tt := range []struct {
+		width   string
+		command bool
+	}{{"80", false}, {"58", false}, {"80", true}} {
+		t.Run(fmt.Sprintf("%smm/command %v", tt.width, tt.command), func(t *testing.T) {
+			d, sales, env := receiptsStore(t)
+			ctx := context.Background()
+			vp := escpostest.Start(t)
+			env["POS_PRINTER"], env["POS_PRINTER_WIDTH"] = vp.URL(), tt.width
+			if tt.command {
+				env["POS_PRINT_COMMAND"] = "true"
+			}
+			db, err := store.Open(ctx, store.Config{WriterDSN: d.DSN})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			settings := pos.Settings{StoreID: "s1", TillID: "t1", Currency: pos.EUR()}
+			svc, _, err := newReceipts(ctx, &environment{getenv: func(k string) string { return env[k] }}, db, settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			office := &pos.CashOffice{Store: db, Printer: svc, Settings: settings}
+			if _, err := office.Open(ctx, sales[0].CashierID, pos.CountOf(100_00)); err != nil {
+				t.Fatal(err)
+			}
+			z, err := office.Z(ctx, sales[0].CashierID, pos.CountOf(100_00))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved, _ := filepath.Glob(filepath.Join(env["POS_RECEIPT_DIR"], "*", "z-t1-1.pdf"))
+			if len(saved) != 1 {
+				t.Errorf("the Z is not saved: %v", saved)
+			}
+			width := escpos.Width80
+			if tt.width == "58" {
+				width = escpos.Width58
+			}
+			doc, err := escpostest.Decode(vp.Printed(), width)
+			if err != nil {
+				t.Fatalf("the printer was sent what it cannot print: %v", err)
+			}
+			if tt.command {
+				if len(doc.Lines()) != 0 {
+					t.Errorf("with a print command, the ESC/POS printer printed %d lines", len(doc.Lines()))
+				}
+				return
+			}
+			stored, err := db.ZReport(ctx, "s1", "t1", z.ZNumber)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			for i, l := range doc.Lines() {
+				if l.Bold != (i == 0) && l.Text != "" {
+					t.Errorf("line %d %q: bold %v", i, l.Text, l.Bold)
+				}
+				got = append(got, l.Text)
+			}
+			for len(got) > 0 && got[len(got)-1] == "" {
+				got = got[:len(got)-1]
+			}
+			for _, l := range stored.Text(pos.EUR(), mustLoad(t, "Europe/London")) {
+				want = append(want, strings.TrimRight(l, " "))
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("printed:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if doc.Cuts() != 1 {
+				t.Errorf("cuts: %d, want 1", doc.Cuts())
+			}
+		})
+	}
 }
