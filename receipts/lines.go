@@ -20,6 +20,7 @@ const (
 	LineRule                    // a dashed line across the paper
 	LineBarcode                 // the sale's key as a Code 128 barcode (pos.ReceiptCode); Left is the key
 	LineGap                     // half a line of space
+	LineCode                    // Left as it is, as a Code 128 barcode (a parked ticket's code)
 )
 
 // Line is one line of a receipt, before any medium lays it out: text in

@@ -113,7 +113,7 @@ func (r row) height() float64 {
 		return lineH + 2
 	case rowRule:
 		return ruleH
-	case rowBarcode:
+	case rowBarcode, LineCode:
 		return barH + 1
 	case rowGap:
 		return lineH / 2
@@ -253,6 +253,10 @@ func (l *layout) draw(r row, y float64, key string) {
 		l.barcode(key, y)
 		l.codeBand = [2]float64{y, y + r.height()}
 		return
+	case LineCode:
+		l.code128(r.left, r.left, y)
+		l.codeBand = [2]float64{y, y + r.height()}
+		return
 	case rowBanner:
 		pdf.SetFont("Helvetica", "B", bodyPt+1)
 		pdf.SetLineWidth(0.4)
@@ -306,15 +310,21 @@ func (l *layout) barcode(key string, y float64) {
 		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", key, err))
 		return
 	}
+	l.code128(text, key, y)
+}
+
+// code128 draws text as Code 128 (the encoder picks the code sets) on the
+// printer's grid, as barcode does; what names it in an error.
+func (l *layout) code128(text, what string, y float64) {
 	bc, err := code128.Encode(text)
 	if err != nil {
-		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", key, err))
+		l.pdf.SetError(fmt.Errorf("barcode of %q: %w", what, err))
 		return
 	}
 	modules := bc.Bounds().Dx()
 	width := module * float64(modules)
 	if width+2*quietModules*module > textWidth {
-		l.pdf.SetError(fmt.Errorf("barcode of %q: %d modules do not fit on the paper", key, modules))
+		l.pdf.SetError(fmt.Errorf("barcode of %q: %d modules do not fit on the paper", what, modules))
 		return
 	}
 	x := math.Round((paperWidth-width)/2/dot) * dot

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
 	"strings"
@@ -109,6 +110,23 @@ func ReturnObjectKey(prefix string, ret pos.Return, loc *time.Location) string {
 		parts = append([]string{p}, parts...)
 	}
 	return path.Join(parts...)
+}
+
+// ReportObjectKey is where a Z report is archived:
+// <prefix>/<store>/reports/<till>/z-<Z number>.pdf. The Z number is
+// unique per till, so the key is the Z's for good; "reports" begins with
+// no digit and is not "returns", so no receipt lands there.
+func ReportObjectKey(prefix, storeID, tillID string, zNumber int64) string {
+	parts := []string{storeID, "reports", tillID, fmt.Sprintf("z-%d.pdf", zNumber)}
+	if p := strings.Trim(prefix, "/"); p != "" {
+		parts = append([]string{p}, parts...)
+	}
+	return path.Join(parts...)
+}
+
+// ReportKey is ReportObjectKey of a Z under this bucket's prefix.
+func (u *S3) ReportKey(r pos.Report) string {
+	return ReportObjectKey(u.cfg.Prefix, r.Session.StoreID, r.Session.TillID, r.ZNumber)
 }
 
 // Key is ObjectKey under this bucket's prefix.

@@ -40,7 +40,10 @@ type ReturnRecords interface {
 type Service struct {
 	Records Records
 	// Returns loads returns for refund receipts (the store, like Records).
-	Returns  ReturnRecords
+	Returns ReturnRecords
+	// Reports loads the Z reports the outbox names, for the upload
+	// worker (the store, like Records).
+	Reports  ReportRecords
 	Store    Store
 	Currency pos.Currency
 	Location *time.Location // the store's time zone; nil is the machine's
@@ -410,13 +413,21 @@ func diskError(err error, dir string) error {
 	return pos.WrapError(pos.EUnavailable, err, "the receipt could not be saved in %s", dir)
 }
 
+// ReportPrinter is a Printer that prints reports natively too: the
+// report's text lines, the first one bold (receipts/escpos implements it).
+type ReportPrinter interface {
+	PrintReportText(ctx context.Context, lines []string) error
+}
+
 // PrintReport gives an X or Z report to the receipt path: the PDF
-// (RenderReport) is saved into the archive beside the receipts, then sent
-// to the print command. It implements pos.ReportPrinter, so the Z the till
-// closes comes out of the printer. A till whose receipts are off (a nil
-// Service) or that has no printer says so; the report is saved all the
-// same when it can be. An ESC/POS printer prints receipts only: a report
-// is saved and the cashier is told where.
+// (RenderReport) is saved into the archive beside the receipts, then
+// printed: the PDF through the print command when the till has one
+// (POS_PRINT_COMMAND: a till may keep a page printer for its reports beside
+// its ESC/POS receipt printer), else the report's text (pos.Report.Text) on
+// the ESC/POS printer. It implements pos.ReportPrinter, so
+// the Z the till closes comes out of the printer. A till whose receipts are
+// off (a nil Service) or that has no printer says so; the report is saved
+// all the same when it can be.
 func (s *Service) PrintReport(ctx context.Context, r pos.Report) error {
 	if s == nil {
 		return pos.Errorf(pos.EUnavailable, "receipts are not set up on this till: the report is not printed")
@@ -433,6 +444,12 @@ func (s *Service) PrintReport(ctx context.Context, r pos.Report) error {
 	where := ""
 	if path != "" {
 		where = "; the report is saved at " + path
+	}
+	if p, ok := s.Printer.(ReportPrinter); ok && len(s.PrintCommand) == 0 {
+		if err := p.PrintReportText(ctx, r.Text(s.Currency, s.Location)); err != nil {
+			return errors.Join(pos.WrapError(pos.ErrorCode(err), err, "%s%s", pos.ErrorMessage(err), where), saveErr)
+		}
+		return saveErr
 	}
 	if len(s.PrintCommand) == 0 {
 		why := "no printer is set up on this till (POS_PRINTER)"

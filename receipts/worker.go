@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/till-pos/till/pos"
@@ -32,6 +34,8 @@ type Archive interface {
 	Key(sale pos.Sale, loc *time.Location) string
 	// ReturnKey is the object key of a return's refund receipt.
 	ReturnKey(ret pos.Return, loc *time.Location) string
+	// ReportKey is the object key of a Z report.
+	ReportKey(r pos.Report) string
 	// Put stores pdf under key unless something is there already (existed).
 	Put(ctx context.Context, key string, pdf []byte, meta map[string]string) (existed bool, err error)
 }
@@ -185,9 +189,25 @@ func (w *Worker) upload(ctx context.Context, key string, force bool) Report {
 	return Report{Uploaded: 1}
 }
 
-// put renders and uploads the receipt of the sale or return whose key
-// this is: a sale's receipt, or a return's refund receipt.
+// ReportRecords loads the Z reports the outbox names. The store
+// implements it.
+type ReportRecords interface {
+	// ReceiptReport loads the Z whose outbox key this is ("z:…", see
+	// IsReportKey).
+	ReceiptReport(ctx context.Context, key string) (pos.Report, error)
+}
+
+// IsReportKey tells a Z report's outbox key ("z:<store>:<till>:<Z
+// number>", store.ZReceiptKey) from a sale's or a return's (a UUID, which
+// has no ':').
+func IsReportKey(key string) bool { return strings.HasPrefix(key, "z:") }
+
+// put renders and uploads the receipt of the sale, return or Z whose key
+// this is: a sale's receipt, a return's refund receipt, or the Z report.
 func (w *Worker) put(ctx context.Context, key string) (objectKey string, existed bool, err error) {
+	if IsReportKey(key) {
+		return w.putReport(ctx, key)
+	}
 	r, err := w.Receipts.load(ctx, pos.Sale{Key: key}, false)
 	if pos.ErrorCode(err) == pos.ENotFound {
 		r, err = w.Receipts.loadReturn(ctx, key)
@@ -211,6 +231,30 @@ func (w *Worker) put(ctx context.Context, key string) (objectKey string, existed
 		meta = map[string]string{"sale-key": r.Sale.Key, "store": r.Sale.StoreID, "till": r.Sale.TillID}
 	}
 	if r.training() {
+		meta["training"] = "true"
+	}
+	existed, err = w.Archive.Put(ctx, objectKey, pdf, meta)
+	return objectKey, existed, err
+}
+
+// putReport renders and uploads a Z report: the PDF RenderReport makes,
+// the one the till printed and saved at the close.
+func (w *Worker) putReport(ctx context.Context, key string) (objectKey string, existed bool, err error) {
+	if w.Receipts.Reports == nil {
+		return "", false, pos.Errorf(pos.EInternal, "the receipt worker cannot load Z reports")
+	}
+	r, err := w.Receipts.Reports.ReceiptReport(ctx, key)
+	if err != nil {
+		return "", false, err
+	}
+	pdf, err := RenderReport(r, w.Receipts.Currency, w.Receipts.Location)
+	if err != nil {
+		return "", false, err
+	}
+	objectKey = w.Archive.ReportKey(r)
+	meta := map[string]string{"store": r.Session.StoreID, "till": r.Session.TillID,
+		"z-number": strconv.FormatInt(r.ZNumber, 10), "session": strconv.FormatInt(r.Session.ID, 10)}
+	if r.Session.Training {
 		meta["training"] = "true"
 	}
 	existed, err = w.Archive.Put(ctx, objectKey, pdf, meta)

@@ -448,6 +448,12 @@ func (db *DB) CloseSession(ctx context.Context, req pos.CloseRequest) (pos.Repor
 			dec(counted.Total()), dec(r.Difference), dec(r.GrandTotal), first, lastSale, salesUpto, returnsUpto); err != nil {
 			return err
 		}
+		// The Z's PDF goes to the archive through the receipt outbox.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO receipt_outbox
+			(z_session_id, till_id, status, next_attempt_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
+			s.ID, s.TillID, tx.now, tx.now); err != nil {
+			return err
+		}
 		if err := insertCount(ctx, tx, s.ID, "close", counted); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/till-pos/till/pos"
@@ -22,18 +24,20 @@ import (
 // same receipt (a drain stealing a lease) do no harm: the upload is a
 // conditional write that never overwrites.
 
-// PendingReceipts lists the keys of the sales and returns whose receipts
-// wait for upload, oldest first: only those due now when dueOnly, else all
+// PendingReceipts lists the keys of the sales, returns and Z reports whose
+// PDFs wait for upload (a Z's key is ZReceiptKey's), oldest first: only those due now when dueOnly, else all
 // of them. tillID "" means every till; a till id is that till of the
 // store's own store (Config.StoreID) when it has one. limit ≤ 0 means no
 // limit.
 func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, limit int) ([]string, error) {
 	ctx, cancel := db.call(ctx)
 	defer cancel()
-	// Each row names a sale or a return (receipt_outbox_one), never both.
-	query := `SELECT COALESCE(t.idempotency_key, r.idempotency_key) FROM receipt_outbox o
+	// Each row names one of a sale, a return or a Z (receipt_outbox_one).
+	query := `SELECT COALESCE(t.idempotency_key, r.idempotency_key), z.store_id, z.till_id, z.z_number
+		FROM receipt_outbox o
 		LEFT JOIN transactions t ON t.transaction_id = o.transaction_id
 		LEFT JOIN returns r ON r.return_id = o.return_id
+		LEFT JOIN z_reports z ON z.session_id = o.z_session_id
 		WHERE o.status = 'pending'`
 	var args []any
 	if dueOnly {
@@ -44,7 +48,7 @@ func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, 
 		query += ` AND o.till_id = ?`
 		args = append(args, tillID)
 		if db.storeID != "" { // every store of a chain may have a till-1
-			query += ` AND COALESCE(t.store_id, r.store_id) = ?`
+			query += ` AND COALESCE(t.store_id, r.store_id, z.store_id) = ?`
 			args = append(args, db.storeID)
 		}
 	}
@@ -60,20 +64,65 @@ func (db *DB) PendingReceipts(ctx context.Context, tillID string, dueOnly bool, 
 	defer rows.Close()
 	var keys []string
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
+		var k, zStore, zTill sql.NullString
+		var zNumber sql.NullInt64
+		if err := rows.Scan(&k, &zStore, &zTill, &zNumber); err != nil {
 			return nil, mapError(err, "list receipts to upload")
 		}
-		keys = append(keys, k)
+		if zNumber.Valid {
+			k.String = ZReceiptKey(zStore.String, zTill.String, zNumber.Int64)
+		}
+		keys = append(keys, k.String)
 	}
 	return keys, mapError(rows.Err(), "list receipts to upload")
 }
 
+// ZReceiptKey is the outbox key of a Z report: "z:<store>:<till>:<Z
+// number>", with '%' and ':' in the store and till ids escaped as %25 and
+// %3A so the key splits back unambiguously. A sale's or a return's key is
+// a UUID, which never contains ':', so no key names two things.
+func ZReceiptKey(storeID, tillID string, zNumber int64) string {
+	return "z:" + escapeKeyPart(storeID) + ":" + escapeKeyPart(tillID) + ":" + strconv.FormatInt(zNumber, 10)
+}
+
+var (
+	keyPartEscaper   = strings.NewReplacer("%", "%25", ":", "%3A")
+	keyPartUnescaper = strings.NewReplacer("%3A", ":", "%25", "%")
+)
+
+func escapeKeyPart(s string) string { return keyPartEscaper.Replace(s) }
+
+// ParseZReceiptKey splits a ZReceiptKey; ok is false for any other key.
+func ParseZReceiptKey(key string) (storeID, tillID string, zNumber int64, ok bool) {
+	rest, found := strings.CutPrefix(key, "z:")
+	if !found {
+		return "", "", 0, false
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", 0, false
+	}
+	n, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != parts[2] {
+		return "", "", 0, false
+	}
+	return keyPartUnescaper.Replace(parts[0]), keyPartUnescaper.Replace(parts[1]), n, true
+}
+
 // receiptOwner finds what a receipt key names: the outbox column to match
-// (transaction_id for a sale, return_id for a return) and the id. A key
-// never changes what it names, so the statements that follow match on one
-// unique index each. ok is false when the key names neither.
+// (transaction_id for a sale, return_id for a return, z_session_id for a
+// Z) and the id. A key never changes what it names, so the statements that
+// follow match on one unique index each. ok is false when the key names
+// none.
 func receiptOwner(ctx context.Context, q execer, key string) (column string, id int64, ok bool, err error) {
+	if storeID, tillID, n, isZ := ParseZReceiptKey(key); isZ {
+		err = q.QueryRowContext(ctx, `SELECT session_id FROM z_reports
+			WHERE store_id = ? AND till_id = ? AND z_number = ?`, storeID, tillID, n).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", 0, false, nil
+		}
+		return "z_session_id", id, err == nil, err
+	}
 	var sale, ret sql.NullInt64
 	err = q.QueryRowContext(ctx, `SELECT
 			(SELECT transaction_id FROM transactions WHERE idempotency_key = ?),
@@ -89,7 +138,18 @@ func receiptOwner(ctx context.Context, q execer, key string) (column string, id 
 	return "", 0, false, nil
 }
 
-// ClaimReceipt leases a pending receipt (key: a sale's or a return's) for
+// ReceiptReport loads the Z report an outbox key names (ZReceiptKey), as
+// ZReport reads it: what the receipt worker renders and uploads.
+func (db *DB) ReceiptReport(ctx context.Context, key string) (pos.Report, error) {
+	storeID, tillID, n, ok := ParseZReceiptKey(key)
+	if !ok {
+		return pos.Report{}, pos.Errorf(pos.ENotFound, "%q is not a Z report's key", key)
+	}
+	return db.ZReport(ctx, storeID, tillID, n)
+}
+
+// ClaimReceipt leases a pending receipt (key: a sale's, a return's or a
+// Z's) for
 // upload: it is not due again for lease. It reports false when the receipt
 // is already uploaded, or (unless evenIfNotDue) is not due because another
 // worker holds it or it is backing off.

@@ -180,7 +180,7 @@ func newReceipts(ctx context.Context, env *environment, db *store.DB, s pos.Sett
 	if rc.store.Name == "" {
 		rc.store.Name = s.StoreID
 	}
-	svc := &receipts.Service{Records: db, Returns: db, Store: rc.store, Currency: s.Currency, Location: loc,
+	svc := &receipts.Service{Records: db, Returns: db, Reports: db, Store: rc.store, Currency: s.Currency, Location: loc,
 		Dir: rc.dir, PrintCommand: rc.printCommandLine(env.getenv)}
 	if p, err := rc.escposPrinter(); err != nil {
 		return nil, nil, err

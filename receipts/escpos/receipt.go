@@ -152,6 +152,14 @@ func Lines(lines []receipts.Line, widthMM int) ([]byte, error) {
 			b.Write(cmdCenter)
 			b.Write(barcode128C(code, barcodeModule(widthMM)))
 			b.Write(cmdLeft)
+		case receipts.LineCode:
+			data := []byte(l.Left)
+			if len(data) == 0 || len(data) > 40 || bytes.ContainsFunc(data, func(r rune) bool { return r < 0x20 || r > 0x7E }) {
+				return nil, pos.Errorf(pos.EInternal, "the barcode of %q: 1 to 40 printable ASCII characters", l.Left)
+			}
+			b.Write(cmdCenter)
+			b.Write(barcode128B(data, barcodeModule(widthMM)))
+			b.Write(cmdLeft)
 		default: // receipts.LineText
 			if l.Bold {
 				b.Write(cmdBoldOn)
@@ -244,6 +252,22 @@ func barcode128C(digits string, module byte) []byte {
 	data := []byte{'{', 'C'}
 	for i := 0; i+1 < len(digits); i += 2 {
 		data = append(data, (digits[i]-'0')*10+(digits[i+1]-'0'))
+	}
+	out := []byte{gs, 'h', 96, gs, 'w', module, gs, 'H', 0, gs, 'k', 73, byte(len(data))}
+	return append(out, data...)
+}
+
+// barcode128B is the printer's own Code 128 of printable ASCII in code set
+// B (one character a symbol): GS h, GS w, GS H 0 (the text is printed
+// under it as a line of its own), then GS k 73 n "{B" and the bytes. A "{"
+// in the data would be read as a code set switch, so it is sent as "{{".
+func barcode128B(text []byte, module byte) []byte {
+	data := []byte{'{', 'B'}
+	for _, c := range text {
+		if c == '{' {
+			data = append(data, '{')
+		}
+		data = append(data, c)
 	}
 	out := []byte{gs, 'h', 96, gs, 'w', module, gs, 'H', 0, gs, 'k', 73, byte(len(data))}
 	return append(out, data...)

@@ -29,7 +29,8 @@ type Item struct {
 	// Text: the line in UTF-8 (trailing spaces dropped) and how it was printed.
 	Text                                 string
 	Bold, Double, Reverse, Center, FontB bool
-	// Barcode: the digits it carries and its module width in dots.
+	// Barcode: what it carries (the digits of a code set C code, the text
+	// of a set B one) and its module width in dots.
 	Digits string
 	Module int
 	// Pulse: the drawer pin (2 or 5), how long it was driven, and whether
@@ -284,12 +285,12 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 				if err := need(i+4, size); err != nil {
 					return d, err
 				}
-				digits, err := code128C(data[i+4 : i+4+size])
+				digits, symbols, err := code128(data[i+4 : i+4+size])
 				if err != nil {
 					return d, fmt.Errorf("byte %d: %v", i, err)
 				}
 				// start + symbols + check (11 modules each) + stop (13)
-				width := (11*(size-2+2) + 13) * module
+				width := (11*(symbols+2) + 13) * module
 				if width > dots {
 					return d, fmt.Errorf("byte %d: a barcode %d dots wide on a %d-dot paper", i, width, dots)
 				}
@@ -331,18 +332,35 @@ func Decode(data []byte, widthMM int) (Doc, error) {
 	return d, nil
 }
 
-// code128C reads GS k 73 data that is all code set C: "{C" then one byte
-// (0–99) for each pair of digits.
-func code128C(data []byte) (string, error) {
-	if len(data) < 2 || data[0] != '{' || data[1] != 'C' {
-		return "", fmt.Errorf("CODE128 data % x does not start in code set C", data)
+// code128 reads GS k 73 data in one code set: "{C" then one byte (0–99)
+// for each pair of digits, or "{B" then printable ASCII ("{{" is a "{").
+// It returns what the code carries and how many data symbols it has.
+func code128(data []byte) (string, int, error) {
+	if len(data) < 2 || data[0] != '{' || (data[1] != 'C' && data[1] != 'B') {
+		return "", 0, fmt.Errorf("CODE128 data % x does not start in code set B or C", data)
 	}
 	var b strings.Builder
-	for _, v := range data[2:] {
-		if v > 99 {
-			return "", fmt.Errorf("CODE128 set C value %d", v)
+	symbols := 0
+	for i := 2; i < len(data); i++ {
+		v := data[i]
+		symbols++
+		if data[1] == 'C' {
+			if v > 99 {
+				return "", 0, fmt.Errorf("CODE128 set C value %d", v)
+			}
+			fmt.Fprintf(&b, "%02d", v)
+			continue
 		}
-		fmt.Fprintf(&b, "%02d", v)
+		if v == '{' {
+			if i+1 >= len(data) || data[i+1] != '{' {
+				return "", 0, fmt.Errorf("CODE128 set B: a code set switch inside the data")
+			}
+			i++
+		}
+		if v < 0x20 || v > 0x7E {
+			return "", 0, fmt.Errorf("CODE128 set B value %#x", v)
+		}
+		b.WriteByte(v)
 	}
-	return b.String(), nil
+	return b.String(), symbols, nil
 }
