@@ -109,6 +109,8 @@ func (b *basketScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	case parkedMsg:
 		return b.parked(m, msg)
+	case parkedTicketMsg:
+		return m.parkedTicket(msg)
 	}
 	return nil
 }

@@ -81,8 +81,10 @@ type Deps struct {
 	// SaleNumbers finds a sale by the number printed on its receipt (nil:
 	// a return starts only from the receipt's barcode).
 	SaleNumbers SaleNumbers
-	// Parked keeps parked baskets (nil: parking is not set up).
-	Parked pos.ParkedStore
+	// Parked keeps parked baskets (nil: parking is not set up);
+	// ParkedTickets prints their tickets (nil: none printed).
+	Parked        pos.ParkedStore
+	ParkedTickets ParkedTickets
 	// ReceiptCopies reprints receipts marked COPY (nil: not set up).
 	ReceiptCopies ReceiptCopies
 	Drawer        pos.Drawer // nil: no cash drawer on this till

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,19 @@ import (
 // new sale under a new key, at the catalogue's prices now except the
 // prices set at the till (pos.ResumeLines); it goes on from Reserve like
 // any other sale.
+
+// ParkedTickets prints a parked basket's ticket (its number and barcode,
+// to scan when it is resumed) through the receipt path; nil: no ticket is
+// printed and the number on screen is what the customer is told.
+type ParkedTickets interface {
+	PrintParked(ctx context.Context, p pos.ParkedBasket) error
+}
+
+// parkedTicketMsg answers the printing of a parked basket's ticket.
+type parkedTicketMsg struct {
+	ticket string
+	err    error
+}
 
 // parkedMsg answers a park.
 type parkedMsg struct {
@@ -88,6 +102,24 @@ func (b *basketScreen) parked(m *Model, msg parkedMsg) tea.Cmd {
 	m.newSale()
 	m.setStatus(fmt.Sprintf("parked as ticket %s (%s, %s): %s or its scan resumes it",
 		pos.ParkedCode(p.Number), plural(len(p.Lines), "line"), m.money(p.Total), m.km.Park.Help().Key), false)
+	if m.deps.ParkedTickets == nil {
+		return nil
+	}
+	ctx, tickets := m.ctx, m.deps.ParkedTickets
+	return func() tea.Msg {
+		return parkedTicketMsg{ticket: pos.ParkedCode(p.Number), err: tickets.PrintParked(ctx, p)}
+	}
+}
+
+// parkedTicket says when a parked basket's ticket did not print: the
+// basket is parked all the same, and its number resumes it.
+func (m *Model) parkedTicket(msg parkedTicketMsg) tea.Cmd {
+	if msg.err == nil {
+		m.log.Info("parked ticket printed", "ticket", msg.ticket)
+		return nil
+	}
+	m.log.Warn("parked ticket not printed", "ticket", msg.ticket, "err", msg.err)
+	m.setStatus(fmt.Sprintf("ticket %s is parked, but its ticket did not print: %s", msg.ticket, pos.ErrorMessage(msg.err)), true)
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -255,5 +257,50 @@ func TestReprintScannedReceipt(t *testing.T) {
 	r.wantScreen(screenReturn, retChoosing)
 	if n := len(r.store.all()); n != 0 {
 		t.Errorf("returns recorded: %d, want none", n)
+	}
+}
+
+// fakeTickets prints parked tickets, or fails like a printer out of paper.
+type fakeTickets struct {
+	mu      sync.Mutex
+	printed []int64
+	err     error
+}
+
+func (f *fakeTickets) PrintParked(ctx context.Context, p pos.ParkedBasket) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.printed = append(f.printed, p.Number)
+	return nil
+}
+
+// TestParkPrintsTheTicket: parking prints the ticket to scan at the
+// resume; a ticket that does not print leaves the basket parked and says so.
+func TestParkPrintsTheTicket(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		printed int
+		status  string
+	}{
+		{"printed", nil, 1, "parked as ticket PK000001"},
+		{"paper out", pos.Errorf(pos.EUnavailable, "paper out; the ticket is saved at /tmp/parked-PK000001.pdf"), 0,
+			"ticket PK000001 is parked, but its ticket did not print: paper out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newDeskRig(t, 1000, 1000)
+			tickets := &fakeTickets{err: tt.err}
+			r.m.deps.ParkedTickets = tickets
+			r.scan(milk.Code)
+			r.ctrl('p')
+			r.wantStatus(tt.status)
+			if len(tickets.printed) != tt.printed || len(r.parkedStore.parked) != 1 {
+				t.Errorf("got %d tickets printed and %d baskets parked, want %d and 1", len(tickets.printed), len(r.parkedStore.parked), tt.printed)
+			}
+		})
 	}
 }

@@ -108,10 +108,13 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	deps.Receipts = tel.receipts(svc)
 	deps.Drawer = drawer(svc)
-	deps.Location = svc.Location                         // the clock on screen in the receipts' zone (POS_TIMEZONE)
-	deps.RefundReceipts = svc                            // a return's refund receipt, printed and saved like a sale's
-	deps.ReceiptCopies = svc                             // reprints marked COPY (ctrl+r)
-	deps.Parked = db                                     // parked baskets (ctrl+p)
+	deps.Location = svc.Location // the clock on screen in the receipts' zone (POS_TIMEZONE)
+	deps.RefundReceipts = svc    // a return's refund receipt, printed and saved like a sale's
+	deps.ReceiptCopies = svc     // reprints marked COPY (ctrl+r)
+	deps.Parked = db             // parked baskets (ctrl+p)
+	if svc.CanPrint() {
+		deps.ParkedTickets = svc // their tickets, printed when parked (none without a printer: the number is on screen)
+	}
 	rets := newReturns(db, gw, s.settings, svc.Location) // returns.go
 	deps.Returns, deps.Approver, deps.SaleNumbers = rets, newApprover(db, s.settings), db
 	deps.Unlocker = db // a manager unlocks a locked cashier at sign-in (F9)
