@@ -2,9 +2,7 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -14,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
 )
@@ -939,23 +936,7 @@ func TestCashOfficeAsTheTillUser(t *testing.T) {
 	f := newFixture(t, 100)
 	ctx := context.Background()
 	_, manager := f.office(t)
-	b := make([]byte, 4)
-	rand.Read(b)
-	user, password := "till_cash_"+hex.EncodeToString(b), "cash-"+hex.EncodeToString(b)
-	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
-	cfg, err := mysql.ParseDSN(f.d.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = user, password
-	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := tillUser(t, f.d)
 	drawer := &drawer{}
 	office := &pos.CashOffice{Store: db, Settings: settings(), Drawer: drawer}
 	co := &pos.Checkout{Sales: db, Gateway: f.gw, Settings: settings()}

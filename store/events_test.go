@@ -3,8 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"sync"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
@@ -159,23 +156,7 @@ func TestEventsExpireWithoutAQueue(t *testing.T) {
 func TestEventsAsTheTillUser(t *testing.T) {
 	f := newFixture(t, 100)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	user, password := "till_events_"+hex.EncodeToString(b), "events-"+hex.EncodeToString(b)
-	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
-	cfg, err := mysql.ParseDSN(f.d.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = user, password
-	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := tillUser(t, f.d)
 	co := &pos.Checkout{Sales: db, Gateway: &simpay.Gateway{}, Settings: settings()}
 	s := f.draft(t, [2]int{0, 1})
 	s.CustomerID = f.customer.ID

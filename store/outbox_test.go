@@ -2,17 +2,13 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/till-pos/till/pos"
-	"github.com/till-pos/till/store"
 )
 
 // outboxClock is a store clock the test moves by hand.
@@ -170,23 +166,7 @@ func TestReceiptPartiesAndSaleNumbers(t *testing.T) {
 func TestOutboxAsTheTillUser(t *testing.T) {
 	f := newFixture(t, 100)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	user, password := "till_outbox_"+hex.EncodeToString(b), "outbox-"+hex.EncodeToString(b)
-	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
-	cfg, err := mysql.ParseDSN(f.d.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = user, password
-	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := tillUser(t, f.d)
 	s := f.draft(t, [2]int{0, 1})
 	s.CustomerID = f.customer.ID
 	sale, err := (&pos.Checkout{Sales: db, Settings: settings()}).SellCash(ctx, s, s.Totals.Total)

@@ -2,15 +2,10 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"testing"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/till-pos/till/pos"
-	"github.com/till-pos/till/store"
 )
 
 // parkable builds a sale in progress of two lines of the fixture's items:
@@ -223,23 +218,7 @@ func TestResumeExactlyOnce(t *testing.T) {
 func TestParkedAsTheTillUser(t *testing.T) {
 	f := newFixture(t, 10, 10)
 	ctx := context.Background()
-	b := make([]byte, 4)
-	rand.Read(b)
-	user, password := "till_parked_"+hex.EncodeToString(b), "parked-"+hex.EncodeToString(b)
-	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
-	cfg, err := mysql.ParseDSN(f.d.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = user, password
-	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := tillUser(t, f.d)
 	_, p := f.parkable(t, f.co)
 	parked, err := db.Park(ctx, p)
 	if err != nil {

@@ -2,13 +2,10 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/store"
 )
@@ -512,23 +509,7 @@ func TestReturnsAsTheTillUser(t *testing.T) {
 	f := newFixture(t, 100)
 	ctx := context.Background()
 	manager := f.d.AddCashier(t, pos.Cashier{Number: "900", Name: "Mia", Manager: true}, "9999").ID
-	b := make([]byte, 4)
-	rand.Read(b)
-	user, password := "till_returns_"+hex.EncodeToString(b), "returns-"+hex.EncodeToString(b)
-	if err := store.ApplyGrants(ctx, f.d.Admin, store.GrantOptions{Database: f.d.Name, User: user, Host: "%", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.d.Admin.Exec("DROP USER IF EXISTS '" + user + "'@'%'") })
-	cfg, err := mysql.ParseDSN(f.d.DSN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User, cfg.Passwd = user, password
-	db, err := store.Open(ctx, store.Config{WriterDSN: cfg.FormatDSN()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, _ := tillUser(t, f.d)
 	sale := f.sellSplit(t, 100, [2]int{0, 3})
 	rs := &pos.Returns{Store: db, Gateway: &refunder{script: []string{"fail"}}, Settings: settings()}
 	ret, err := rs.Begin(ctx, rs.Request(pos.NewKey(), sale.Key, f.cashier,
