@@ -736,23 +736,10 @@ func (db *DB) PendingReturns(ctx context.Context, tillID string, before time.Tim
 	var out []pos.Return
 	err := db.withTx(ctx, func(tx *txn) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT idempotency_key FROM returns
+		keys, err := queryKeys(ctx, tx, `SELECT idempotency_key FROM returns
 			WHERE till_id = ? AND status = 'pending' AND created_at < ?
 			AND (? = '' OR store_id = ?) ORDER BY return_id`, tillID, before.UTC(), db.storeID, db.storeID)
 		if err != nil {
-			return err
-		}
-		var keys []string
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return err
-			}
-			keys = append(keys, k)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, k := range keys {

@@ -671,24 +671,11 @@ func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time)
 	var sales []pos.Sale
 	err := db.withTx(ctx, func(tx *txn) error {
 		sales = sales[:0]
-		rows, err := tx.QueryContext(ctx, `SELECT idempotency_key FROM transactions
+		keys, err := queryKeys(ctx, tx, `SELECT idempotency_key FROM transactions
 			WHERE till_id = ? AND payment_status = 'pending' AND transaction_date < ?
 			AND (? = '' OR store_id = ?)
 			ORDER BY transaction_id`, tillID, before.UTC(), db.storeID, db.storeID)
 		if err != nil {
-			return err
-		}
-		var keys []string
-		for rows.Next() {
-			var k string
-			if err := rows.Scan(&k); err != nil {
-				rows.Close()
-				return err
-			}
-			keys = append(keys, k)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, k := range keys {
@@ -701,6 +688,25 @@ func (db *DB) PendingSales(ctx context.Context, tillID string, before time.Time)
 		return nil
 	})
 	return sales, mapError(err, "list pending sales")
+}
+
+// queryKeys reads a one-column list of keys, closing the rows before the
+// caller loads each (a transaction runs one statement at a time).
+func queryKeys(ctx context.Context, q execer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
 }
 
 func placeholders(n int) string { return repeatJoin("?", n) }
