@@ -22,7 +22,7 @@ import (
 // resume.
 func TestE2EOverrideParkResume(t *testing.T) {
 	d := storetest.NewDatabase(t)
-	items := seedReturnFlow(t, d)
+	items := seedItems(t, d, 3)
 	a, b := items[0], items[1]
 	eur := pos.EUR()
 	one := startFlowTill(t, d, d.DSN, "POS_TILL_ID=till-1")

@@ -140,13 +140,20 @@ func (f *flowTill) shot(name string) string {
 // seedFlow seeds the demo store and returns two pieces items to sell.
 func seedFlow(t *testing.T, d *storetest.Database) (a, b flowItem) {
 	t.Helper()
+	items := seedItems(t, d, 2)
+	return items[0], items[1]
+}
+
+// seedItems seeds the demo store and returns n pieces items of at least
+// €2 with at least 5 in stock at store-1, the till's default store.
+func seedItems(t *testing.T, d *storetest.Database, n int) []flowItem {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rules := pos.DefaultScanRules()
 	if _, err := store.Seed(ctx, d.Admin, demo.Data(rules)); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	// The till sells at store-1 (its default POS_STORE_ID): its stock rows.
 	rows, err := d.Admin.QueryContext(ctx, `SELECT i.item_id, i.code, i.item_name, COALESCE(s.price, i.price), s.stock_quantity
 		FROM inventory i JOIN store_inventory s ON s.item_id = i.item_id AND s.store_id = 'store-1'
 		WHERE COALESCE(s.active, i.active) AND NOT i.weighed AND LENGTH(i.code) = 13 AND s.stock_quantity >= 5
@@ -157,7 +164,7 @@ func seedFlow(t *testing.T, d *storetest.Database) (a, b flowItem) {
 	}
 	defer rows.Close()
 	var items []flowItem
-	for rows.Next() {
+	for rows.Next() && len(items) < n {
 		var it flowItem
 		var price string
 		if err := rows.Scan(&it.id, &it.code, &it.name, &price, &it.stock); err != nil {
@@ -171,10 +178,10 @@ func seedFlow(t *testing.T, d *storetest.Database) (a, b flowItem) {
 		}
 		items = append(items, it)
 	}
-	if len(items) < 2 {
-		t.Fatalf("demo data: %d items to sell, want 2", len(items))
+	if len(items) < n {
+		t.Fatalf("demo data: %d items to sell, want %d", len(items), n)
 	}
-	return items[0], items[1]
+	return items
 }
 
 // flowSale is a transactions row with its lines and payments.

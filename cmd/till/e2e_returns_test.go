@@ -1,14 +1,10 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/till-pos/till/pos"
-	"github.com/till-pos/till/store"
-	"github.com/till-pos/till/store/demo"
 	"github.com/till-pos/till/store/storetest"
 )
 
@@ -20,7 +16,7 @@ import (
 // its two refunds, the stock back, the points taken back and the audit.
 func TestE2EReturnOneOfThree(t *testing.T) {
 	d := storetest.NewDatabase(t)
-	items := seedReturnFlow(t, d)
+	items := seedItems(t, d, 3)
 	a, b, c := items[0], items[1], items[2]
 	card, points := returnCustomer(t, d)
 	f := startFlowTill(t, d, d.DSN, "POS_CARD_READER=simulated", "POS_RETURN_APPROVAL_OVER=1")
@@ -143,46 +139,6 @@ func TestE2EReturnOneOfThree(t *testing.T) {
 	if acts := "," + f.auditActions() + ","; !strings.Contains(acts, ",approval,") || !strings.Contains(acts, ",return,") {
 		t.Errorf("audit: got %q, want the manager's approval and the return", acts)
 	}
-}
-
-// seedReturnFlow seeds the demo store and returns three pieces items of at
-// least €2.
-func seedReturnFlow(t *testing.T, d *storetest.Database) []flowItem {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	rules := pos.DefaultScanRules()
-	if _, err := store.Seed(ctx, d.Admin, demo.Data(rules)); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	rows, err := d.Admin.QueryContext(ctx, `SELECT i.item_id, i.code, i.item_name, COALESCE(s.price, i.price), s.stock_quantity
-		FROM inventory i JOIN store_inventory s ON s.item_id = i.item_id AND s.store_id = 'store-1'
-		WHERE COALESCE(s.active, i.active) AND NOT i.weighed AND LENGTH(i.code) = 13 AND s.stock_quantity >= 5
-			AND COALESCE(s.price, i.price) >= 2
-		ORDER BY i.item_id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var items []flowItem
-	for rows.Next() && len(items) < 3 {
-		var it flowItem
-		var price string
-		if err := rows.Scan(&it.id, &it.code, &it.name, &price, &it.stock); err != nil {
-			t.Fatal(err)
-		}
-		if sc, err := rules.Parse(it.code); err != nil || sc.Kind != pos.ScanItem {
-			continue
-		}
-		if it.price, err = pos.EUR().Parse(price); err != nil {
-			t.Fatal(err)
-		}
-		items = append(items, it)
-	}
-	if len(items) < 3 {
-		t.Fatalf("demo data: %d items to sell, want 3", len(items))
-	}
-	return items
 }
 
 // returnCustomer is a seeded loyalty customer: their card and points.
