@@ -106,13 +106,6 @@ func (db *DB) Park(ctx context.Context, p pos.ParkedBasket) (pos.ParkedBasket, e
 	}
 	var out pos.ParkedBasket
 	err = db.withTx(ctx, func(tx *txn) error {
-		var exists int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM parked_baskets WHERE park_key = ?`, p.Key).Scan(&exists); err != nil {
-			return err
-		}
-		if exists > 0 {
-			return errExists
-		}
 		var customer any
 		if p.Customer != nil {
 			customer = p.Customer.ID
@@ -123,6 +116,11 @@ func (db *DB) Park(ctx context.Context, p pos.ParkedBasket) (pos.ParkedBasket, e
 				customer_id, line_count, total_amount, basket, status, parked_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'parked', ?)`,
 			p.Key, p.StoreID, p.TillID, p.CashierID, customer, len(p.Lines), dec(p.Total), string(doc), tx.now)
+		if mysqlCode(err) == errDupEntry {
+			// Parked before (also by a till racing this one): the unique
+			// key answers, with no read ahead of it.
+			return errExists
+		}
 		if err != nil {
 			return err
 		}

@@ -66,9 +66,7 @@ func (db *DB) SellCash(ctx context.Context, sale pos.Sale) (pos.Sale, error) {
 		if err := insertPayments(ctx, tx, sale.ID, sale.Payments); err != nil {
 			return err
 		}
-		if err := enqueueEvent(ctx, tx, sale.ID, sale.Key, sale.Status); err != nil {
-			return err
-		}
+		// No event: the 00003 schema has no event outbox.
 		return enqueueReceipt(ctx, tx, sale.ID, sale.TillID)
 	})
 	return db.settle(ctx, sale, err, "record the sale")
@@ -93,9 +91,9 @@ func (db *DB) settle(ctx context.Context, sale pos.Sale, err error, doing string
 	return sale, nil
 }
 
-// insertSale writes the transactions row, takes the stock and writes the
-// lines: four statements. The unique key makes a repeat fail first, before
-// any stock moves.
+// insertSale writes the transactions row, takes the stock (the 00003
+// schema's way, DB.v3stock) and writes the lines: four statements. The
+// unique key makes a repeat fail first, before any stock moves.
 func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 	now := tx.now
 	if sale.CreatedAt.IsZero() {
@@ -121,12 +119,10 @@ func insertSale(ctx context.Context, tx *txn, sale *pos.Sale) error {
 	if sale.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if !sale.Training && tx.v3stock {
+	// Only the 00003 schema's path sells here now (DB.v3stock); the
+	// till's sales go through the batches of salebatch.go.
+	if !sale.Training {
 		if err := takeStockV3(ctx, tx, sale.Lines); err != nil {
-			return err
-		}
-	} else if !sale.Training {
-		if err := takeStock(ctx, tx, sale.StoreID, sale.Lines); err != nil {
 			return err
 		}
 	}
@@ -182,32 +178,13 @@ func quantityCase(need []stockNeed) (sql string, caseArgs, ids []any) {
 	return b.String(), caseArgs, ids
 }
 
-// takeStock decrements the selling store's stock with one conditional
+// takeStockStmt decrements the selling store's stock with one conditional
 // UPDATE on its own store_inventory rows (another store's rows are never
-// read or locked). An item sells when it is active chain-wide and not
-// switched off at the store. If fewer rows change than the sale has items,
-// one more query finds out which items are short (or unknown, or inactive,
-// or not stocked at the store) and the transaction is rolled back.
-func takeStock(ctx context.Context, tx *txn, storeID string, lines []pos.Line) error {
-	need := needs(lines)
-	query, args := takeStockStmt(storeID, need)
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	changed, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if changed == int64(len(need)) {
-		return nil
-	}
-	return shortages(ctx, tx, storeID, need)
-}
-
-// takeStockStmt is takeStock's UPDATE: a single-table UPDATE, so that ORDER
-// BY holds (a multi-table UPDATE takes none); the chain's active flag is
-// read through IN.
+// read or locked); an item sells when it is active chain-wide and not
+// switched off at the store. A single-table UPDATE, so that ORDER BY holds
+// (a multi-table UPDATE takes none); the chain's active flag is read
+// through IN. When fewer rows change than the sale has items, shortages
+// says why.
 func takeStockStmt(storeID string, need []stockNeed) (string, []any) {
 	caseSQL, caseArgs, ids := quantityCase(need)
 	in := placeholders(len(need))
