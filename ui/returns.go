@@ -530,16 +530,23 @@ func (r *returnScreen) scanned(m *Model, code string) tea.Cmd {
 		return r.open(m, sc.Code)
 	case retChoosing:
 		if r.mode == modeNoReceipt {
+			// A quantity typed first ("3*") goes with the scan, as on the basket.
+			typed := ""
+			if r.entry == entryCode {
+				typed = r.field.take()
+			}
 			r.entry, r.field = entryCode, field{max: 64}
-			return r.addItem(m, code)
+			return r.addItem(m, typed+code)
 		}
 		r.field.reset()
 		return r.scanLine(m, code)
 	case retDone:
-		r.field.reset()
+		// The next sale starts with the scan and whatever was typed before
+		// it ("3*"), as on the sale's done screen.
+		next := r.field.take() + code
 		r.reset()
 		m.goTo(screenBasket)
-		return m.scanInput(code)
+		return m.scanInput(next)
 	}
 	if r.state.recorded() {
 		return m.badInput(fmt.Sprintf("scanned %s: the return is being refunded; scan it again afterwards", code))

@@ -631,3 +631,26 @@ func TestReturnRefusedByTheStore(t *testing.T) {
 		t.Errorf("returns recorded: %d, want only the other till's", n)
 	}
 }
+
+// A quantity typed before a scan ("3*") goes with the scan on the return
+// screens as on the basket: on a return without a receipt, and on the
+// return's done screen, where the scan starts the next sale.
+func TestTypedQuantityGoesWithTheScan(t *testing.T) {
+	r := newReturnRig(t, 0)
+	r.key("f7")
+	r.approve("9999")
+	r.wantScreen(screenReturn, retChoosing)
+	r.typeText("3*")
+	r.scan(milk.Code)
+	r.key("enter")
+	r.key("y")
+	r.wantScreen(screenReturn, retDone)
+	if ret := r.only(); len(ret.Lines) != 1 || ret.Lines[0].Quantity != 3 {
+		t.Fatalf("return without a receipt after 3* and a scan: got lines %+v, want 3 × milk", ret.Lines)
+	}
+	r.typeText("2*")
+	r.scan(milk.Code)
+	if r.m.active != screenBasket || len(r.m.sale.Lines()) != 1 || r.m.sale.Lines()[0].Quantity != 2 {
+		t.Errorf("next sale after 2* and a scan: screen %d, lines %+v; want the basket with 2 × milk", r.m.active, r.m.sale.Lines())
+	}
+}
