@@ -311,8 +311,8 @@ func TestScanBurstOnReturnScreens(t *testing.T) {
 		r := newReturnRig(t, 0)
 		r.scan(r.receipt())
 		r.scan("1234")
-		if q := r.m.returns().lines[0].Quantity; q != 0 {
-			t.Errorf("after a scan of 1234: milk quantity %d, want 0", q)
+		if q := r.m.returns().lines[0].Quantity; q != 0 || !r.m.returns().field.empty() {
+			t.Errorf("after a scan of 1234: milk quantity %d, field %q; want 0 and empty", q, r.m.returns().field.take())
 		}
 		if !r.m.status.err || !strings.Contains(r.m.status.text, "1234") {
 			t.Errorf("status: got %q, want the scan refused by its code", r.m.status.text)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/till-pos/till/store/storetest"
 )
 
 // TestEnsurePackages runs .ci/ensure-packages, the set-up `make test` and
@@ -19,7 +21,8 @@ func TestEnsurePackages(t *testing.T) {
 	}
 	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Skip("no bash") // the script is bash; a machine without it cannot run make test either
+		storetest.Missing(t, "no bash: the script is bash, and a machine without it cannot run make test either")
+		return
 	}
 	const everything = "mariadb-server gcc libc6-dev tmux poppler-utils zbar-tools"
 	tests := []struct {

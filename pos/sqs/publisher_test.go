@@ -183,8 +183,8 @@ func TestTwoPublishersShareTheOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if b, _ := r.db.EventBacklog(context.Background(), "t1"); b.Pending != 0 {
-		t.Errorf("%d events left", b.Pending)
+	if b, err := r.db.EventBacklog(context.Background(), "t1"); err != nil || b.Pending != 0 {
+		t.Errorf("%d events left (%v)", b.Pending, err)
 	}
 	_, entries := r.q.Requests()
 	if n := len(r.q.Messages()); n != 60 || entries != 60 {
