@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -515,10 +516,12 @@ func TestSalesWhileZCloses(t *testing.T) {
 			var mu sync.Mutex
 			var sold []int64
 			start := make(chan struct{})
+			var finished atomic.Int32 // sellers done, or stopped by an error
 			for seller := range sellers {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					defer finished.Add(1)
 					<-start
 					for range each {
 						var done pos.Sale
@@ -546,13 +549,16 @@ func TestSalesWhileZCloses(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				// Close a third of the way in; if a seller failed, the
+				// third may never come, so stop waiting when they all end.
 				for {
 					mu.Lock()
 					n := len(sold)
 					mu.Unlock()
-					if n >= sellers*each/3 {
+					if n >= sellers*each/3 || finished.Load() == sellers {
 						break
 					}
+					time.Sleep(time.Millisecond)
 				}
 				var err error
 				// A card sale of the session still pending holds the Z
