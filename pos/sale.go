@@ -32,6 +32,9 @@ type Sale struct {
 	PointsEarned int64
 	CreatedAt    time.Time
 	CompletedAt  time.Time
+	// Offline: sold while the database could not be reached, kept in the
+	// till's journal and forwarded later (its receipt says OFFLINE).
+	Offline bool
 }
 
 // Paid is the sum of the sale's approved payments.
