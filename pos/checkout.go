@@ -86,6 +86,10 @@ type Checkout struct {
 	Settings Settings
 	Now      func() time.Time // nil: time.Now
 	Metrics  Metrics          // nil: none kept
+	// Journal keeps the sales made while the database cannot be reached
+	// (SellOffline); nil: this till does not sell offline.
+	Journal       OfflineJournal
+	OfflineLimits OfflineLimits
 }
 
 // recordTimeout bounds the write that records a gateway's answer, which

@@ -28,7 +28,9 @@ const (
 	MetricEventsSent       = "EventsSent"
 	MetricEventSendErrors  = "EventSendFailures"
 	MetricPrintFailures    = "PrintFailures"
-	MetricHeartbeat        = "Heartbeat" // 1 a minute while the till runs
+	MetricHeartbeat        = "Heartbeat"           // 1 a minute while the till runs
+	MetricOfflineSales     = "OfflineSales"        // sales written to the offline journal
+	MetricOfflineWaiting   = "OfflineSalesWaiting" // offline sales not yet forwarded
 )
 
 // MetricUnit is the CloudWatch unit of a metric: "Milliseconds" for the
@@ -49,7 +51,8 @@ func MetricNames() []string {
 		MetricCashSaleLatency, MetricDBRetries, MetricDBUnavailable, MetricCardApproved,
 		MetricCardDeclined, MetricCardUnknown, MetricReconcileWaiting, MetricReconcileOldest,
 		MetricReceiptBacklog, MetricReceiptOldest, MetricEventBacklog, MetricEventOldest,
-		MetricEventsParked, MetricEventsSent, MetricEventSendErrors, MetricPrintFailures, MetricHeartbeat}
+		MetricEventsParked, MetricEventsSent, MetricEventSendErrors, MetricPrintFailures, MetricHeartbeat,
+		MetricOfflineSales, MetricOfflineWaiting}
 }
 
 // step runs one step of the sale protocol and measures it: its latency,
@@ -68,6 +71,13 @@ func (c *Checkout) step(latency string, sale func() (Sale, error)) (Sale, error)
 		c.Metrics.Count(MetricSales, 1)
 	}
 	return s, err
+}
+
+// count adds n to a counter (nil Metrics: none kept).
+func (c *Checkout) count(name string, n float64) {
+	if c.Metrics != nil {
+		c.Metrics.Count(name, n)
+	}
 }
 
 // cardOutcome counts a card payment's outcome.

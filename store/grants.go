@@ -56,6 +56,9 @@ func tillGrants() []grant {
 		{"cash_movements", []string{"SELECT", "INSERT"}},
 		{"cash_counts", []string{"SELECT", "INSERT"}},
 		{"z_reports", []string{"SELECT", "INSERT"}},
+		// Sales made offline and forwarded (migration 00013): written once.
+		{"offline_sales", []string{"SELECT", "INSERT"}},
+		{"stock_shortages", []string{"SELECT", "INSERT"}},
 		{"receipt_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, last_error, object_key, uploaded_at)"}},
 		{"event_outbox", []string{"SELECT", "INSERT", "UPDATE (status, attempts, next_attempt_at, lease_token, last_error, sent_at)"}},
 		{"audit_log", []string{"INSERT"}},

@@ -260,6 +260,21 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	must("renew the till", db.RenewTill(ctx, lease))
 	must("release the till", db.ReleaseTill(ctx, lease))
 
+	// Offline sales forwarded (issue 16): one short of stock, one again.
+	j := &memJournal{}
+	offline := &pos.Checkout{Sales: db, Settings: settings(), Journal: j, OfflineLimits: pos.DefaultOfflineLimits()}
+	for _, lines := range [][][2]int{{{0, 1}}, {{2, 5}, {1, 1}}} {
+		d := f.draft(t, lines...)
+		_, err := offline.SellOffline(d, time.Time{}, d.Totals.Total)
+		must("sell offline", err)
+	}
+	_, err = pos.ForwardJournal(ctx, j, db)
+	must("forward offline sales", err)
+	_, err = pos.ForwardJournal(ctx, &memJournal{sales: j.sales}, db)
+	must("forward offline sales again", err)
+	_, _, err = db.OfflineStatus(ctx, "s1", "t1")
+	must("offline status", err)
+
 	p80 := mysql80(t)
 	sent := wire.sent()
 	statements, batches := 0, 0

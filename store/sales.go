@@ -509,8 +509,12 @@ func (db *DB) Sale(ctx context.Context, key string) (pos.Sale, error) {
 	var s pos.Sale
 	err := db.withTx(ctx, func(tx *txn) error {
 		var err error
-		s, err = db.loadSale(ctx, tx, key)
-		return err
+		if s, err = db.loadSale(ctx, tx, key); err != nil || db.v3stock {
+			return err
+		}
+		// Sold offline and forwarded (migration 00013): its receipt says so.
+		return tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM offline_sales WHERE transaction_id = ?)`,
+			s.ID).Scan(&s.Offline)
 	})
 	return s, mapError(err, "load the sale")
 }
