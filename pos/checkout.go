@@ -90,6 +90,9 @@ type Checkout struct {
 	// (SellOffline); nil: this till does not sell offline.
 	Journal       OfflineJournal
 	OfflineLimits OfflineLimits
+	// PricesAt says when the prices the till sells at were read from the
+	// database (its snapshot's time while offline); nil: not checked.
+	PricesAt func() time.Time
 }
 
 // recordTimeout bounds the write that records a gateway's answer, which

@@ -69,9 +69,8 @@ func DefaultOfflineLimits() OfflineLimits {
 // SellOffline sells a basket paid all in cash while the database cannot be
 // reached: the sale is settled as SellCash settles it and appended to the
 // journal, synced to disk, before it is returned completed. It refuses
-// once a limit is reached, saying which; snapshotAt is when the prices
-// were read (the zero time: unknown, not checked).
-func (c *Checkout) SellOffline(sale Sale, snapshotAt time.Time, tendered ...Money) (Sale, error) {
+// once a limit is reached, saying which.
+func (c *Checkout) SellOffline(sale Sale, tendered ...Money) (Sale, error) {
 	if c.Journal == nil {
 		return Sale{}, Errorf(EUnavailable, "this till cannot sell offline (no journal)")
 	}
@@ -86,7 +85,11 @@ func (c *Checkout) SellOffline(sale Sale, snapshotAt time.Time, tendered ...Mone
 	if err != nil {
 		return Sale{}, Errorf(EUnavailable, "the offline journal cannot be read: %v", err)
 	}
-	if err := c.OfflineLimits.check(st, sale, snapshotAt, now, c.Settings.Currency); err != nil {
+	var pricesAt time.Time
+	if c.PricesAt != nil {
+		pricesAt = c.PricesAt()
+	}
+	if err := c.OfflineLimits.check(st, sale, pricesAt, now, c.Settings.Currency); err != nil {
 		return Sale{}, err
 	}
 	cash, rounding, err := c.SettleCash(sale, tendered)

@@ -66,17 +66,18 @@ func (s Stage) String() string {
 type StepKind int
 
 const (
-	StepNone     StepKind = iota // nothing to do now
-	StepSell                     // Checkout.SellCash (Complete if the key was reserved before)
-	StepReserve                  // Checkout.Reserve
-	StepCharge                   // Checkout.PayCard
-	StepResolve                  // Checkout.ResolvePayment
-	StepComplete                 // Checkout.Complete (Reserve again first if its answer was lost)
-	StepRelease                  // Checkout.Release
+	StepNone        StepKind = iota // nothing to do now
+	StepSell                        // Checkout.SellCash (Complete if the key was reserved before)
+	StepReserve                     // Checkout.Reserve
+	StepCharge                      // Checkout.PayCard
+	StepResolve                     // Checkout.ResolvePayment
+	StepComplete                    // Checkout.Complete (Reserve again first if its answer was lost)
+	StepRelease                     // Checkout.Release
+	StepSellOffline                 // Checkout.SellOffline: the database cannot be reached
 )
 
 func (k StepKind) String() string {
-	return [...]string{"none", "sell", "reserve", "charge", "resolve", "complete", "release"}[k]
+	return [...]string{"none", "sell", "reserve", "charge", "resolve", "complete", "release", "sell offline"}[k]
 }
 
 // Step is the next call of the protocol, with copies of its inputs.
@@ -126,6 +127,8 @@ func (st Step) Run(ctx context.Context) Result {
 		}
 		// The key was reserved before: finish it as reserved.
 		r.Sale, r.Err = co.Complete(ctx, done, st.cash...)
+	case StepSellOffline:
+		r.Sale, r.Err = co.SellOffline(st.sale, st.cash...)
 	case StepReserve:
 		r.Sale, r.Err = co.Reserve(ctx, st.sale)
 	case StepCharge:
@@ -610,6 +613,9 @@ func (s *SaleInProgress) reopen() {
 // Pending is the step the sale waits on (to run again when a retry is
 // due), or StepNone when it waits on nothing.
 func (s *SaleInProgress) Pending() Step {
+	if s.inflight.Kind == StepSellOffline {
+		return Step{} // never run again by a timer: the journal refuses a key twice
+	}
 	switch s.stage {
 	case StageSelling, StageCompleting, StageReleasing, StageReopening, StageResolving, StageCharging:
 		return s.inflight
@@ -625,7 +631,7 @@ func (s *SaleInProgress) Pending() Step {
 func (s *SaleInProgress) expects(k StepKind) bool {
 	switch s.stage {
 	case StageSelling:
-		return k == StepSell
+		return k == s.inflight.Kind // a late SellCash answer after going offline is not waited for
 	case StageReserveSent:
 		return k == StepReserve
 	case StageCharging:
@@ -651,6 +657,8 @@ func (s *SaleInProgress) Apply(r Result) Step {
 	switch r.Kind {
 	case StepSell, StepComplete:
 		return s.settled(r)
+	case StepSellOffline:
+		return s.soldOffline(r)
 	case StepReserve:
 		return s.reserved(r)
 	case StepCharge:
@@ -660,6 +668,34 @@ func (s *SaleInProgress) Apply(r Result) Step {
 	case StepRelease:
 		return s.released(r)
 	}
+	return Step{}
+}
+
+// SellOffline turns the cash sale being recorded, which waits for a
+// database that does not answer, into an offline sale: the step writes it
+// to the till's journal instead (Checkout.SellOffline). Only a sale paid
+// all in cash whose stock was never reserved may go offline; a SellCash
+// already sent may still commit, which is harmless: the sale is forwarded
+// under the same key and found there.
+func (s *SaleInProgress) SellOffline() (Step, error) {
+	if s.stage != StageSelling || s.inflight.Kind != StepSell {
+		return Step{}, Errorf(EConflict, "only a cash sale waiting to be recorded can be sold offline")
+	}
+	st := s.inflight
+	st.Kind, st.Retry = StepSellOffline, false
+	s.inflight = st
+	return st, nil
+}
+
+// soldOffline takes the journal's answer. A sale the journal could not
+// keep (the disk is full) waits again to be recorded online, its cash
+// kept.
+func (s *SaleInProgress) soldOffline(r Result) Step {
+	if r.Err == nil {
+		s.stage, s.done = StageCompleted, r.Sale
+		return Step{}
+	}
+	s.inflight.Kind = StepSell
 	return Step{}
 }
 

@@ -265,7 +265,7 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	offline := &pos.Checkout{Sales: db, Settings: settings(), Journal: j, OfflineLimits: pos.DefaultOfflineLimits()}
 	for _, lines := range [][][2]int{{{0, 1}}, {{2, 5}, {1, 1}}} {
 		d := f.draft(t, lines...)
-		_, err := offline.SellOffline(d, time.Time{}, d.Totals.Total)
+		_, err := offline.SellOffline(d, d.Totals.Total)
 		must("sell offline", err)
 	}
 	_, err = pos.ForwardJournal(ctx, j, db)

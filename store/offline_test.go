@@ -62,7 +62,7 @@ func (f *fixture) sellOffline(t testing.TB, j pos.OfflineJournal, at time.Time, 
 	co.Now = func() time.Time { return at }
 	draft := f.draft(t, lines...)
 	draft.CreatedAt = at.Add(-30 * time.Second) // the basket was started before it was paid
-	s, err := co.SellOffline(draft, time.Time{}, draft.Totals.Total+1000)
+	s, err := co.SellOffline(draft, draft.Totals.Total+1000)
 	if err != nil {
 		t.Fatal(err)
 	}
