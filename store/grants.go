@@ -73,7 +73,8 @@ func tillGrants() []grant {
 // PIN check, the lockout and its audit happen inside the database.
 func TillProcedures() []string {
 	return []string{"pin_params", "sign_in",
-		"unlock_cashier", // a manager unlocks a locked cashier (migrations/00010_unlock.sql)
+		"unlock_cashier",   // a manager unlocks a locked cashier (migrations/00010_unlock.sql)
+		"offline_cashiers", // the opted-in cashiers' hashes for the offline snapshot (migrations/00012_offline_cashiers.sql)
 	}
 }
 

@@ -134,8 +134,11 @@ func seed(ctx context.Context, admin *sql.DB, d demo.Store, stores []StoreInfo, 
 		if err != nil {
 			return SeedReport{}, err
 		}
-		if _, err := admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash, manager)
-			VALUES (?, ?, ?, ?)`, c.Cashier.Number, c.Cashier.Name, hash, c.Cashier.Manager); err != nil {
+		// Demo cashiers may sign in offline (migration 00012), so a
+		// trainer can show selling through a database outage. Only a
+		// cashier seeded here is opted in: an existing one is left as is.
+		if _, err := admin.ExecContext(ctx, `INSERT INTO cashiers (number, name, pin_hash, manager, offline_signin)
+			VALUES (?, ?, ?, ?, TRUE)`, c.Cashier.Number, c.Cashier.Name, hash, c.Cashier.Manager); err != nil {
 			return SeedReport{}, fmt.Errorf("seed cashiers: %w", err)
 		}
 	}
