@@ -299,6 +299,23 @@ type Report struct {
 	Pending int64
 	// Baskets parked at this till and still waiting at the report's time.
 	Parked Tally
+	// The session's completed sales that were made offline and forwarded
+	// (issue 16): already inside Sales, SalesByTender and the expected
+	// cash, counted here once more only to be listed.
+	Offline Tally
+	// The stock shortages of the session's sales: what a forwarded offline
+	// sale took that its store did not have, by sale and item.
+	Shortages []ReportShortage
+}
+
+// ReportShortage is one item a sale of the session was short of: the sale
+// took Wanted, the store had Available (grams when Weighed).
+type ReportShortage struct {
+	SaleID    int64
+	Item      string
+	Weighed   bool
+	Wanted    int64
+	Available int64
 }
 
 // ExpectedCashOf is the drawer's cash by the figures: the float, plus cash

@@ -55,6 +55,9 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 	if r.FirstSale != 0 {
 		row("Sale numbers", fmt.Sprintf("%d - %d", r.FirstSale, r.LastSale))
 	}
+	if r.Offline.Count > 0 {
+		tally("Offline sales", r.Offline)
+	}
 	rule()
 	add(fmt.Sprintf("%-8s %11s %10s %10s", "Tax", "net", "tax", "gross"))
 	for _, t := range r.TaxByRate {
@@ -99,6 +102,13 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 		tally("  sales", r.OutsideSales)
 		tally("  returns", r.OutsideReturns)
 	}
+	if len(r.Shortages) > 0 {
+		rule()
+		add(fmt.Sprintf("Stock shortages (%d)", len(r.Shortages)))
+		for _, s := range r.Shortages {
+			add(shortageLine(s))
+		}
+	}
 	if r.Pending > 0 {
 		row("Pending sales/returns", fmt.Sprint(r.Pending))
 	}
@@ -106,6 +116,24 @@ func (r Report) Text(cur Currency, loc *time.Location) []string {
 		tally("Baskets still parked", r.Parked)
 	}
 	return out
+}
+
+// shortageLine is one shortage: "  <item> sale <n>: sold <w>, had <a>",
+// grams with a " g". A name too long for the line is cut (ending in ".")
+// so the line keeps to ReportWidth.
+func shortageLine(s ReportShortage) string {
+	qty := func(q int64) string {
+		if s.Weighed {
+			return fmt.Sprintf("%d g", q)
+		}
+		return fmt.Sprint(q)
+	}
+	rest := fmt.Sprintf(" sale %d: sold %s, had %s", s.SaleID, qty(s.Wanted), qty(s.Available))
+	name := []rune(strings.TrimSpace(s.Item))
+	if room := ReportWidth - 2 - utf8.RuneCountInString(rest); len(name) > room {
+		name = append(name[:max(room-1, 0)], '.')
+	}
+	return "  " + string(name) + rest
 }
 
 func tenderLabel(m Method) string {

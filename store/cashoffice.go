@@ -779,6 +779,38 @@ func loadReport(ctx context.Context, q execer, s sessionRow, salesUpto, returnsU
 		return r, fmt.Errorf("cashiers: %w", err)
 	}
 
+	// Sales made offline (issue 16), forwarded into this session: listed,
+	// already counted in the sales above.
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(t.total_amount + t.cash_rounding), 0)
+		FROM transactions t JOIN offline_sales o ON o.transaction_id = t.transaction_id
+		WHERE t.session_id = ? AND t.payment_status = 'completed'`, id).Scan(&r.Offline.Count,
+		money{&r.Offline.Amount}); err != nil {
+		return r, fmt.Errorf("offline sales: %w", err)
+	}
+	// Their shortages, named as sold (the sale's lines keep the name and
+	// whether it was weighed; an item on several lines is one shortage).
+	rows, err = q.QueryContext(ctx, `SELECT s.transaction_id, MIN(ti.item_name), MAX(ti.weighed), s.wanted, s.available
+		FROM stock_shortages s JOIN transactions t ON t.transaction_id = s.transaction_id
+		JOIN transaction_items ti ON ti.transaction_id = s.transaction_id AND ti.item_id = s.item_id
+		WHERE t.session_id = ? AND t.payment_status = 'completed'
+		GROUP BY s.shortage_id, s.transaction_id, s.item_id, s.wanted, s.available
+		ORDER BY s.transaction_id, s.item_id`, id)
+	if err != nil {
+		return r, fmt.Errorf("stock shortages: %w", err)
+	}
+	for rows.Next() {
+		var sh pos.ReportShortage
+		if err := rows.Scan(&sh.SaleID, &sh.Item, &sh.Weighed, &sh.Wanted, &sh.Available); err != nil {
+			rows.Close()
+			return r, fmt.Errorf("stock shortages: %w", err)
+		}
+		r.Shortages = append(r.Shortages, sh)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r, fmt.Errorf("stock shortages: %w", err)
+	}
+
 	upto := func(v int64) int64 {
 		if v == 0 {
 			return 1<<63 - 1
