@@ -67,6 +67,7 @@ type Model struct {
 	pendingScans []string // typed before the catalog arrived
 	refreshFails int
 	dbDown       string // why the database is unreachable; "" when it answers
+	off          offlineState
 	auditOutbox  []pos.AuditEntry
 
 	cashier *pos.Cashier
@@ -142,7 +143,7 @@ func New(ctx context.Context, deps Deps, styles Styles) *Model {
 }
 
 // Init loads the catalog; sign-in does not wait for it.
-func (m *Model) Init() tea.Cmd { return m.loadCatalog() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.loadCatalog(), m.watchOffline()) }
 
 // Update routes a message.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -184,6 +185,8 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return nil, true // the question holds the keyboard until answered
 	case key.Matches(msg, m.km.Quit):
 		return m.quit(), true
+	case key.Matches(msg, m.km.SellOffline) && m.active != screenApproval && m.active != screenSignIn:
+		return m.sellOfflineKey(), true
 	}
 	return nil, false
 }
@@ -337,7 +340,9 @@ func (m *Model) View() tea.View {
 func (m *Model) frame() tea.View {
 	w, h := max(m.width, 20), max(m.height, 8)
 	top := []string{m.header(w)}
-	if m.dbDown != "" {
+	if b := m.offlineBanner(); b != "" {
+		top = append(top, m.st.Banner.Render(pad(ansi.Truncate(b, w, "…"), w)))
+	} else if m.dbDown != "" {
 		top = append(top, m.st.Banner.Render(pad(ansi.Truncate(
 			" ⚠ DATABASE UNREACHABLE · scanning from the cache · nothing is lost · "+m.dbDown, w, "…"), w)))
 	}

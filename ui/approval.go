@@ -46,6 +46,7 @@ const (
 	approveOffice                               // a paid-out or no-sale (the cash office)
 	approveVoid                                 // void a sale a card has paid
 	approveUnlock                               // unlock a locked cashier's sign-in
+	approveOffline                              // sell offline while the database cannot be reached
 )
 
 // approvalAsk shows the approval screen: action is what the manager
@@ -85,7 +86,7 @@ func newApproval() *approvalScreen {
 
 // askApproval shows the approval screen for a.
 func (m *Model) askApproval(a approvalAsk) tea.Cmd {
-	if m.deps.Approver == nil {
+	if m.deps.Approver == nil && a.purpose != approveOffline || a.purpose == approveOffline && m.deps.OfflineApprover == nil {
 		return m.badInput("manager approval is not set up on this till: " + a.action + " cannot be approved")
 	}
 	return m.show(screenApproval, a)
@@ -111,10 +112,18 @@ func (a *approvalScreen) update(m *Model, msg tea.Msg) tea.Cmd {
 			m.setStatus("not approved: "+pos.ErrorMessage(msg.err), true)
 			return bell
 		}
-		m.noteDB(nil)
+		if a.ask.purpose != approveOffline {
+			m.noteDB(nil)
+		}
 		m.log.Info("approved", "action", a.ask.action, "manager", msg.manager.ID)
 		m.setStatus(fmt.Sprintf("%s approved by %s", a.ask.action, msg.manager.Name), false)
-		return m.show(a.ask.back, approvedMsg{purpose: a.ask.purpose, action: a.ask.action, manager: msg.manager})
+		approved := approvedMsg{purpose: a.ask.purpose, action: a.ask.action, manager: msg.manager}
+		if a.ask.purpose == approveOffline {
+			// Going offline is the till's, not the screen's that asked.
+			m.goTo(a.ask.back)
+			return m.offlineApproved(approved)
+		}
+		return m.show(a.ask.back, approved)
 	case tea.KeyPressMsg:
 		if a.state == apChecking {
 			return nil // checking the PIN: typing waits for the answer
@@ -164,6 +173,11 @@ func (a *approvalScreen) submit(m *Model) tea.Cmd {
 		cashier = m.cashier.ID
 	}
 	ctx, ap, ask, req, number, pin := m.ctx, m.deps.Approver, a.ask, a.req, a.number.String(), a.pin.take()
+	if ask.purpose == approveOffline {
+		// The database does not answer: the manager is checked against
+		// the till's snapshot, and the approval audited once it is back.
+		ap = m.deps.OfflineApprover
+	}
 	if ask.purpose == approveUnlock {
 		return m.unlockCmd(req, ask.cashier, number, pin)
 	}

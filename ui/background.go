@@ -29,6 +29,8 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 			m.auditOutbox = append(m.auditOutbox, msg.entry)
 		}
 		return nil, true
+	case offlineStatusMsg:
+		return m.offlineStatus(msg), true
 	case cardCustomerMsg:
 		return m.cardCustomer(msg), true
 	case reprintMsg:

@@ -146,6 +146,8 @@ func (b *basketScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		return m.reprintLast()
 	case key.Matches(msg, km.Search):
 		m.goTo(screenSearch)
+	case key.Matches(msg, km.Customer) && m.offline():
+		return m.badInput("the till is offline: customers cannot be looked up until the database is back")
 	case key.Matches(msg, km.Customer):
 		m.goTo(screenCustomer)
 	case key.Matches(msg, km.Pay):

@@ -86,6 +86,9 @@ func (m *Model) takeCashNow(amount pos.Money) tea.Cmd {
 // the reservation); the tender screen waits for it.
 func (m *Model) finish(st pos.Step) tea.Cmd {
 	m.tender().tries = 0
+	if st.Kind == pos.StepSell && m.offline() {
+		return m.sellOffline() // offline and approved: straight to the journal
+	}
 	m.setStatus("recording the sale…", false)
 	return m.runStep(st, 0)
 }
@@ -100,7 +103,7 @@ func (m *Model) protocol(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false // a card payment's: the payment screen's
 		}
 		switch msg.result.Kind {
-		case pos.StepSell, pos.StepComplete:
+		case pos.StepSell, pos.StepComplete, pos.StepSellOffline:
 			return m.recorded(msg), true
 		case pos.StepRelease:
 			return m.released(msg, &t.release), true
@@ -129,12 +132,27 @@ func (m *Model) recorded(msg stepMsg) tea.Cmd {
 	}
 	given := m.sale.CashGiven()
 	next := m.sale.Apply(r)
+	if r.Kind == pos.StepSellOffline {
+		if r.Err != nil {
+			return m.offlineFailed(r.Err)
+		}
+		m.off.status.Waiting++
+		t.tries = 0
+		return m.saleDone(m.sale.Completed(), "sold OFFLINE (sent when the database is back)")
+	}
 	m.noteDB(r.Err)
 	if r.Err != nil {
+		if next.Retry && m.off.mode == offlineApproved && m.canSellOffline() {
+			return m.sellOffline() // this outage was approved: no waiting
+		}
 		if next.Retry {
 			t.tries++
-			m.setStatus(fmt.Sprintf("waiting for the database: sale not recorded yet; retry in %s (%s failed)",
-				backoff(t.tries-1), tries(t.tries)), true)
+			offline := ""
+			if m.canSellOffline() {
+				offline = " · " + m.km.SellOffline.Help().Key + " sells it offline"
+			}
+			m.setStatus(fmt.Sprintf("waiting for the database: sale not recorded yet; retry in %s (%s failed)%s",
+				backoff(t.tries-1), tries(t.tries), offline), true)
 			return m.retryAfter(t.tries, retryMsg{op: retryFinish, saleKey: r.Key})
 		}
 		t.tries = 0

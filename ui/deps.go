@@ -106,6 +106,14 @@ type Deps struct {
 	// MaxQuantityUnconfirmed is the largest quantity (F2, or "N*" before a
 	// code) taken without asking the cashier to confirm; 0 means 50.
 	MaxQuantityUnconfirmed int64
+	// OfflineStatus brings the offline forwarder's news (nil: this till
+	// does not sell offline, or nobody forwards); OfflineApprover checks a
+	// manager against the till's snapshot when the database cannot be
+	// reached; OfflineNeedsManager: going offline needs a manager.
+	// Checkout.Journal keeps the offline sales.
+	OfflineStatus       <-chan OfflineStatus
+	OfflineApprover     *pos.Approver
+	OfflineNeedsManager bool
 	// Location is the store's time zone (POS_TIMEZONE), for the clock on
 	// screen, as on the receipts; nil means the machine's.
 	Location *time.Location

@@ -104,8 +104,14 @@ func (d *doneScreen) print(m *Model, save bool) tea.Cmd {
 func (d *doneScreen) view(m *Model, w, h int) string {
 	s := d.sale
 	rows := []string{m.st.Title.Render("Sale complete") + "  " + m.st.Muted.Render(fmt.Sprintf("#%d", s.ID))}
+	if s.Offline && s.ID == 0 {
+		rows[0] = m.st.Title.Render("Sale complete") + "  " + m.st.Banner.Render(" OFFLINE ")
+	}
 	if s.Training {
 		rows[0] += "  " + m.st.Training.Render(" TRAINING — not a real sale ")
+	}
+	if s.Offline && s.ID == 0 {
+		rows = append(rows, m.st.Muted.Render("Kept on this till; sent to the database when it answers again."))
 	}
 	rows = append(rows, "", fmt.Sprintf("%-18s %12s", "Total", m.money(s.Totals.Total)))
 	if s.CashRounding != 0 {

@@ -36,6 +36,8 @@ type KeyMap struct {
 	Office                                                           key.Binding
 	OfficeX, OfficePaidIn, OfficePaidOut, OfficePickup, OfficeNoSale key.Binding
 	OfficeZ, CountDone, PageUp, PageDown                             key.Binding
+	// a cash sale waiting for the database is sold offline (issue 16)
+	SellOffline key.Binding
 	// dialogs
 	Detach, Yes, No key.Binding
 	First, Second   key.Binding // a choice of two
@@ -107,6 +109,8 @@ func NewKeyMap() KeyMap {
 		CountDone:     b([]string{"f5"}, "F5", "count done"),
 		PageUp:        b([]string{"pgup"}, "PgUp", "page up"),
 		PageDown:      b([]string{"pgdown"}, "PgDn", "page down"),
+
+		SellOffline: b([]string{"ctrl+f"}, "ctrl+f", "sell offline"),
 
 		Detach: b([]string{"f8"}, "F8", "detach customer"),
 		Yes:    b([]string{"y", "Y"}, "y", "yes"),

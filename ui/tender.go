@@ -99,6 +99,8 @@ func (t *tenderScreen) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 		t.amount.reset()
 		return m.takeCash(n[i])
+	case key.Matches(msg, km.Card) && m.offline():
+		return m.badInput("the till is offline: cards need the network — take cash")
 	case key.Matches(msg, km.Card):
 		amount := m.sale.Owed()
 		if !t.amount.empty() {
