@@ -31,6 +31,7 @@ const (
 	lockName    = "journal.lock"
 	damagedPref = "damaged-"
 	damagedSuff = ".bin"
+	compactName = "journal.log.compact" // the rewritten journal before it replaces the old
 )
 
 var _ pos.OfflineJournal = (*Journal)(nil)
@@ -44,8 +45,14 @@ type file interface {
 	Close() error
 }
 
+// compactAt is the size above which Open rewrites a journal whose every
+// sale has been forwarded: the forwarded records serve no one any more, and
+// a till that sells offline often should not read megabytes at each start.
+const compactAt = 1 << 20
+
 // options are the seams tests use; Open uses the zero value.
 type options struct {
+	compactAt int64 // 0: the constant compactAt
 	// wrap replaces the log file the journal writes through.
 	wrap func(*os.File) file
 	now  func() time.Time
@@ -165,7 +172,7 @@ func open(dir string, o options) (_ *Journal, err error) {
 		}
 	}
 	for _, r := range res.records {
-		j.apply(r.rec)
+		j.apply(r.rec, r.offset)
 	}
 	for _, d := range res.damage {
 		j.damaged = append(j.damaged, pos.JournalDamage{File: j.path, Offset: d.offset, Length: d.length, Reason: d.reason})
@@ -178,6 +185,9 @@ func open(dir string, o options) (_ *Journal, err error) {
 	if err := j.collectDamagedFiles(res.records, tornRec); err != nil {
 		return nil, err
 	}
+	if err := j.maybeCompact(o); err != nil {
+		return nil, err
+	}
 	return j, nil
 }
 
@@ -187,18 +197,7 @@ func open(dir string, o options) (_ *Journal, err error) {
 func (j *Journal) cutTornTail(data []byte, t stretch) (*record, error) {
 	name := damagedPref + strconv.FormatInt(j.now().UnixNano(), 10) + damagedSuff
 	p := filepath.Join(j.dir, name)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("journal: saving torn tail of %s: %w", j.path, err)
-	}
-	_, err = f.Write(data[t.offset : t.offset+t.length])
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := writeSynced(p, data[t.offset:t.offset+t.length]); err != nil {
 		return nil, fmt.Errorf("journal: saving torn tail of %s to %s: %w", j.path, p, err)
 	}
 	if err := syncDir(j.dir); err != nil {
@@ -258,13 +257,14 @@ func (j *Journal) collectDamagedFiles(recs []scanned, fresh *record) error {
 }
 
 // apply adds a record read or written to the in-memory index.
-func (j *Journal) apply(r record) {
+// off is where the record starts in the file.
+func (j *Journal) apply(r record, off int64) {
 	switch r.Kind {
 	case kindSale:
 		if j.sales[r.Sale.Key] != nil {
 			// Append refuses a key it has seen, so this takes two
 			// writers or a hand-edited file. Keep the first; say so.
-			j.damaged = append(j.damaged, pos.JournalDamage{File: j.path, Offset: -1,
+			j.damaged = append(j.damaged, pos.JournalDamage{File: j.path, Offset: off,
 				Reason: fmt.Sprintf("sale %q is in the journal twice; the first is kept", r.Sale.Key)})
 			return
 		}
@@ -403,8 +403,8 @@ func (j *Journal) appendLocked(r record) error {
 		}
 		return writeError(r.Kind, j.path, err)
 	}
+	j.apply(r, j.size)
 	j.size += int64(len(buf))
-	j.apply(r)
 	return nil
 }
 
@@ -530,4 +530,91 @@ func resync(data []byte, from int) int {
 		from = at + 1
 	}
 	return -1
+}
+
+// maybeCompact rewrites the journal without its sales when every one of
+// them has been forwarded and the file has grown past the threshold. The
+// new file keeps the notes of torn tails still saved, so they stay
+// reported. It is written beside the old one, synced and renamed over it:
+// a crash at any point leaves one whole journal or the other, both
+// holding nothing to forward. A journal with damage in it is never
+// compacted: its bytes are left for an operator.
+func (j *Journal) maybeCompact(o options) error {
+	// A rewrite an earlier Open did not finish is simply dropped: the old
+	// journal it was made from is still in place.
+	tmp := filepath.Join(j.dir, compactName)
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("journal: removing unfinished rewrite %s: %w", tmp, err)
+	}
+	limit := o.compactAt
+	if limit == 0 {
+		limit = compactAt
+	}
+	if j.size <= limit {
+		return nil
+	}
+	for _, e := range j.order {
+		if !e.forwarded {
+			return nil
+		}
+	}
+	var buf []byte
+	for _, d := range j.damaged {
+		if d.File == j.path {
+			return nil
+		}
+		if d.Offset < 0 {
+			continue // not noted in the journal; reported from its file alone
+		}
+		rec, err := encode(record{Kind: kindDamage, At: ptr(toTime(j.now())), Damage: &damageRec{
+			File: filepath.Base(d.File), Offset: d.Offset, Length: d.Length, Reason: d.Reason,
+		}})
+		if err != nil {
+			return fmt.Errorf("journal: compacting: %w", err)
+		}
+		buf = append(buf, rec...)
+	}
+	if err := writeSynced(tmp, buf); err != nil {
+		os.Remove(tmp)
+		// The old journal is untouched and whole: compaction is only
+		// housekeeping, so the till goes on with it.
+		return nil
+	}
+	if err := os.Rename(tmp, j.path); err != nil {
+		os.Remove(tmp)
+		return nil
+	}
+	// From here the old file is gone: anything failing now fails Open,
+	// and the next Open reads whichever journal the disk kept.
+	if err := syncDir(j.dir); err != nil {
+		return err
+	}
+	j.f.Close()
+	osf, err := os.OpenFile(j.path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("journal: opening compacted %s: %w", j.path, err)
+	}
+	j.f = osf
+	if o.wrap != nil {
+		j.f = o.wrap(osf)
+	}
+	j.size = int64(len(buf))
+	j.sales, j.order, j.forwarded = map[string]*entry{}, nil, 0
+	return nil
+}
+
+// writeSynced creates a file with these bytes and syncs it.
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
