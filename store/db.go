@@ -65,6 +65,10 @@ type Config struct {
 	// prices and active flags) and its pending sales. Empty: the chain's
 	// catalogue and every store's pending sales (tools).
 	StoreID string
+	// Offline opens the pools without waiting for the database to answer
+	// (a till starting during an outage: it sells offline and its calls
+	// fail with EUnavailable until the database is back).
+	Offline bool
 }
 
 // PasswordFunc returns the password for a new connection to addr
@@ -133,13 +137,21 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.now = cfg.Now
 	}
 	db.storeID = cfg.StoreID
-	pctx, cancel := context.WithTimeout(ctx, db.callTimeout)
-	defer cancel()
-	if err := writer.PingContext(pctx); err != nil {
+	if cfg.Offline {
+		return db, nil
+	}
+	if err := db.Ping(ctx); err != nil {
 		db.Close()
-		return nil, mapError(err, "connect to the database")
+		return nil, err
 	}
 	return db, nil
+}
+
+// Ping asks the writer whether it answers, within the call timeout.
+func (db *DB) Ping(ctx context.Context) error {
+	pctx, cancel := context.WithTimeout(ctx, db.callTimeout)
+	defer cancel()
+	return mapError(db.writer.PingContext(pctx), "connect to the database")
 }
 
 // New wraps pools that are already open, with the store's defaults (tools

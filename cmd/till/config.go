@@ -36,6 +36,8 @@ type config struct {
 	dbInsecure  bool
 	// Discounts, price overrides and open prices (desk.go).
 	desk deskConfig
+	// Selling through a database outage (offline.go).
+	offline offlineConfig
 }
 
 // bind registers the flags every command shares, with the environment as
@@ -84,6 +86,7 @@ func (c *config) bindSettings(fs *flag.FlagSet, getenv func(string) string) {
 	str(&c.returnOver, "return-approval-over", "POS_RETURN_APPROVAL_OVER", "", "a return worth more than this needs a manager's approval, e.g. 100; empty: no limit")
 	str(&c.maxQty, "max-quantity", "POS_MAX_QUANTITY", "50", "largest quantity of one line taken without asking the cashier to confirm")
 	c.desk.bind(str)
+	c.offline.bind(fs, getenv)
 }
 
 // settings turns the configuration into the sale core's settings.
@@ -210,16 +213,26 @@ func withStoreRow(ctx context.Context, env *environment, args []string) (*enviro
 	if err != nil {
 		return env, nil // so does the real configuration
 	}
+	var fromRow map[string]string
 	db, err := store.Open(ctx, sc)
-	if err != nil {
-		return nil, fmt.Errorf("open the database: %w", err)
+	if err == nil {
+		defer db.Close()
+		var row store.StoreInfo
+		if row, err = db.Store(ctx, cfg.storeID); err == nil {
+			fromRow = storeEnv(row)
+		}
 	}
-	defer db.Close()
-	row, err := db.Store(ctx, cfg.storeID)
 	if err != nil {
-		return nil, err
+		// The database does not answer: the snapshot's copy of the row,
+		// and the till starts offline (offline.go).
+		var ok bool
+		if pos.ErrorCode(err) != pos.EUnavailable {
+			return nil, err
+		}
+		if fromRow, ok = offlineStoreRow(env, cfg.storeID, cfg.tillID); !ok {
+			return nil, fmt.Errorf("open the database: %w", err)
+		}
 	}
-	fromRow := storeEnv(row)
 	out := *env
 	out.getenv = func(name string) string {
 		if v := env.getenv(name); v != "" {

@@ -68,7 +68,12 @@ func runDemo(ctx context.Context, env *environment, args []string) error {
 	if err := writeSheet(sheet, settings, data, rep); err != nil {
 		return err
 	}
+	limits, needsManager, err := cfg.offline.limits(settings.Currency)
+	if err != nil {
+		return err
+	}
 	err = openScreen(ctx, env, screenSetup{settings: settings, hint: demoHint(settings, data), maxQuantity: maxQty,
+		offline: limits, offlineNeedsManager: needsManager,
 		store: store.Config{WriterDSN: dsn, CallTimeout: 15 * time.Second, StoreID: settings.StoreID}})
 	fmt.Fprintf(env.stdout, "till demo: training over. Codes and PINs for next time: %s\n", sheet)
 	return err

@@ -8,6 +8,7 @@
 //	till reconcile    resolve this till's sales and returns left pending
 //	till report       x: the open session's figures; z: count the drawer and close it
 //	till receipts     upload pending receipts, reprint one
+//	till offline      status of the offline sales waiting on this till; upload them
 //	till version      the version and commit
 //	till stores       list the stores and their tills (POS_ADMIN_DSN)
 //
@@ -63,6 +64,7 @@ func commands() []command {
 		{"reconcile", "resolve this till's sales and returns left pending", runReconcile},
 		{"report", "x: the open session's figures · z --counted AMOUNT: count the drawer, close the session", runReport},
 		{"stores", "list the stores and their tills, with last-seen times (POS_ADMIN_DSN)", runStores},
+		{"offline", "status: the offline sales waiting on this till · upload: send them to the database now", runOffline},
 		{"receipts", "drain: upload pending receipts to S3 · reprint SALE: a COPY", runReceipts},
 		{"events", "schema: the sale events' JSON Schema · drain: send pending events to SQS · prune", runEvents},
 		{"monitoring", "template: the CloudFormation alarms on the till's metrics", runMonitoring},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/simpay"
+	"github.com/till-pos/till/pos/snapshot"
 	"github.com/till-pos/till/pos/stripe"
 	"github.com/till-pos/till/receipts"
 	"github.com/till-pos/till/store"
@@ -41,7 +42,12 @@ func runScreen(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	return openScreen(ctx, env, screenSetup{settings: settings, store: sc, maxQuantity: maxQty})
+	limits, needsManager, err := cfg.offline.limits(settings.Currency)
+	if err != nil {
+		return err
+	}
+	return openScreen(ctx, env, screenSetup{settings: settings, store: sc, maxQuantity: maxQty,
+		offline: limits, offlineNeedsManager: needsManager})
 }
 
 // screenSetup is what differs between the real till and training.
@@ -52,6 +58,10 @@ type screenSetup struct {
 	// maxQuantity is the largest quantity taken without asking (0: the
 	// screen's default).
 	maxQuantity int64
+	// Selling through an outage: the limits, and whether a manager must
+	// approve going offline.
+	offline             pos.OfflineLimits
+	offlineNeedsManager bool
 }
 
 // openScreen wires the store and the card gateway into the ui and runs it
@@ -64,16 +74,27 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	defer closeLog()
 	slog.Info("till starting", "store", s.settings.StoreID, "till", s.settings.TillID, "training", s.settings.Training)
 
-	db, err := store.Open(ctx, s.store)
-	if err != nil {
-		return fmt.Errorf("open the database: %w", err)
-	}
-	defer db.Close()
-	releaseTill, err := holdTill(ctx, db, s.settings) // one running till per id (chain.go)
+	db, startOffline, err := openStore(ctx, env, s)
 	if err != nil {
 		return err
 	}
-	defer releaseTill()
+	defer db.Close()
+	releaseTill, err := holdTill(ctx, db, s.settings) // one running till per id (chain.go)
+	switch {
+	case err != nil && startOffline && pos.ErrorCode(err) == pos.EUnavailable:
+		// Nobody can check the till's id now; the journal's lock keeps a
+		// second till of this id on this machine out.
+		slog.Warn("till not registered: the database does not answer", "err", err)
+	case err != nil:
+		return err
+	default:
+		defer releaseTill()
+	}
+	off, err := openOffline(env, db, s.settings)
+	if err != nil {
+		return err
+	}
+	defer off.close()
 	tel, err := startTelemetry(ctx, env, db, s.settings) // sale events and metrics (events.go)
 	if err != nil {
 		return err
@@ -84,12 +105,19 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	if err != nil {
 		return err
 	}
-	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings, Metrics: tel.metrics}
+	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings, Metrics: tel.metrics,
+		Journal: off.journal, OfflineLimits: s.offline, PricesAt: off.pricesAt}
+	// Sign-in, and a manager's approval to go offline, fall back on the
+	// snapshot when the database does not answer.
+	cashiers := snapshot.Fallback{Online: db, Offline: off.cashiers}
 	deps := ui.Deps{
 		Checkout:               co,
-		Catalog:                db,
+		Catalog:                off, // the snapshot's catalogue when the database does not answer
 		Customers:              db,
-		Cashiers:               db,
+		Cashiers:               cashiers,
+		OfflineStatus:          off.status,
+		OfflineApprover:        &pos.Approver{Cashiers: cashiers, StoreID: s.settings.StoreID, TillID: s.settings.TillID},
+		OfflineNeedsManager:    s.offlineNeedsManager,
 		Audit:                  db,
 		CardNote:               cardNote(gw, env.getenv),
 		Hint:                   s.hint,
@@ -126,6 +154,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		go worker.Run(ctx) // uploads in the background; never blocks a sale
 	}
 	go recoverLeftovers(ctx, co, rets, gw)
+	go off.run(ctx) // probes the database, renews the snapshot, forwards the journal
 	m := ui.New(ctx, deps, ui.NewStyles(env.getenv("NO_COLOR") == ""))
 	err = runProgram(ctx, env, m, m.Filter) // see signals.go
 	slog.Info("till stopped", "err", err)
@@ -133,6 +162,32 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return fmt.Errorf("the screen stopped: %w (log: %s)", err, logPath)
 	}
 	return nil
+}
+
+// openStore opens the till's database. When it does not answer and the
+// till has a snapshot to sell from, the pools are opened without it
+// (startOffline): every call fails with EUnavailable until it answers,
+// and the screen sells offline meanwhile.
+func openStore(ctx context.Context, env *environment, s screenSetup) (*store.DB, bool, error) {
+	db, err := store.Open(ctx, s.store)
+	if err == nil {
+		return db, false, nil
+	}
+	if pos.ErrorCode(err) != pos.EUnavailable {
+		return nil, false, fmt.Errorf("open the database: %w", err)
+	}
+	paths, perr := newOfflinePaths(env.getenv, s.settings.StoreID, s.settings.TillID)
+	if perr != nil {
+		return nil, false, fmt.Errorf("open the database: %w", err)
+	}
+	if _, serr := snapshot.Load(paths.snapshot(), s.settings.StoreID); serr != nil {
+		return nil, false, fmt.Errorf("open the database: %w (and no offline snapshot to start from: %v)", err, serr)
+	}
+	slog.Warn("database unreachable at start: selling offline from the snapshot", "err", err)
+	cfg := s.store
+	cfg.Offline = true
+	db, err = store.Open(ctx, cfg)
+	return db, true, err
 }
 
 // cardNote tells the cashier which card reader this till uses.

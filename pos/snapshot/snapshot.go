@@ -55,6 +55,11 @@ type Snapshot struct {
 	// Cashiers are those who may sign in offline at StoreID, with their
 	// PIN hashes (store.DB.OfflineCashiers).
 	Cashiers []pos.OfflineCashier
+	// StoreSettings are the store row's settings as the till reads them
+	// at start (currency, tax mode, name, address, time zone: POS_*
+	// names), so that a till starting during an outage sells as the store
+	// does.
+	StoreSettings map[string]string
 }
 
 // Errors Load reports, so the till can tell an operator what to do.
