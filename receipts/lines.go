@@ -16,7 +16,7 @@ const (
 	LineText    LineKind = iota // Left (wrapped to the paper), Right aligned on its first line
 	LineTitle                   // large and bold: centred, or Left and Right (TOTAL) on one line
 	LineCenter                  // centred
-	LineBanner                  // bold, centred, boxed (TRAINING, COPY)
+	LineBanner                  // bold, centred, boxed (TRAINING, COPY, OFFLINE SALE)
 	LineRule                    // a dashed line across the paper
 	LineBarcode                 // the sale's key as a Code 128 barcode (pos.ReceiptCode); Left is the key
 	LineGap                     // half a line of space
@@ -36,6 +36,13 @@ type Line struct {
 // TrainingMessage is the training receipt's banner.
 const TrainingMessage = trainingMsg
 
+// The banner of an offline sale's receipt (pos.Sale.Offline), and the line
+// under it that says what it means.
+const (
+	OfflineMessage = "OFFLINE SALE"
+	OfflineNote    = "recorded at the till while the network was down"
+)
+
 // Lines is the receipt's content as lines, top to bottom: the model both
 // the PDF (Render) and receipt printers (receipts/escpos) print.
 func Lines(r Receipt) ([]Line, error) {
@@ -44,10 +51,10 @@ func Lines(r Receipt) ([]Line, error) {
 	}
 	s := r.Sale
 	if s.Status != pos.SaleCompleted {
-		return nil, pos.Errorf(pos.EConflict, "sale %d is %s: only a completed sale has a receipt", s.ID, s.Status)
+		return nil, pos.Errorf(pos.EConflict, "%s is %s: only a completed sale has a receipt", saleName(s), s.Status)
 	}
 	if len(s.Totals.Lines) != len(s.Lines) {
-		return nil, pos.Errorf(pos.EInternal, "sale %d: the line totals do not match its lines", s.ID)
+		return nil, pos.Errorf(pos.EInternal, "%s: the line totals do not match its lines", saleName(s))
 	}
 	b := lineBuilder{cur: r.Currency}
 	if b.cur.Code == "" {
@@ -63,6 +70,30 @@ func (r Receipt) training() bool {
 		return r.Training || r.Return.Training
 	}
 	return r.Training || r.Sale.Training
+}
+
+// offline reports whether the receipt is an offline sale's: sold while
+// the database could not be reached, before it was forwarded (no number
+// yet) or after (numbered).
+func (r Receipt) offline() bool { return r.Return == nil && r.Sale.Offline }
+
+// ref is the first 8 characters of a sale's key: what an offline sale's
+// receipt names it by before it has a number, and what the store finds it
+// by once forwarded (the whole key is under the barcode).
+func ref(key string) string {
+	if len(key) > 8 {
+		return key[:8]
+	}
+	return key
+}
+
+// saleName names a sale in messages: "sale 42", or "offline sale ref
+// 1a2b3c4d" before an offline sale has a number.
+func saleName(s pos.Sale) string {
+	if s.ID == 0 && s.Offline {
+		return "offline sale ref " + ref(s.Key)
+	}
+	return fmt.Sprintf("sale %d", s.ID)
 }
 
 // key is the key the receipt's barcode carries: the sale's, or the
@@ -119,10 +150,16 @@ func (b *lineBuilder) build(r Receipt) {
 	if loc == nil {
 		loc = time.Local
 	}
-	training := r.training()
-	banners := func() {
+	training, offline := r.training(), r.offline()
+	banners := func(top bool) {
 		if training {
 			b.add(Line{Kind: LineBanner, Left: trainingMsg})
+		}
+		if offline {
+			b.add(Line{Kind: LineBanner, Left: OfflineMessage})
+			if top {
+				b.add(Line{Kind: LineCenter, Left: OfflineNote})
+			}
 		}
 		if r.Copy {
 			b.add(Line{Kind: LineBanner, Left: "COPY"})
@@ -130,8 +167,19 @@ func (b *lineBuilder) build(r Receipt) {
 	}
 
 	b.storeHeader(r.Store, s.StoreID)
-	banners()
-	b.text(fmt.Sprintf("Sale %d", s.ID), r.when().In(loc).Format("2006-01-02 15:04"), true)
+	banners(true)
+	when := r.when().In(loc).Format("2006-01-02 15:04")
+	switch {
+	case s.ID == 0 && offline:
+		// No number until it is forwarded: never "Sale 0".
+		b.text("Offline sale", when, true)
+		b.text("ref "+ref(s.Key), "", false)
+	case offline:
+		b.text(fmt.Sprintf("Sale %d", s.ID), when, true)
+		b.text("ref "+ref(s.Key), "", false)
+	default:
+		b.text(fmt.Sprintf("Sale %d", s.ID), when, true)
+	}
 	b.text("Till "+s.TillID, "Cashier "+cmpOr(r.Cashier, "#"+strconv.FormatInt(s.CashierID, 10)), false)
 	b.add(Line{Kind: LineRule})
 
@@ -169,7 +217,7 @@ func (b *lineBuilder) build(r Receipt) {
 	}
 	b.add(Line{Kind: LineRule})
 	b.code(s.Key)
-	banners()
+	banners(false)
 	b.add(Line{Kind: LineCenter, Left: "Thank you"})
 }
 

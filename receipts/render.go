@@ -129,9 +129,12 @@ func Render(r Receipt) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	what, n := "Receipt", r.number()
-	if r.Return != nil {
-		what = "Refund receipt"
+	what := fmt.Sprintf("Receipt %d", r.number())
+	switch {
+	case r.Return != nil:
+		what = fmt.Sprintf("Refund receipt %d", r.number())
+	case r.offline() && r.Sale.ID == 0:
+		what = "Offline receipt ref " + ref(r.Sale.Key)
 	}
 	pdf := gofpdf.NewCustom(&gofpdf.InitType{UnitStr: "mm", Size: gofpdf.SizeType{Wd: paperWidth, Ht: 100}})
 	pdf.SetMargins(margin, margin, margin)
@@ -140,7 +143,7 @@ func Render(r Receipt) ([]byte, error) {
 	pdf.SetCellMargin(0)
 	pdf.SetCreationDate(r.when())
 	pdf.SetModificationDate(r.when())
-	pdf.SetTitle(fmt.Sprintf("%s %d", what, n), true)
+	pdf.SetTitle(what, true)
 	pdf.SetProducer("till", true)
 	pdf.SetFont("Helvetica", "", bodyPt)
 	l := layout{pdf: pdf, cp: pdf.UnicodeTranslatorFromDescriptor("")}
@@ -149,7 +152,7 @@ func Render(r Receipt) ([]byte, error) {
 	}
 	rows := l.out
 	if err := pdf.Error(); err != nil {
-		return nil, pos.WrapError(pos.EInternal, err, "lay out %s %d", strings.ToLower(what), n)
+		return nil, pos.WrapError(pos.EInternal, err, "lay out %s", strings.ToLower(what))
 	}
 	training := r.training()
 	for _, page := range paginate(rows) {
@@ -170,7 +173,7 @@ func Render(r Receipt) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := pdf.Output(&buf); err != nil {
-		return nil, pos.WrapError(pos.EInternal, err, "render %s %d", strings.ToLower(what), n)
+		return nil, pos.WrapError(pos.EInternal, err, "render %s", strings.ToLower(what))
 	}
 	return buf.Bytes(), nil
 }

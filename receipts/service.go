@@ -77,11 +77,20 @@ type Printer interface {
 // what the outbox worker uploads). If the database cannot answer just now,
 // the receipt is made from the sale as given, with the cashier's and
 // customer's numbers instead of their names: a customer always gets a
-// receipt.
+// receipt. An offline sale not yet forwarded (Offline, no ID) is not in
+// the database, which could not be reached when it was sold: its receipt
+// is made from the sale as given straight away, without waiting for the
+// database to time out.
 func (s *Service) Receipt(ctx context.Context, sale pos.Sale, copy bool) Receipt {
+	given := func() Receipt {
+		return withoutNames(Receipt{Sale: sale, Store: s.Store, Currency: s.Currency, Copy: copy, Location: s.Location})
+	}
+	if sale.Offline && sale.ID == 0 {
+		return given()
+	}
 	r, err := s.load(ctx, sale, copy)
 	if err != nil {
-		return withoutNames(Receipt{Sale: sale, Store: s.Store, Currency: s.Currency, Copy: copy, Location: s.Location})
+		return given()
 	}
 	return r
 }
