@@ -420,6 +420,9 @@ func writeError(kind, path string, err error) error {
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return pos.WrapError(pos.EUnavailable, cause, "the till's disk is full: %s; free space on the till before selling offline again", what)
+	case errors.Is(err, syscall.EROFS):
+		// What Linux does to a file system after errors on its disk.
+		return pos.WrapError(pos.EUnavailable, cause, "the till's disk has become read-only: %s; the till's disk needs checking", what)
 	case errors.Is(err, syscall.EIO):
 		return pos.WrapError(pos.EUnavailable, cause, "the till's disk failed (I/O error): %s; the till's disk needs checking", what)
 	case errors.Is(err, io.ErrShortWrite):

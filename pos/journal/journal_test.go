@@ -433,6 +433,7 @@ func TestWriteFailure(t *testing.T) {
 		{"disk full before a byte", func(f *faultFile) { f.writeErr = enospc }, "append", "the till's disk is full: the offline sale was not recorded", syscall.ENOSPC},
 		{"disk full mid-record", func(f *faultFile) { f.writeErr, f.writeN = enospc, 37 }, "append", "the till's disk is full: the offline sale was not recorded", syscall.ENOSPC},
 		{"I/O error mid-record", func(f *faultFile) { f.writeErr, f.writeN = eio, 20 }, "append", "I/O error", syscall.EIO},
+		{"file system gone read-only", func(f *faultFile) { f.writeErr = &os.PathError{Op: "write", Path: "journal.log", Err: syscall.EROFS} }, "append", "read-only", syscall.EROFS},
 		{"short write without an error", func(f *faultFile) { f.shortN = 50 }, "append", "took only part of the record", io.ErrShortWrite},
 		{"fsync fails", func(f *faultFile) { f.syncErr = eio }, "append", "I/O error", syscall.EIO},
 		{"disk full forwarding", func(f *faultFile) { f.writeErr, f.writeN = enospc, 9 }, "forward", "the till's disk is full: the sale's forwarding was not recorded", syscall.ENOSPC},

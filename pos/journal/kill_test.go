@@ -108,9 +108,16 @@ func TestKill(t *testing.T) {
 		t.Errorf("damage: %d reported %+v, %d saved files, torn %v, middle %v; want every saved torn tail reported and nothing else",
 			len(st.Damaged), st.Damaged, len(bins), res.torn, res.damage)
 	}
+	// A kill inside Open, between saving a torn tail and noting it in the
+	// journal, leaves a saved tail without its offset (reported as -1):
+	// counted, not an error.
+	unnoted := 0
 	for _, d := range st.Damaged {
-		if !strings.HasPrefix(filepath.Base(d.File), damagedPref) || d.Offset < 0 {
-			t.Errorf("damage %+v is not a noted torn tail", d)
+		if !strings.HasPrefix(filepath.Base(d.File), damagedPref) {
+			t.Errorf("damage %+v is not a saved torn tail", d)
+		}
+		if d.Offset < 0 {
+			unnoted++
 		}
 	}
 
@@ -123,8 +130,8 @@ func TestKill(t *testing.T) {
 		t.Errorf("reopened: %d pending, %d forwarded, %d damaged; was %d, %d, %d",
 			len(st2.Pending), st2.Forwarded, len(st2.Damaged), len(st.Pending), st.Forwarded, len(st.Damaged))
 	}
-	t.Logf("runs %d in %v; sales confirmed %d, forwardings confirmed %d, recorded but unconfirmed %d, lost %d, doubled %d, torn tails %d; journal %d bytes, %d pending, %d forwarded",
-		killRuns, elapsed.Round(time.Millisecond), len(confirmed), len(forwarded), unconfirmed, lost, doubled, len(bins), len(data), len(st.Pending), st.Forwarded)
+	t.Logf("runs %d in %v; sales confirmed %d, forwardings confirmed %d, recorded but unconfirmed %d, lost %d, doubled %d, torn tails %d (%d without a noted offset); journal %d bytes, %d pending, %d forwarded",
+		killRuns, elapsed.Round(time.Millisecond), len(confirmed), len(forwarded), unconfirmed, lost, doubled, len(bins), unnoted, len(data), len(st.Pending), st.Forwarded)
 }
 
 // runAndKill starts one child on the journal, kills it after a random
@@ -176,7 +183,7 @@ func runAndKill(t *testing.T, dir string, run int) []string {
 
 // killChild appends sales until it is killed, saying "ok <key>" only once
 // Append has returned and "fwd <key>" once MarkForwarded has. Every fifth
-// sale spans a few pages (about 6 KiB) so a kill can land inside its write.
+// sale spans more than a page (about 4.5 KiB) so a kill can land inside its write.
 func killChild(dir, run string) {
 	say := func(format string, args ...any) {
 		// One write per line: a line is either all there or not at all.
@@ -204,7 +211,7 @@ func killChild(dir, run string) {
 		key := fmt.Sprintf("r%s-%04d", run, i)
 		lines := 1 + i%4
 		if i%5 == 4 {
-			lines = 40
+			lines = 30
 		}
 		if err := j.Append(smallSale(key, lines)); err != nil {
 			say("fail append %s: %v", key, err)
