@@ -68,6 +68,8 @@ type Model struct {
 	refreshFails int
 	dbDown       string // why the database is unreachable; "" when it answers
 	off          offlineState
+	// sellCancel stops the SellCash in flight (nil: none).
+	sellCancel context.CancelFunc
 	auditOutbox  []pos.AuditEntry
 
 	cashier *pos.Cashier

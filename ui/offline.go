@@ -133,10 +133,20 @@ func (m *Model) sellOffline() tea.Cmd {
 	if err != nil {
 		return m.reject(pos.ErrorMessage(err))
 	}
+	m.stopSelling()
 	m.off.mode = offlineApproved
 	m.setStatus("selling offline: writing the sale to the till's journal…", false)
 	m.log.Info("sale sold offline", "sale", st.Key)
 	return m.runStep(st, 0)
+}
+
+// stopSelling stops the SellCash in flight, if any: its answer is no
+// longer waited for.
+func (m *Model) stopSelling() {
+	if m.sellCancel != nil {
+		m.sellCancel()
+		m.sellCancel = nil
+	}
 }
 
 // offlineFailed shows why the journal did not keep the sale (a limit, a

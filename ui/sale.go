@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -346,6 +347,14 @@ func (m *Model) runStep(st pos.Step, attempt int) tea.Cmd {
 		return nil
 	}
 	ctx := m.ctx
+	if st.Kind == pos.StepSell {
+		// Going offline stops this attempt (sellOffline), so that it
+		// cannot commit later, with a later time, once the database is back.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(m.ctx)
+		m.stopSelling()
+		m.sellCancel = cancel
+	}
 	return func() tea.Msg { return stepMsg{attempt: attempt, result: st.Run(ctx)} }
 }
 

@@ -128,8 +128,13 @@ func openOffline(env *environment, db *store.DB, set pos.Settings) (*offlineTill
 		return nil, err
 	}
 	j, err := journal.Open(paths.journal())
-	if err != nil {
-		return nil, fmt.Errorf("open the offline journal: %w", err)
+	switch {
+	case errors.Is(err, syscall.EWOULDBLOCK):
+		return nil, fmt.Errorf("another till %s is running on this machine: %w", set.TillID, err)
+	case err != nil:
+		// The till sells online as ever; it only cannot sell offline.
+		slog.Error("no offline journal: this till cannot sell offline", "err", err)
+		return &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db}, nil
 	}
 	o := &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db, journal: j,
 		cashiers: snapshot.Loader(paths.snapshot(), set.StoreID, time.Now),
@@ -149,7 +154,12 @@ func openOffline(env *environment, db *store.DB, set pos.Settings) (*offlineTill
 	return o, nil
 }
 
-func (o *offlineTill) close() error { return o.journal.Close() }
+func (o *offlineTill) close() error {
+	if o.journal == nil {
+		return nil
+	}
+	return o.journal.Close()
+}
 
 // pricesAt is when the prices the till sells at offline were read.
 func (o *offlineTill) pricesAt() time.Time {
@@ -205,6 +215,9 @@ func (o *offlineTill) run(ctx context.Context) {
 // left.
 func (o *offlineTill) forward(ctx context.Context, reachable bool) ui.OfflineStatus {
 	s := ui.OfflineStatus{Reachable: reachable}
+	if o.journal == nil {
+		return s
+	}
 	st, err := o.journal.State()
 	if err != nil {
 		s.Problem = err.Error()

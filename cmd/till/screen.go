@@ -95,6 +95,9 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	defer off.close()
+	if startOffline && off.journal == nil {
+		return fmt.Errorf("the database does not answer and this till cannot sell offline (see the log: %s)", logPath)
+	}
 	tel, err := startTelemetry(ctx, env, db, s.settings) // sale events and metrics (events.go)
 	if err != nil {
 		return err
@@ -106,7 +109,10 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	co := &pos.Checkout{Sales: db, Gateway: gw, Settings: s.settings, Metrics: tel.metrics,
-		Journal: off.journal, OfflineLimits: s.offline, PricesAt: off.pricesAt}
+		OfflineLimits: s.offline, PricesAt: off.pricesAt}
+	if off.journal != nil { // a nil *journal.Journal in the interface would not read as none
+		co.Journal = off.journal
+	}
 	// Sign-in, and a manager's approval to go offline, fall back on the
 	// snapshot when the database does not answer.
 	cashiers := snapshot.Fallback{Online: db, Offline: off.cashiers}
