@@ -69,8 +69,8 @@ type Model struct {
 	dbDown       string // why the database is unreachable; "" when it answers
 	off          offlineState
 	// sellCancel stops the SellCash in flight (nil: none).
-	sellCancel context.CancelFunc
-	auditOutbox  []pos.AuditEntry
+	sellCancel  context.CancelFunc
+	auditOutbox []pos.AuditEntry
 
 	cashier *pos.Cashier
 	// sale is the sale being built and paid at this till. It lives in
