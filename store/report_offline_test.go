@@ -69,7 +69,7 @@ func TestReportListsOfflineSalesAndShortages(t *testing.T) {
 	off := *f.co
 	off.Journal, off.OfflineLimits = j, pos.DefaultOfflineLimits()
 	off.Now = func() time.Time { return at.Add(time.Minute) }
-	b, err := off.SellOffline(draft, time.Time{}, draft.Totals.Total+10_00)
+	b, err := off.SellOffline(draft, draft.Totals.Total+10_00)
 	if err != nil {
 		t.Fatal(err)
 	}
