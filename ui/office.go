@@ -210,6 +210,11 @@ func (o *officeScreen) menuKey(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (o *officeScreen) choose(m *Model, e officeEntry) tea.Cmd {
+	if e.act == actZ && m.off.status.Waiting > 0 {
+		// Their cash is in this drawer: the Z must count them.
+		return m.badInput(fmt.Sprintf("%s sold offline still wait to be sent to the database: the Z waits for them",
+			plural(m.off.status.Waiting, "sale")))
+	}
 	switch e.act {
 	case actX:
 		m.setStatus("reading the X report…", false)

@@ -553,3 +553,20 @@ func TestWrapWords(t *testing.T) {
 		}
 	}
 }
+
+// TestOfficeZWaitsForOfflineSales: while sales sold offline wait to be
+// sent, their cash is in the drawer but not in the database: the Z is
+// refused until they are sent.
+func TestOfficeZWaitsForOfflineSales(t *testing.T) {
+	r := newOfficeRig(t, 100_00)
+	r.send(offlineStatusMsg{OfflineStatus{Reachable: true, Waiting: 2}})
+	r.office()
+	r.key("6")
+	if r.m.office().state == offCount || !r.m.status.err ||
+		!strings.Contains(r.m.status.text, "2 sales sold offline still wait") {
+		t.Fatalf("Z with offline sales waiting: status %q", r.m.status.text)
+	}
+	r.send(offlineStatusMsg{OfflineStatus{Reachable: true}})
+	r.key("6")
+	r.wantState(screenOffice, offCount)
+}

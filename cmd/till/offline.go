@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -339,6 +340,33 @@ func runOffline(ctx context.Context, env *environment, args []string) error {
 		err = fmt.Errorf("%d offline sales refused, %d damaged stretches: see above", len(rep.Failed), len(rep.Damaged))
 	}
 	return err
+}
+
+// offlineSalesSent refuses a Z while this till's journal holds sales not
+// yet sent: their cash is in the drawer, and the Z must count them. A
+// till running on the machine holds the journal; its screen refuses the Z
+// the same way.
+func offlineSalesSent(env *environment, set pos.Settings) error {
+	paths, err := newOfflinePaths(env.getenv, set.StoreID, set.TillID)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(paths.journal()); errors.Is(err, os.ErrNotExist) {
+		return nil // this machine never sold offline as this till
+	}
+	j, err := journal.Open(paths.journal())
+	if err != nil {
+		return nil // the running till holds it (and refuses a Z itself), or it cannot be read: its log says
+	}
+	defer j.Close()
+	st, err := j.State()
+	if err != nil {
+		return err
+	}
+	if len(st.Pending) > 0 {
+		return fmt.Errorf("%d sales sold offline on this till are not in the database yet: run till offline upload first", len(st.Pending))
+	}
+	return nil
 }
 
 // printJournal says what the journal holds.

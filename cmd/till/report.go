@@ -98,6 +98,9 @@ func runReportZ(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := offlineSalesSent(env, office.Settings); err != nil {
+		return err
+	}
 	cur := office.Settings.Currency
 	if counted == "" && notes == "" {
 		return fmt.Errorf("%w: say what the drawer holds: --counted AMOUNT (and/or --notes)", errUsage)
