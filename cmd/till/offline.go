@@ -117,8 +117,8 @@ type offlineTill struct {
 	cashiers        func() (*snapshot.Cashiers, error)
 	status          chan ui.OfflineStatus
 	mu              sync.Mutex
-	takenAt         time.Time // the snapshot's time: when the prices were read
-	storeRow        map[string]string
+	takenAt         time.Time   // the snapshot's time: when the prices were read
+	metrics         pos.Metrics // nil: none kept
 }
 
 // openOffline opens the journal (the till's own: a second till with the
@@ -199,6 +199,9 @@ func (o *offlineTill) run(ctx context.Context) {
 			}
 		}
 		s := o.forward(ctx, reachable)
+		if o.metrics != nil && o.journal != nil {
+			o.metrics.Gauge(pos.MetricOfflineWaiting, float64(s.Waiting))
+		}
 		select { // the latest status wins
 		case <-o.status:
 		default:

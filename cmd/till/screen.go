@@ -103,6 +103,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	defer tel.stop()
+	off.metrics = tel.metrics // the offline sales waiting, as a gauge
 
 	gw, err := cardGateway(env.getenv, s.settings.Training, slog.Default())
 	if err != nil {
