@@ -229,6 +229,9 @@ func (m *Model) quit() tea.Cmd {
 // being recorded or voided, or a return is being recorded or refunded, so
 // the program ends once it has settled.
 func (m *Model) Filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	if _, ok := msg.(tea.QuitMsg); ok && m.keepOnStop() {
+		return keepOnStopMsg{}
+	}
 	if _, ok := msg.(tea.QuitMsg); ok && (m.active == screenPayment || m.sale.Settling()) {
 		m.setStatus("the till was asked to stop: it stops as soon as the sale has settled", true)
 		return nil

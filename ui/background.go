@@ -31,6 +31,9 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	case offlineStatusMsg:
 		return m.offlineStatus(msg), true
+	case keepOnStopMsg:
+		m.log.Warn("asked to stop while the database does not answer: the sale waiting is kept in the offline journal", "sale", m.sale.Key())
+		return tea.Batch(m.audit("offline_on_stop", "kept offline: the till was stopped while the database did not answer"), m.sellOffline()), true
 	case cardCustomerMsg:
 		return m.cardCustomer(msg), true
 	case reprintMsg:

@@ -93,6 +93,20 @@ func (m *Model) offlineStatus(msg offlineStatusMsg) tea.Cmd {
 	return tea.Batch(m.watchOffline(), m.flushAudit())
 }
 
+// keepOnStopMsg asks the screen to keep the sale waiting for the database
+// in the journal: the till was asked to stop (a signal) and the database
+// does not answer.
+type keepOnStopMsg struct{}
+
+// keepOnStop reports whether a stop should first keep the sale waiting for
+// an unreachable database in the journal, rather than hold the till for
+// minutes or leave a sale whose cash was taken unrecorded. No manager is
+// asked: nobody may be at the till, and nothing is lost this way.
+func (m *Model) keepOnStop() bool {
+	return m.canSellOffline() && m.dbDown != "" && m.sale.Stage() == pos.StageSelling &&
+		m.sale.Pending().Kind == pos.StepSell
+}
+
 // sellOfflineKey handles the key that sells the sale waiting for the
 // database offline: at once when this outage was approved, else once a
 // manager approves.

@@ -2,10 +2,13 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/till-pos/till/pos"
 )
@@ -146,5 +149,33 @@ func TestSellOfflineRefusedWhenNotWaiting(t *testing.T) {
 	r2.key("ctrl+f")
 	if !r2.m.status.err || !strings.Contains(r2.m.status.text, "does not sell offline") {
 		t.Errorf("ctrl+f without a journal: status %q", r2.m.status.text)
+	}
+}
+
+// TestStopKeepsTheWaitingSaleOffline: asked to stop (a signal) while a
+// cash sale waits for a database that does not answer, the till keeps the
+// sale in the journal instead of holding for minutes; the quit then goes
+// through once it is kept.
+func TestStopKeepsTheWaitingSaleOffline(t *testing.T) {
+	r, j := offlineRig(t)
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.typeText("5")
+	r.key("enter")
+	r.drain(time.Second)
+	msg := r.m.Filter(r.m, tea.QuitMsg{})
+	if _, ok := msg.(keepOnStopMsg); !ok {
+		t.Fatalf("a stop while the sale waits: got %T, want the sale kept offline first", msg)
+	}
+	r.send(msg)
+	if len(j.sales) != 1 || r.m.sale.Settling() {
+		t.Fatalf("after the stop: %d in the journal, settling %v", len(j.sales), r.m.sale.Settling())
+	}
+	if _, ok := r.m.Filter(r.m, tea.QuitMsg{}).(tea.QuitMsg); !ok {
+		t.Error("the quit after the sale was kept was held")
+	}
+	if got := r.db.auditActions(); !slices.Contains(got, "offline_on_stop") && !slices.ContainsFunc(r.m.auditOutbox, func(e pos.AuditEntry) bool { return e.Action == "offline_on_stop" }) {
+		t.Errorf("no offline_on_stop audit: %v", got)
 	}
 }

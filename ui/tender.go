@@ -151,7 +151,11 @@ func parseAmount(c pos.Currency, s string) (pos.Money, error) {
 
 func (t *tenderScreen) bindings(m *Model) []key.Binding {
 	if m.sale.Recording() {
-		return []key.Binding{with(m.km.Esc, "back to basket (sale kept)"), m.km.VoidSale, m.km.Quit}
+		keys := []key.Binding{with(m.km.Esc, "back to basket (sale kept)"), m.km.VoidSale}
+		if m.canSellOffline() && m.dbDown != "" && m.sale.Pending().Kind == pos.StepSell {
+			keys = append(keys, m.km.SellOffline)
+		}
+		return append(keys, m.km.Quit)
 	}
 	if st := m.sale.Stage(); st == pos.StageReleasing || st == pos.StageReopening {
 		return []key.Binding{m.km.Quit}

@@ -299,7 +299,8 @@ func runOffline(ctx context.Context, env *environment, args []string) error {
 	}
 	j, err := journal.Open(paths.journal())
 	if errors.Is(err, syscall.EWOULDBLOCK) {
-		return fmt.Errorf("the till %s is running on this machine and forwards its offline sales itself (%w)", cfg.tillID, err)
+		return pos.WrapError(pos.EConflict, err, "till %s is running on this machine: it sends its offline sales itself, "+
+			"and its screen shows how many wait", cfg.tillID)
 	}
 	if err != nil {
 		return fmt.Errorf("open the offline journal: %w", err)
