@@ -384,7 +384,7 @@ func printJournal(env *environment, paths offlinePaths, st pos.JournalState, cur
 		}
 	}
 	fmt.Fprintf(env.stdout, "journal: %s\n", paths.journal())
-	fmt.Fprintf(env.stdout, "waiting to be sent: %d sales, %s", len(st.Pending), cur.Format(value))
+	fmt.Fprintf(env.stdout, "waiting to be sent: %d, %s", len(st.Pending), cur.Format(value))
 	if !oldest.IsZero() {
 		fmt.Fprintf(env.stdout, ", oldest %s", oldest.Format(time.RFC3339))
 	}

@@ -68,7 +68,7 @@ func TestOfflineStatusAndUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code := runTill(t, env, "offline", "status")
-	if code != 0 || !strings.Contains(out, "waiting to be sent: 2 sales") || !strings.Contains(out, "sent: 0") {
+	if code != 0 || !strings.Contains(out, "waiting to be sent: 2, €") || !strings.Contains(out, "sent: 0") {
 		t.Fatalf("status: exit %d\n%s%s", code, out, errs)
 	}
 	if _, errs, code := runTill(t, env, "report", "z", "--counted", "0"); code == 0 || !strings.Contains(errs, "run till offline upload first") {
