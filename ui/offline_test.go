@@ -121,12 +121,16 @@ func TestSellOfflineWithAManager(t *testing.T) {
 		t.Fatalf("second offline sale: screen %d, %d in the journal", r.m.active, len(j.sales))
 	}
 
+	r.key("enter") // next sale: an empty basket
+	r.key("f6")
+	if !r.m.status.err || !strings.Contains(r.m.status.text, "returns need the database") || r.m.active != screenBasket {
+		t.Errorf("a return while offline: screen %d, status %q", r.m.active, r.m.status.text)
+	}
 	r.db.setDown(false)
 	r.send(offlineStatusMsg{OfflineStatus{Reachable: true}})
 	if r.m.offline() || strings.Contains(r.screen(), "OFFLINE · cash only") {
 		t.Fatalf("database back: still offline:\n%s", r.screen())
 	}
-	r.key("enter")
 	r.scan("4006381333931")
 	r.key("f5")
 	r.key("f2")

@@ -74,6 +74,9 @@ func (m *Model) returnSettling() bool { return m.returns().state.inFlight() }
 // startReturn opens the return of the sale a receipt names, from the
 // basket: only with an empty basket.
 func (m *Model) startReturn(s returnStartMsg) tea.Cmd {
+	if m.offline() {
+		return m.badInput("the till is offline: returns need the database (the sale and what is left of it); take it back once it answers")
+	}
 	what := ""
 	if s.saleKey != "" {
 		what = "that is a receipt: "
