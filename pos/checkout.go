@@ -146,6 +146,16 @@ func (c *Checkout) SellCash(ctx context.Context, sale Sale, tendered ...Money) (
 	if err := c.validate(sale); err != nil {
 		return Sale{}, err
 	}
+	sale, err := c.paidInCash(sale, tendered, c.now())
+	if err != nil {
+		return Sale{}, err
+	}
+	return c.step(MetricCashSaleLatency, func() (Sale, error) { return c.Sales.SellCash(ctx, sale) })
+}
+
+// paidInCash is sale completed at a time with the cash handed over: its
+// payments, cash rounding and points (SellCash, SellOffline).
+func (c *Checkout) paidInCash(sale Sale, tendered []Money, at time.Time) (Sale, error) {
 	cash, rounding, err := c.SettleCash(sale, tendered)
 	if err != nil {
 		return Sale{}, err
@@ -153,8 +163,8 @@ func (c *Checkout) SellCash(ctx context.Context, sale Sale, tendered ...Money) (
 	sale.Payments, sale.CashRounding = cash, rounding
 	sale.PointsEarned = c.points(sale)
 	sale.Status = SaleCompleted
-	sale.CompletedAt = c.now()
-	return c.step(MetricCashSaleLatency, func() (Sale, error) { return c.Sales.SellCash(ctx, sale) })
+	sale.CompletedAt = at
+	return sale, nil
 }
 
 // SettleCash turns the cash handed over into payments for what is due,

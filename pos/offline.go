@@ -92,14 +92,10 @@ func (c *Checkout) SellOffline(sale Sale, tendered ...Money) (Sale, error) {
 	if err := c.OfflineLimits.check(st, sale, pricesAt, now, c.Settings.Currency); err != nil {
 		return Sale{}, err
 	}
-	cash, rounding, err := c.SettleCash(sale, tendered)
+	sale, err = c.paidInCash(sale, tendered, now)
 	if err != nil {
 		return Sale{}, err
 	}
-	sale.Payments, sale.CashRounding = cash, rounding
-	sale.PointsEarned = c.points(sale)
-	sale.Status = SaleCompleted
-	sale.CompletedAt = now
 	sale.Offline = true
 	if err := c.Journal.Append(sale); err != nil {
 		return Sale{}, err

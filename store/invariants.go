@@ -59,66 +59,29 @@ func CheckInvariants(ctx context.Context, q *sql.DB, initial Stock) ([]string, e
 	if err != nil {
 		return nil, err
 	}
+	// What left each store's stock: the units of its sales not released,
+	// less what completed returns put back, less what offline sales found
+	// missing (each shortage's wanted − available: the stock stopped at
+	// zero, migration 00013).
 	sold := Stock{}
-	rows, err := q.QueryContext(ctx, `SELECT t.store_id, ti.item_id, SUM(ti.quantity)
-		FROM transaction_items ti JOIN transactions t ON t.transaction_id = ti.transaction_id
-		WHERE t.payment_status IN ('pending','completed') AND NOT t.training
-		GROUP BY t.store_id, ti.item_id`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k StockKey
-		var n int64
-		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
-			rows.Close()
+	for _, part := range []struct {
+		sign  int64
+		query string
+	}{
+		{1, `SELECT t.store_id, ti.item_id, SUM(ti.quantity)
+			FROM transaction_items ti JOIN transactions t ON t.transaction_id = ti.transaction_id
+			WHERE t.payment_status IN ('pending','completed') AND NOT t.training
+			GROUP BY t.store_id, ti.item_id`},
+		{-1, `SELECT r.store_id, ri.item_id, SUM(ri.quantity)
+			FROM return_items ri JOIN returns r ON r.return_id = ri.return_id
+			WHERE r.status = 'completed' AND NOT r.training AND ri.restock
+			GROUP BY r.store_id, ri.item_id`},
+		{-1, `SELECT store_id, item_id, SUM(wanted - available)
+			FROM stock_shortages GROUP BY store_id, item_id`},
+	} {
+		if err := addStock(ctx, q, part.query, part.sign, sold); err != nil {
 			return nil, err
 		}
-		sold[k] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT r.store_id, ri.item_id, SUM(ri.quantity)
-		FROM return_items ri JOIN returns r ON r.return_id = ri.return_id
-		WHERE r.status = 'completed' AND NOT r.training AND ri.restock
-		GROUP BY r.store_id, ri.item_id`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k StockKey
-		var n int64
-		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		sold[k] -= n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// A sale forwarded from a till's offline journal took what there was
-	// and recorded the rest as a shortage (migration 00013).
-	rows, err = q.QueryContext(ctx, `SELECT store_id, item_id, SUM(wanted - available)
-		FROM stock_shortages GROUP BY store_id, item_id`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k StockKey
-		var n int64
-		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		sold[k] -= n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	for k, now := range current {
 		if now < 0 {
@@ -245,4 +208,22 @@ func threadIDs(ctx context.Context, conn *sql.Conn, query string, args ...any) (
 		ids[id] = true
 	}
 	return ids, rows.Err()
+}
+
+// addStock adds sign × each (store, item, quantity) row of query to into.
+func addStock(ctx context.Context, q *sql.DB, query string, sign int64, into Stock) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k StockKey
+		var n int64
+		if err := rows.Scan(&k.Store, &k.Item, &n); err != nil {
+			return err
+		}
+		into[k] += sign * n
+	}
+	return rows.Err()
 }

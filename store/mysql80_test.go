@@ -260,17 +260,20 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	must("renew the till", db.RenewTill(ctx, lease))
 	must("release the till", db.ReleaseTill(ctx, lease))
 
-	// Offline sales forwarded (issue 16): one short of stock, one again.
-	j := &memJournal{}
+	// Offline sales forwarded (issue 16): one short of stock, then both
+	// again (found by key).
+	j := newJournal(t)
 	offline := &pos.Checkout{Sales: db, Settings: settings(), Journal: j, OfflineLimits: pos.DefaultOfflineLimits()}
+	var kept waiting
 	for _, lines := range [][][2]int{{{0, 1}}, {{2, 5}, {1, 1}}} {
 		d := f.draft(t, lines...)
-		_, err := offline.SellOffline(d, d.Totals.Total)
+		s, err := offline.SellOffline(d, d.Totals.Total)
 		must("sell offline", err)
+		kept = append(kept, s)
 	}
 	_, err = pos.ForwardJournal(ctx, j, db)
 	must("forward offline sales", err)
-	_, err = pos.ForwardJournal(ctx, &memJournal{sales: j.sales}, db)
+	_, err = pos.ForwardJournal(ctx, journalOf(t, &kept), db)
 	must("forward offline sales again", err)
 	_, _, err = db.OfflineStatus(ctx, "s1", "t1")
 	must("offline status", err)

@@ -8,50 +8,35 @@ import (
 	"time"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/journal"
 )
 
-// memJournal is an offline journal in memory: it stands in for the till's
-// disk (pos/journal has its own tests); the database is real.
-type memJournal struct {
-	mu        sync.Mutex
-	sales     []pos.Sale
-	forwarded map[string]bool
+// newJournal is a real offline journal in a folder of the test's.
+func newJournal(t testing.TB) *journal.Journal {
+	t.Helper()
+	j, err := journal.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
 }
 
-func (j *memJournal) Append(s pos.Sale) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for _, o := range j.sales {
-		if o.Key == s.Key {
-			return pos.Errorf(pos.EConflict, "key %s is in the journal", s.Key)
+// journalOf is a journal holding sales not forwarded: another till's, or
+// this till's after it lost its marks (a crash before they were synced).
+func journalOf(t testing.TB, from pos.OfflineJournal) *journal.Journal {
+	t.Helper()
+	st, err := from.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := newJournal(t)
+	for _, s := range st.Pending {
+		if err := j.Append(s); err != nil {
+			t.Fatal(err)
 		}
 	}
-	j.sales = append(j.sales, s)
-	return nil
-}
-
-func (j *memJournal) MarkForwarded(key string) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.forwarded == nil {
-		j.forwarded = map[string]bool{}
-	}
-	j.forwarded[key] = true
-	return nil
-}
-
-func (j *memJournal) State() (pos.JournalState, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var st pos.JournalState
-	for _, s := range j.sales {
-		if j.forwarded[s.Key] {
-			st.Forwarded++
-		} else {
-			st.Pending = append(st.Pending, s)
-		}
-	}
-	return st, nil
+	return j
 }
 
 // sellOffline sells lines offline at a time of the test's choosing.
@@ -77,7 +62,7 @@ func (f *fixture) sellOffline(t testing.TB, j pos.OfflineJournal, at time.Time, 
 func TestForwardOfflineSales(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 10, 3)
-	j := &memJournal{}
+	j := newJournal(t)
 	at := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Microsecond)
 	a := f.sellOffline(t, j, at, [2]int{0, 2})
 	b := f.sellOffline(t, j, at.Add(time.Minute), [2]int{0, 1}, [2]int{1, 5})
@@ -112,8 +97,7 @@ func TestForwardOfflineSales(t *testing.T) {
 	}
 	f.checkInvariants(t)
 
-	again := &memJournal{sales: j.sales}
-	rep, err = pos.ForwardJournal(ctx, again, f.db)
+	rep, err = pos.ForwardJournal(ctx, journalOf(t, &waiting{a, b}), f.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,16 +124,16 @@ func TestForwardOfflineConcurrently(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, 1000, 3)
 	at := time.Now().Add(-time.Hour).UTC()
-	one := &memJournal{}
+	one := newJournal(t)
 	f.sellOffline(t, one, at, [2]int{0, 1})
 	var wg sync.WaitGroup
 	errs := make(chan error, 64)
 	var already sync.Map
 	for i := range 16 {
+		j := journalOf(t, one) // each till's own copy of the same sale
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			j := &memJournal{sales: one.sales}
 			rep, err := pos.ForwardJournal(ctx, j, f.db)
 			if err == nil && len(rep.Failed) > 0 {
 				err = rep.Failed[0].Err
@@ -168,7 +152,7 @@ func TestForwardOfflineConcurrently(t *testing.T) {
 	}
 
 	for i := range 24 {
-		j := &memJournal{}
+		j := newJournal(t)
 		for range 5 {
 			f.sellOffline(t, j, at, [2]int{1, 1}, [2]int{0, 2})
 		}
@@ -207,3 +191,10 @@ func TestForwardOfflineConcurrently(t *testing.T) {
 	}
 	f.checkInvariants(t)
 }
+
+// waiting lists sales as a journal's pending ones (journalOf's input).
+type waiting []pos.Sale
+
+func (w *waiting) State() (pos.JournalState, error) { return pos.JournalState{Pending: *w}, nil }
+func (w *waiting) Append(pos.Sale) error            { return nil }
+func (w *waiting) MarkForwarded(string) error       { return nil }

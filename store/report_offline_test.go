@@ -42,7 +42,7 @@ func TestReportListsOfflineSalesAndShortages(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	j := &memJournal{}
+	j := newJournal(t)
 	at := time.Now().Add(-time.Hour).UTC().Truncate(time.Microsecond)
 	a := f.sellOffline(t, j, at, [2]int{0, 2})
 	// b: 5 of item 1 (3 in stock) and 500 g of cheese (200 g in stock).

@@ -4,40 +4,23 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/till-pos/till/pos"
+	"github.com/till-pos/till/pos/journal"
 )
 
-// journal is an offline journal in memory (pos/journal has the real one's
-// tests).
-type journal struct {
-	mu    sync.Mutex
-	sales []pos.Sale
-}
-
-func (j *journal) Append(s pos.Sale) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	for _, o := range j.sales {
-		if o.Key == s.Key {
-			return pos.Errorf(pos.EConflict, "key in the journal twice")
-		}
+// kept lists the sales waiting in a journal.
+func kept(t *testing.T, j *journal.Journal) []pos.Sale {
+	t.Helper()
+	st, err := j.State()
+	if err != nil {
+		t.Fatal(err)
 	}
-	j.sales = append(j.sales, s)
-	return nil
-}
-
-func (j *journal) MarkForwarded(string) error { return nil }
-
-func (j *journal) State() (pos.JournalState, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return pos.JournalState{Pending: append([]pos.Sale(nil), j.sales...)}, nil
+	return st.Pending
 }
 
 // snapshotCashiers signs in from the till's snapshot: manager 103.
@@ -50,9 +33,13 @@ func (snapshotCashiers) SignIn(ctx context.Context, store, till, number, pin str
 	return pos.Cashier{}, pos.Errorf(pos.EInvalid, "wrong cashier number or PIN")
 }
 
-func offlineRig(t *testing.T) (*rig, *journal) {
+func offlineRig(t *testing.T) (*rig, *journal.Journal) {
 	r := newRig(t, true)
-	j := &journal{}
+	j, err := journal.Open(t.TempDir()) // the real journal, on the test's disk
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
 	r.m.deps.Checkout.Journal, r.m.deps.Checkout.OfflineLimits = j, pos.DefaultOfflineLimits()
 	r.m.deps.OfflineApprover = &pos.Approver{Cashiers: snapshotCashiers{}, StoreID: "s1", TillID: "t1"}
 	r.m.deps.OfflineNeedsManager = true
@@ -81,15 +68,15 @@ func TestSellOfflineWithAManager(t *testing.T) {
 		t.Fatalf("ctrl+f: screen %d, want the manager's approval", r.m.active)
 	}
 	r.scan("4006381333931")
-	if !r.m.status.err || len(j.sales) != 0 {
-		t.Fatalf("a scan on the approval screen: status %q, %d in the journal", r.m.status.text, len(j.sales))
+	if !r.m.status.err || len(kept(t, j)) != 0 {
+		t.Fatalf("a scan on the approval screen: status %q, %d in the journal", r.m.status.text, len(kept(t, j)))
 	}
 	r.typeText("103")
 	r.key("tab")
 	r.typeText("1234")
 	r.key("enter")
-	if r.m.active != screenApproval || !strings.Contains(r.m.status.text, "not approved") || len(j.sales) != 0 {
-		t.Fatalf("a wrong PIN: screen %d, status %q, %d in the journal", r.m.active, r.m.status.text, len(j.sales))
+	if r.m.active != screenApproval || !strings.Contains(r.m.status.text, "not approved") || len(kept(t, j)) != 0 {
+		t.Fatalf("a wrong PIN: screen %d, status %q, %d in the journal", r.m.active, r.m.status.text, len(kept(t, j)))
 	}
 	r.typeText("9999")
 	r.key("enter")
@@ -97,12 +84,12 @@ func TestSellOfflineWithAManager(t *testing.T) {
 	if r.m.active != screenDone || !strings.Contains(r.screen(), "OFFLINE") || !strings.Contains(r.screen(), "€3.71") {
 		t.Fatalf("approved: got screen %d, want the done screen, OFFLINE, change €3.71:\n%s", r.m.active, r.screen())
 	}
-	if len(j.sales) != 1 || !j.sales[0].Offline || j.sales[0].Change() != 371 {
-		t.Fatalf("journal: %+v", j.sales)
+	if k := kept(t, j); len(k) != 1 || !k[0].Offline || k[0].Change() != 371 {
+		t.Fatalf("journal: %+v", k)
 	}
 	r.drain(time.Minute) // no timer runs the offline sale again
-	if len(j.sales) != 1 || len(r.db.completed()) != 0 {
-		t.Fatalf("after a minute: %d in the journal, %d in the database; want 1, 0", len(j.sales), len(r.db.completed()))
+	if len(kept(t, j)) != 1 || len(r.db.completed()) != 0 {
+		t.Fatalf("after a minute: %d in the journal, %d in the database; want 1, 0", len(kept(t, j)), len(r.db.completed()))
 	}
 	if !strings.Contains(r.screen(), "OFFLINE · cash only · 1 sale waiting") {
 		t.Errorf("banner: want OFFLINE with 1 waiting:\n%s", r.screen())
@@ -117,8 +104,8 @@ func TestSellOfflineWithAManager(t *testing.T) {
 	}
 	r.key("f2") // exact cash
 	r.drain(time.Second)
-	if r.m.active != screenDone || len(j.sales) != 2 {
-		t.Fatalf("second offline sale: screen %d, %d in the journal", r.m.active, len(j.sales))
+	if r.m.active != screenDone || len(kept(t, j)) != 2 {
+		t.Fatalf("second offline sale: screen %d, %d in the journal", r.m.active, len(kept(t, j)))
 	}
 
 	r.key("enter") // next sale: an empty basket
@@ -135,8 +122,8 @@ func TestSellOfflineWithAManager(t *testing.T) {
 	r.key("f5")
 	r.key("f2")
 	r.drain(time.Second)
-	if len(r.db.completed()) != 1 || len(j.sales) != 2 {
-		t.Errorf("online again: %d in the database, %d in the journal; want 1, 2", len(r.db.completed()), len(j.sales))
+	if len(r.db.completed()) != 1 || len(kept(t, j)) != 2 {
+		t.Errorf("online again: %d in the database, %d in the journal; want 1, 2", len(r.db.completed()), len(kept(t, j)))
 	}
 }
 
@@ -146,7 +133,7 @@ func TestSellOfflineRefusedWhenNotWaiting(t *testing.T) {
 	r, j := offlineRig(t)
 	r.scan("4006381333931")
 	r.key("ctrl+f")
-	if !r.m.status.err || !strings.Contains(r.m.status.text, "only a cash sale waiting") || len(j.sales) != 0 {
+	if !r.m.status.err || !strings.Contains(r.m.status.text, "only a cash sale waiting") || len(kept(t, j)) != 0 {
 		t.Errorf("ctrl+f on a basket: status %q", r.m.status.text)
 	}
 	r2 := newRig(t, true)
@@ -173,8 +160,8 @@ func TestStopKeepsTheWaitingSaleOffline(t *testing.T) {
 		t.Fatalf("a stop while the sale waits: got %T, want the sale kept offline first", msg)
 	}
 	r.send(msg)
-	if len(j.sales) != 1 || r.m.sale.Settling() {
-		t.Fatalf("after the stop: %d in the journal, settling %v", len(j.sales), r.m.sale.Settling())
+	if len(kept(t, j)) != 1 || r.m.sale.Settling() {
+		t.Fatalf("after the stop: %d in the journal, settling %v", len(kept(t, j)), r.m.sale.Settling())
 	}
 	if _, ok := r.m.Filter(r.m, tea.QuitMsg{}).(tea.QuitMsg); !ok {
 		t.Error("the quit after the sale was kept was held")

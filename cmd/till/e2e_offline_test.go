@@ -91,6 +91,18 @@ func TestE2EOffline(t *testing.T) {
 		}
 	}
 	scan := func() { tmux("send-keys", "-t", session, "-l", code); tmux("send-keys", "-t", session, "Enter") }
+	// sellOffline waits for the offer to sell offline and has manager
+	// 103 approve it, at a person's pace.
+	sellOffline := func() {
+		t.Helper()
+		waitFor("ctrl+f sells it offline", 60*time.Second)
+		humanKeys(t, ctx, session, "C-f")
+		waitFor("Manager approval", 10*time.Second)
+		typeSlowly("103")
+		humanKeys(t, ctx, session, "Tab")
+		typeSlowly("9999")
+		humanKeys(t, ctx, session, "Enter")
+	}
 	setDB := func(up bool) {
 		t.Helper()
 		if err := proxy.SetEnabled(up); err != nil {
@@ -123,13 +135,7 @@ func TestE2EOffline(t *testing.T) {
 	waitFor("Cash given", 10*time.Second)
 	typeSlowly("5")
 	humanKeys(t, ctx, session, "Enter")
-	waitFor("ctrl+f sells it offline", 60*time.Second)
-	humanKeys(t, ctx, session, "C-f")
-	waitFor("Manager approval", 10*time.Second)
-	typeSlowly("103")
-	humanKeys(t, ctx, session, "Tab")
-	typeSlowly("9999")
-	humanKeys(t, ctx, session, "Enter")
+	sellOffline()
 	screen := waitFor("CHANGE DUE", 20*time.Second)
 	t.Logf("first offline sale:\n%s", screen)
 	if !strings.Contains(screen, "OFFLINE") {
@@ -178,13 +184,7 @@ func TestE2EOffline(t *testing.T) {
 	humanKeys(t, ctx, session, "F5")
 	waitFor("Cash given", 10*time.Second)
 	humanKeys(t, ctx, session, "F2")
-	waitFor("ctrl+f sells it offline", 60*time.Second)
-	humanKeys(t, ctx, session, "C-f")
-	waitFor("Manager approval", 10*time.Second)
-	typeSlowly("103")
-	humanKeys(t, ctx, session, "Tab")
-	typeSlowly("9999")
-	humanKeys(t, ctx, session, "Enter")
+	sellOffline()
 	screen = waitFor("1 sale waiting to be sent", 20*time.Second)
 	t.Logf("started offline, one sale:\n%s", screen)
 	cameBack = time.Now()
