@@ -25,6 +25,17 @@ type OfflineJournal interface {
 	State() (JournalState, error)
 }
 
+// AuditSpool keeps the audit entries made while the database cannot be
+// reached, on the till's disk, until they are written to the audit log
+// (at least once).
+type AuditSpool interface {
+	SpoolAudit(e AuditEntry) error
+	// SpooledAudits returns what waits; upto is what ClearAudits drops
+	// once it is written, and bad counts unreadable lines.
+	SpooledAudits() (entries []AuditEntry, bad int, upto int64, err error)
+	ClearAudits(upto int64) error
+}
+
 // JournalState is what a journal holds.
 type JournalState struct {
 	// Pending are the sales not yet forwarded, in the order they were sold.

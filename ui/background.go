@@ -22,6 +22,10 @@ func (m *Model) background(msg tea.Msg) (tea.Cmd, bool) {
 		return m.loadCatalog(), true
 	case auditMsg:
 		m.noteDB(msg.err)
+		if msg.spooled {
+			m.log.Warn("audit write failed; kept on the till's disk until the database is back", "action", msg.entry.Action, "err", msg.err)
+			return nil, true
+		}
 		if msg.err != nil {
 			// Keep it and write it when the database is back: a void is
 			// always audited, even if it happened while the database was down.
@@ -115,11 +119,16 @@ func (m *Model) writeAudit(e pos.AuditEntry) tea.Cmd {
 	if log == nil {
 		return nil
 	}
+	spool, _ := m.deps.Checkout.Journal.(pos.AuditSpool) // nil: kept in memory only
 	return func() tea.Msg {
 		// The write must happen even if the program is quitting.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		return auditMsg{entry: e, err: log.Audit(ctx, e)}
+		err := log.Audit(ctx, e)
+		if pos.ErrorCode(err) == pos.EUnavailable && spool != nil && spool.SpoolAudit(e) == nil {
+			return auditMsg{entry: e, err: err, spooled: true}
+		}
+		return auditMsg{entry: e, err: err}
 	}
 }
 

@@ -46,6 +46,9 @@ type customersMsg struct {
 type auditMsg struct {
 	entry pos.AuditEntry
 	err   error
+	// spooled: the database did not take it, the till's disk did (the
+	// offline audit spool): it is written once the database is back.
+	spooled bool
 }
 
 // drawerMsg answers a kick of the cash drawer.

@@ -191,6 +191,13 @@ func TestE2EOffline(t *testing.T) {
 	setDB(true)
 	waitFor("offline sales were sent", 30*time.Second)
 	checkForwarded(t, d, 3, 3, wentDown, cameBack)
+	// Made offline, audited once the database was back: the approvals
+	// and the sign-in from the snapshot.
+	for action, want := range map[string]int{"offline_approved": 2, "sign_in_offline": 1} {
+		if n := countRows(t, d, `SELECT COUNT(*) FROM audit_log WHERE action = '`+action+`'`); n < want {
+			t.Errorf("%d %s audit entries, want at least %d", n, action, want)
+		}
+	}
 	humanKeys(t, ctx, session, "Enter")
 	humanKeys(t, ctx, session, "C-c")
 }

@@ -240,7 +240,43 @@ func (o *offlineTill) forward(ctx context.Context, reachable bool) ui.OfflineSta
 		}
 	}
 	s.Waiting, s.Damaged = len(st.Pending), len(st.Damaged)
+	if s.Reachable {
+		if _, err := forwardAudits(ctx, o.journal, o.db); err != nil {
+			slog.Warn("offline audit entries not written yet", "err", err)
+		}
+	}
 	return s
+}
+
+// forwardAudits writes the audit entries spooled while offline to the
+// database's audit log, then drops them from the spool; a failure keeps
+// them all for the next pass (an entry written twice then: at least once).
+func forwardAudits(ctx context.Context, j *journal.Journal, db *store.DB) (int, error) {
+	entries, bad, upto, err := j.SpooledAudits()
+	if err != nil || upto == 0 {
+		return 0, err
+	}
+	if bad > 0 {
+		slog.Error("offline audit spool: lines torn by a crash could not be read (their entries were never confirmed)", "lines", bad)
+	}
+	for _, e := range entries {
+		if err := db.Audit(ctx, e); err != nil {
+			return 0, err
+		}
+	}
+	return len(entries), j.ClearAudits(upto)
+}
+
+// auditOffline spools an audit entry made without the database (offline
+// sign-in), and logs it.
+func (o *offlineTill) auditOffline(e pos.AuditEntry) {
+	slog.Info("audit (offline)", "action", e.Action, "cashier", e.CashierID, "detail", e.Detail)
+	if o.journal == nil {
+		return
+	}
+	if err := o.journal.SpoolAudit(e); err != nil {
+		slog.Error("offline audit entry not kept", "action", e.Action, "err", err)
+	}
 }
 
 func logForward(rep pos.ForwardReport, err error) {
@@ -332,6 +368,11 @@ func runOffline(ctx context.Context, env *environment, args []string) error {
 	rep, err := pos.ForwardJournal(ctx, j, db)
 	fmt.Fprintf(env.stdout, "forwarded %d, already there %d, short of stock %d, refused %d, still waiting %d\n",
 		rep.Forwarded, rep.Already, len(rep.Short), len(rep.Failed), rep.Left)
+	if n, aerr := forwardAudits(ctx, j, db); aerr != nil {
+		err = errors.Join(err, fmt.Errorf("offline audit entries: %w", aerr))
+	} else if n > 0 {
+		fmt.Fprintf(env.stdout, "audit entries made offline written: %d\n", n)
+	}
 	for _, r := range rep.Short {
 		for _, sh := range r.Short {
 			fmt.Fprintf(env.stdout, "  sale %d: %s sold %d, had %d (stock stopped at zero)\n", r.Sale.ID, sh.Name, sh.Wanted, sh.Available)

@@ -60,6 +60,10 @@ func TestOfflineStatusAndUpload(t *testing.T) {
 		sold = append(sold, s)
 	}
 
+	if err := j.SpoolAudit(pos.AuditEntry{StoreID: "store-1", TillID: "t9", CashierID: 3, Action: "offline_approved",
+		Detail: "manager 3 approved selling offline"}); err != nil {
+		t.Fatal(err)
+	}
 	// The till runs (it holds the journal): the commands leave it alone.
 	if _, errs, code := runTill(t, env, "offline", "status"); code == 0 || !strings.Contains(errs, "is running on this machine") {
 		t.Errorf("status while the till holds the journal: exit %d, %s", code, errs)
@@ -75,7 +79,7 @@ func TestOfflineStatusAndUpload(t *testing.T) {
 		t.Errorf("a Z with offline sales waiting: exit %d, %s", code, errs)
 	}
 	out, errs, code = runTill(t, env, "offline", "upload")
-	if code != 0 || !strings.Contains(out, "forwarded 2, already there 0") {
+	if code != 0 || !strings.Contains(out, "forwarded 2, already there 0") || !strings.Contains(out, "audit entries made offline written: 1") {
 		t.Fatalf("upload: exit %d\n%s%s", code, out, errs)
 	}
 	out, _, _ = runTill(t, env, "offline", "upload")

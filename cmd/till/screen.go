@@ -116,7 +116,7 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	// Sign-in, and a manager's approval to go offline, fall back on the
 	// snapshot when the database does not answer.
-	cashiers := snapshot.Fallback{Online: db, Offline: off.cashiers}
+	cashiers := snapshot.Fallback{Online: db, Offline: off.cashiers, Audit: off.auditOffline}
 	deps := ui.Deps{
 		Checkout:               co,
 		Catalog:                off, // the snapshot's catalogue when the database does not answer

@@ -415,6 +415,8 @@ func writeError(kind, path string, err error) error {
 		what = "the sale's forwarding was not recorded"
 	} else if kind == kindDamage {
 		what = "the journal's damage could not be noted"
+	} else if kind == kindAudit {
+		what = "an audit entry made while offline was not kept"
 	}
 	cause := fmt.Errorf("writing %s: %w", path, err)
 	switch {

@@ -181,6 +181,10 @@ type Fallback struct {
 	// each time (or one carrying its counts, as Loader does): the lockout
 	// lives in it.
 	Offline func() (*Cashiers, error)
+	// Audit, if set, records each sign-in tried from the snapshot (the
+	// database's own audit cannot: it does not answer), e.g. into the
+	// offline journal's audit spool.
+	Audit func(pos.AuditEntry)
 }
 
 // unreachable is what the cashier is told when the database cannot be
@@ -211,7 +215,16 @@ func (f Fallback) SignIn(ctx context.Context, storeID, tillID, number, pin strin
 	if oerr != nil {
 		return pos.Cashier{}, pos.WrapError(pos.EUnavailable, errors.Join(err, oerr), unreachable)
 	}
-	return off.SignIn(ctx, storeID, tillID, number, pin)
+	c, err = off.SignIn(ctx, storeID, tillID, number, pin)
+	if f.Audit != nil {
+		e := pos.AuditEntry{StoreID: storeID, TillID: tillID, CashierID: c.ID, Action: "sign_in_offline",
+			Detail: fmt.Sprintf("cashier number %q signed in from the till's snapshot", number)}
+		if err != nil {
+			e.Action, e.Detail = "sign_in_offline_refused", fmt.Sprintf("cashier number %q refused by the till's snapshot", number)
+		}
+		f.Audit(e)
+	}
+	return c, err
 }
 
 var (

@@ -335,3 +335,25 @@ func TestLoader(t *testing.T) {
 		t.Errorf("103 after the reload: got %+v %v", got, err)
 	}
 }
+
+// TestFallbackAudits: a sign-in from the snapshot, let in or refused, is
+// handed to Audit (the database cannot audit it); one online is not.
+func TestFallbackAudits(t *testing.T) {
+	snap := testSnapshot(t)
+	var got []pos.AuditEntry
+	offline := NewCashiers(snap, time.Now)
+	f := Fallback{Online: &onlineStub{err: pos.Errorf(pos.EUnavailable, "the database does not answer")},
+		Offline: func() (*Cashiers, error) { return offline, nil },
+		Audit:   func(e pos.AuditEntry) { got = append(got, e) }}
+	ctx := context.Background()
+	if _, err := f.SignIn(ctx, snap.StoreID, "t1", snap.Cashiers[0].Number, "1111"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.SignIn(ctx, snap.StoreID, "t1", snap.Cashiers[0].Number, "0000"); err == nil {
+		t.Fatal("a wrong PIN signed in")
+	}
+	if len(got) != 2 || got[0].Action != "sign_in_offline" || got[0].CashierID != snap.Cashiers[0].ID ||
+		got[1].Action != "sign_in_offline_refused" || got[1].CashierID != 0 {
+		t.Errorf("audited: %+v", got)
+	}
+}
