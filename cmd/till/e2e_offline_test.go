@@ -191,6 +191,10 @@ func TestE2EOffline(t *testing.T) {
 	setDB(true)
 	waitFor("offline sales were sent", 30*time.Second)
 	checkForwarded(t, d, 3, 3, wentDown, cameBack)
+	// Started offline, the till registers its id once the database answers.
+	if n := countRows(t, d, `SELECT COUNT(*) FROM tills WHERE till_id = 'till-1' AND lease_key IS NOT NULL`); n != 1 {
+		t.Errorf("the till started offline is not registered once the database is back (%d leases)", n)
+	}
 	// Made offline, audited once the database was back: the approvals
 	// and the sign-in from the snapshot.
 	for action, want := range map[string]int{"offline_approved": 2, "sign_in_offline": 1} {

@@ -119,6 +119,42 @@ type offlineTill struct {
 	mu              sync.Mutex
 	takenAt         time.Time   // the snapshot's time: when the prices were read
 	metrics         pos.Metrics // nil: none kept
+	// register holds the till's id (holdTill) for a till that started
+	// while the database did not answer; release gives it back at the end.
+	register   func() (release func(), err error)
+	regMu      sync.Mutex
+	release    func()
+	regRefused string // the last refusal, logged once
+}
+
+// registerOnce registers a till started offline, once the database
+// answers. Another running till with the same id refuses it: logged (once
+// per reason), tried again at the next probe.
+func (o *offlineTill) registerOnce() {
+	o.regMu.Lock()
+	defer o.regMu.Unlock()
+	if o.register == nil || o.release != nil {
+		return
+	}
+	rel, err := o.register()
+	if err != nil {
+		if msg := pos.ErrorMessage(err); msg != o.regRefused {
+			o.regRefused = msg
+			slog.Error("till not registered now that the database answers", "err", err)
+		}
+		return
+	}
+	o.release = rel
+}
+
+// releaseRegistration gives back what registerOnce held.
+func (o *offlineTill) releaseRegistration() {
+	o.regMu.Lock()
+	defer o.regMu.Unlock()
+	if o.release != nil {
+		o.release()
+		o.release = nil
+	}
 }
 
 // openOffline opens the journal (the till's own: a second till with the
@@ -191,6 +227,9 @@ func (o *offlineTill) run(ctx context.Context) {
 	var snapped time.Time
 	for {
 		reachable := o.db.Ping(ctx) == nil
+		if reachable {
+			o.registerOnce()
+		}
 		if reachable && time.Since(snapped) >= offlineSnapshotEvery {
 			if err := o.saveSnapshot(ctx); err != nil {
 				slog.Warn("offline snapshot not renewed", "err", err)

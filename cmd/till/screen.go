@@ -80,10 +80,12 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 	}
 	defer db.Close()
 	releaseTill, err := holdTill(ctx, db, s.settings) // one running till per id (chain.go)
+	registered := err == nil
 	switch {
 	case err != nil && startOffline && pos.ErrorCode(err) == pos.EUnavailable:
 		// Nobody can check the till's id now; the journal's lock keeps a
-		// second till of this id on this machine out.
+		// second till of this id on this machine out, and the forwarder
+		// registers the till once the database answers.
 		slog.Warn("till not registered: the database does not answer", "err", err)
 	case err != nil:
 		return err
@@ -95,6 +97,10 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	defer off.close()
+	if !registered {
+		off.register = func() (func(), error) { return holdTill(ctx, db, s.settings) }
+		defer off.releaseRegistration()
+	}
 	if startOffline && off.journal == nil {
 		return fmt.Errorf("the database does not answer and this till cannot sell offline (see the log: %s)", logPath)
 	}
