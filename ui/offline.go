@@ -116,8 +116,11 @@ func (m *Model) sellOfflineKey() tea.Cmd {
 		return m.badInput("this till does not sell offline")
 	case m.sale.Stage() != pos.StageSelling:
 		return m.badInput("only a cash sale waiting for the database can be sold offline: take the cash first (F5)")
-	case m.off.mode == offlineApproved || !m.deps.OfflineNeedsManager:
+	case m.off.mode == offlineApproved:
 		return m.sellOffline()
+	case !m.deps.OfflineNeedsManager:
+		// This till goes offline without a manager (POS_OFFLINE_APPROVAL=none).
+		return tea.Batch(m.audit("offline_started", "sold offline without a manager: the till is set up so"), m.sellOffline())
 	}
 	return m.askApproval(approvalAsk{
 		purpose: approveOffline,
@@ -178,8 +181,10 @@ func (m *Model) offlineFailed(err error) tea.Cmd {
 func (m *Model) offlineBanner() string {
 	waiting := m.off.status.Waiting
 	switch {
-	case m.offline():
+	case m.offline() && m.off.by != "":
 		return fmt.Sprintf(" OFFLINE · cash only · %s waiting to be sent · approved by %s", plural(waiting, "sale"), m.off.by)
+	case m.offline():
+		return fmt.Sprintf(" OFFLINE · cash only · %s waiting to be sent", plural(waiting, "sale"))
 	case waiting > 0 && m.dbDown != "":
 		return fmt.Sprintf(" ⚠ DATABASE UNREACHABLE · %s sold offline waiting to be sent · %s sells cash offline",
 			plural(waiting, "sale"), m.km.SellOffline.Help().Key)

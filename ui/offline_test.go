@@ -173,3 +173,28 @@ func TestStopKeepsTheWaitingSaleOffline(t *testing.T) {
 		t.Errorf("the stop's audit on the till's disk: %+v, %v", spooled, err)
 	}
 }
+
+// TestSellOfflineWithoutAManager: a till set up to go offline alone
+// (POS_OFFLINE_APPROVAL=none) sells the waiting sale offline at ctrl+f,
+// audits it, and its banner names no manager.
+func TestSellOfflineWithoutAManager(t *testing.T) {
+	r, j := offlineRig(t)
+	r.m.deps.OfflineNeedsManager = false
+	r.scan("4006381333931")
+	r.key("f5")
+	r.db.setDown(true)
+	r.typeText("5")
+	r.key("enter")
+	r.drain(time.Second)
+	r.key("ctrl+f")
+	r.drain(time.Second)
+	if r.m.active != screenDone || len(kept(t, j)) != 1 {
+		t.Fatalf("ctrl+f without a manager: screen %d, %d in the journal", r.m.active, len(kept(t, j)))
+	}
+	if s := r.screen(); !strings.Contains(s, "OFFLINE · cash only · 1 sale waiting to be sent") || strings.Contains(s, "approved by") {
+		t.Errorf("banner:\n%s", s)
+	}
+	if spooled, _, _, err := j.SpooledAudits(); err != nil || len(spooled) != 1 || spooled[0].Action != "offline_started" {
+		t.Errorf("audit: %+v, %v", spooled, err)
+	}
+}
