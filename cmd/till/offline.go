@@ -171,7 +171,8 @@ func openOffline(env *environment, db *store.DB, set pos.Settings) (*offlineTill
 	case err != nil:
 		// The till sells online as ever; it only cannot sell offline.
 		slog.Error("no offline journal: this till cannot sell offline", "err", err)
-		return &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db}, nil
+		return &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db,
+			status: make(chan ui.OfflineStatus, 1)}, nil
 	}
 	o := &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db, journal: j,
 		cashiers: snapshot.Loader(paths.snapshot(), set.StoreID, time.Now),
