@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/journal"
+	"github.com/till-pos/till/store"
 	"github.com/till-pos/till/store/storetest"
 )
 
@@ -90,5 +94,42 @@ func TestOfflineStatusAndUpload(t *testing.T) {
 	if err := d.Admin.QueryRow(`SELECT COUNT(*) FROM transactions t JOIN offline_sales o ON o.transaction_id = t.transaction_id
 		WHERE t.idempotency_key IN (?, ?)`, sold[0].Key, sold[1].Key).Scan(&n); err != nil || n != 2 {
 		t.Errorf("offline sales in the database: %d, %v; want 2", n, err)
+	}
+}
+
+// TestForwarderWithoutAJournal: a till whose state directory cannot hold a
+// journal sells online only, and its forwarder still tells the screen
+// whether the database answers (it used to block on a nil channel).
+func TestForwarderWithoutAJournal(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	if err := os.WriteFile(state, nil, 0o600); err != nil { // a file where the directory should be
+		t.Fatal(err)
+	}
+	env := &environment{stdout: io.Discard, stderr: io.Discard, getenv: func(k string) string {
+		return map[string]string{"XDG_STATE_HOME": state}[k]
+	}}
+	db, err := store.Open(context.Background(), store.Config{WriterDSN: "till@tcp(127.0.0.1:1)/none", Offline: true,
+		CallTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	off, err := openOffline(env, db, pos.Settings{StoreID: "store-1", TillID: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off.journal != nil {
+		t.Fatal("a journal opened under a file")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	go off.run(ctx)
+	select {
+	case s := <-off.status:
+		if s.Reachable || s.Waiting != 0 {
+			t.Errorf("status %+v, want unreachable, nothing waiting", s)
+		}
+	case <-ctx.Done():
+		t.Fatal("no status from the forwarder")
 	}
 }
