@@ -26,9 +26,9 @@ const SignInRefused = "wrong cashier number or PIN, or sign-in is locked: try ag
 // locked for pos.PINLockout. Attempts on one number are taken one at a
 // time, the count checked and changed around the PIN check, so any number
 // of sign-ins at once get exactly pos.MaxPINAttempts guesses before the
-// lock. The count starts from nothing when the Cashiers is made (the
-// database's count cannot be read offline), so keep one Cashiers for as
-// long as the till runs (see Loader). Nothing is audited offline.
+// lock. The database's count cannot be read offline, so the count starts
+// from what the till kept on its disk (Loader), or from nothing. Nothing
+// is audited here (Fallback.Audit).
 type Cashiers struct {
 	storeID string
 	now     func() time.Time
@@ -40,6 +40,27 @@ type Cashiers struct {
 	// decoy is a hash an unknown number's PIN is checked against, so an
 	// unknown number takes as long as a wrong PIN to refuse.
 	decoy string
+	// kept, if set, keeps the counts on disk (keepIn).
+	kept *lockouts
+}
+
+// keepIn keeps the wrong-PIN counts and locks in l, taking up those it
+// already holds: a till started again gives nobody fresh guesses. Call it
+// before the first SignIn.
+func (c *Cashiers) keepIn(l *lockouts) {
+	for n, oc := range c.byNumber {
+		s := l.get(n)
+		oc.failed, oc.lockedUntil = s.Failed, s.LockedUntil
+	}
+	c.kept = l
+}
+
+// keep writes oc's count to disk, if kept there.
+func (c *Cashiers) keep(oc *offlineCashier) error {
+	if c.kept == nil {
+		return nil
+	}
+	return c.kept.set(oc.cashier.Number, lockState{Failed: oc.failed, LockedUntil: oc.lockedUntil})
 }
 
 // offlineCashier is one cashier and their wrong-PIN count.
@@ -110,44 +131,45 @@ func (c *Cashiers) SignIn(ctx context.Context, storeID, tillID, number, pin stri
 		// Not checked: a locked number gets no more guesses.
 		return pos.Cashier{}, refused
 	}
+	// The attempt is spent before the PIN is checked: a till killed
+	// during the check (to see whether it was right) has still used it.
+	oc.failed++
+	if err := c.keep(oc); err != nil {
+		oc.failed--
+		return pos.Cashier{}, pos.WrapError(pos.EUnavailable, err,
+			"offline sign-in is not possible: the till cannot keep count of wrong PINs on its disk")
+	}
 	if c.check(oc.cashier.PINHash, pin) {
 		oc.failed, oc.lockedUntil = 0, time.Time{}
+		c.keep(oc) // a failed write leaves one attempt counted: the safe side
 		return oc.cashier.Cashier, nil
 	}
-	oc.failed++
 	if oc.failed >= pos.MaxPINAttempts {
 		// As sign_in does: the count starts again once the lock is over.
 		oc.failed, oc.lockedUntil = 0, now.Add(pos.PINLockout)
+		if err := c.keep(oc); err != nil {
+			return pos.Cashier{}, pos.WrapError(pos.EUnavailable, err,
+				"offline sign-in is not possible: the till cannot keep count of wrong PINs on its disk")
+		}
 	}
 	return pos.Cashier{}, refused
-}
-
-// carryOver keeps old's wrong-PIN counts and locks for the numbers c has
-// too, so loading a newer snapshot does not give anyone fresh guesses.
-func (c *Cashiers) carryOver(old *Cashiers) {
-	for n, oc := range c.byNumber {
-		was, ok := old.byNumber[n]
-		if !ok {
-			continue
-		}
-		was.turn <- struct{}{}
-		oc.failed, oc.lockedUntil = was.failed, was.lockedUntil
-		<-was.turn
-	}
 }
 
 // Loader returns what Fallback.Offline needs: the snapshot at path, for
 // storeID, as Cashiers on the clock now. It loads the file when first
 // asked and again only when the file has changed since (the till saved a
-// newer snapshot), carrying the wrong-PIN counts and locks over; otherwise
-// it gives the same Cashiers, whose counts are the lockout. A failed load
-// is not kept: the next sign-in tries the file again.
+// newer snapshot); otherwise it gives the same Cashiers. The wrong-PIN
+// counts and locks live beside the snapshot (path + ".lockouts", written
+// before each PIN is checked), so a newer snapshot, or the till started
+// again, gives nobody fresh guesses. A failed load is not kept: the next
+// sign-in tries the file again.
 func Loader(path, storeID string, now func() time.Time) func() (*Cashiers, error) {
 	var (
 		mu      sync.Mutex
 		current *Cashiers
 		modTime time.Time
 		size    int64
+		kept    *lockouts // one for every snapshot loaded: the counts are the numbers'
 	)
 	return func() (*Cashiers, error) {
 		mu.Lock()
@@ -163,10 +185,13 @@ func Loader(path, storeID string, now func() time.Time) func() (*Cashiers, error
 		if err != nil {
 			return nil, fmt.Errorf("offline sign-in: %w", err)
 		}
-		next := NewCashiers(s, now)
-		if current != nil {
-			next.carryOver(current)
+		if kept == nil {
+			if kept, err = openLockouts(path + ".lockouts"); err != nil {
+				return nil, fmt.Errorf("offline sign-in: %w", err)
+			}
 		}
+		next := NewCashiers(s, now)
+		next.keepIn(kept)
 		current, modTime, size = next, fi.ModTime(), fi.Size()
 		return current, nil
 	}

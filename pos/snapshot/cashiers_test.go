@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -355,5 +356,62 @@ func TestFallbackAudits(t *testing.T) {
 	if len(got) != 2 || got[0].Action != "sign_in_offline" || got[0].CashierID != snap.Cashiers[0].ID ||
 		got[1].Action != "sign_in_offline_refused" || got[1].CashierID != 0 {
 		t.Errorf("audited: %+v", got)
+	}
+}
+
+// TestLockoutsSurviveARestart: the wrong-PIN counts live on the till's
+// disk, so quitting and starting the till gives no fresh guesses — two
+// wrong PINs, a restart (a new Loader), one more: locked, the right PIN
+// refused. 32 sign-ins at once on a restarted till still get exactly the
+// guesses left. The file is the till user's alone.
+func TestLockoutsSurviveARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "offline", "snapshot")
+	if err := Save(path, testSnapshot(t)); err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock()
+	ctx := context.Background()
+	start := func() *Cashiers {
+		t.Helper()
+		c, err := Loader(path, "s1", clk.Now)()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := start()
+	for range pos.MaxPINAttempts - 1 {
+		if _, err := c.SignIn(ctx, "s1", "t1", "101", "0000"); !refused(err) {
+			t.Fatalf("wrong PIN: %v", err)
+		}
+	}
+	if fi, err := os.Stat(path + ".lockouts"); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the lockouts file: %v, %v; want mode 0600", fi, err)
+	}
+	c = start() // the till quit and started again
+	if _, err := c.SignIn(ctx, "s1", "t1", "101", "0000"); !refused(err) {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if _, err := c.SignIn(ctx, "s1", "t1", "101", "1111"); !refused(err) {
+		t.Fatalf("the right PIN after %d wrong ones across a restart: got %v, want locked", pos.MaxPINAttempts, err)
+	}
+	clk.Advance(pos.PINLockout)
+	c = start()
+	checks := countChecks(c)
+	hash := c.byNumber["101"].cashier.PINHash
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.SignIn(ctx, "s1", "t1", "101", fmt.Sprintf("00%02d", i))
+		}()
+	}
+	wg.Wait()
+	if got := checks[hash].Load(); got != pos.MaxPINAttempts {
+		t.Errorf("32 sign-ins at once after the lock ran out: %d PINs checked, want %d", got, pos.MaxPINAttempts)
+	}
+	if _, err := start().SignIn(ctx, "s1", "t1", "101", "1111"); !refused(err) {
+		t.Errorf("after the burst and a restart: got %v, want locked", err)
 	}
 }

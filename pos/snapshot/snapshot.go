@@ -164,13 +164,21 @@ func Save(path string, s Snapshot) (err error) {
 		return fmt.Errorf("save the offline snapshot: %w", err)
 	}
 	// The rename is durable only once the directory is synced.
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("save the offline snapshot: %w", err)
+	}
+	return nil
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("save the offline snapshot: sync %s: %w", dir, err)
+		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save the offline snapshot: sync %s: %w", dir, err)
+		return fmt.Errorf("sync %s: %w", dir, err)
 	}
 	return nil
 }
