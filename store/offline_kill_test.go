@@ -1,12 +1,10 @@
 package store_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/till-pos/till/pos"
 	"github.com/till-pos/till/pos/journal"
+	"github.com/till-pos/till/pos/journal/killtest"
 	"github.com/till-pos/till/store"
 )
 
@@ -260,45 +259,11 @@ func offlineKillStocks() []int64 {
 // torn tail, noting it) or before anything happens.
 func runOfflineKillChild(t *testing.T, dir, dsn string, cashier int64, run int) offlineKillRun {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestOfflineKillDuringSalesAndUpload$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envOfflineKillDir+"="+dir, envOfflineKillDSN+"="+dsn,
-		envOfflineKillCashier+"="+strconv.FormatInt(cashier, 10))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	done := make(chan []string)
-	go func() {
-		var lines []string
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if sc.Text() == "ready" {
-				close(ready)
-			}
-		}
-		done <- lines // the pipe closes when the child is dead
-	}()
-	if run%4 != 0 {
-		select {
-		case <-ready:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("run %d: the till was not ready in 30s", run)
-		}
-	}
-	time.Sleep(time.Duration(5_000+rand.IntN(75_001)) * time.Microsecond)
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatalf("run %d: kill: %v", run, err)
-	}
-	lines := <-done
-	cmd.Wait() // reaps it; the kill makes its error expected
+	lines := killtest.Run(t, killtest.Child{Test: "TestOfflineKillDuringSalesAndUpload",
+		Env: []string{envOfflineKillDir + "=" + dir, envOfflineKillDSN + "=" + dsn,
+			envOfflineKillCashier + "=" + strconv.FormatInt(cashier, 10)},
+		MinDelay: 5 * time.Millisecond, MaxDelay: 80 * time.Millisecond, FromStart: run%4 == 0,
+		ReadyWithin: 30 * time.Second})
 
 	var r offlineKillRun
 	for _, l := range lines {

@@ -1,16 +1,15 @@
 package journal
 
 import (
-	"bufio"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/till-pos/till/pos/journal/killtest"
 )
 
 // killRuns is how many children TestKill starts and SIGKILLs.
@@ -140,45 +139,9 @@ func TestKill(t *testing.T) {
 // the lines it printed.
 func runAndKill(t *testing.T, dir string, run int) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKill$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envKillDir+"="+dir, envKillRun+"="+strconv.Itoa(run))
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	done := make(chan []string)
-	go func() {
-		var lines []string
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if sc.Text() == "ready" {
-				close(ready)
-			}
-		}
-		done <- lines
-	}()
-	if run%4 != 0 {
-		select {
-		case <-ready:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("run %d: the child did not open the journal in 20s", run)
-		}
-	}
-	time.Sleep(time.Duration(rand.IntN(30_001)) * time.Microsecond)
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatalf("run %d: kill: %v", run, err)
-	}
-	lines := <-done // the pipe closes when the child is dead
-	cmd.Wait()      // reaps it; the kill makes the error expected
-	return lines
+	return killtest.Run(t, killtest.Child{Test: "TestKill",
+		Env:      []string{envKillDir + "=" + dir, envKillRun + "=" + strconv.Itoa(run)},
+		MaxDelay: 30 * time.Millisecond, FromStart: run%4 == 0, ReadyWithin: 20 * time.Second})
 }
 
 // killChild appends sales until it is killed, saying "ok <key>" only once
