@@ -275,8 +275,6 @@ func TestMySQL80AcceptsEverySQLStatementTheTillSends(t *testing.T) {
 	must("forward offline sales", err)
 	_, err = pos.ForwardJournal(ctx, journalOf(t, &kept), db)
 	must("forward offline sales again", err)
-	_, _, err = db.OfflineStatus(ctx, "s1", "t1")
-	must("offline status", err)
 
 	p80 := mysql80(t)
 	sent := wire.sent()

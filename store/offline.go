@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -140,18 +139,4 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
-}
-
-// OfflineStatus counts a till's forwarded offline sales (for `till offline
-// status`): how many, and the shortages they left.
-func (db *DB) OfflineStatus(ctx context.Context, storeID, tillID string) (forwarded, shortages int64, err error) {
-	ctx, cancel := db.call(ctx)
-	defer cancel()
-	err = db.reader.QueryRowContext(ctx, `SELECT COUNT(*),
-			COALESCE(SUM((SELECT COUNT(*) FROM stock_shortages s WHERE s.transaction_id = o.transaction_id)), 0)
-		FROM offline_sales o WHERE o.store_id = ? AND o.till_id = ?`, storeID, tillID).Scan(&forwarded, &shortages)
-	if err != nil {
-		return 0, 0, mapError(err, fmt.Sprintf("count till %s's offline sales", tillID))
-	}
-	return forwarded, shortages, nil
 }

@@ -86,10 +86,21 @@ func newApproval() *approvalScreen {
 
 // askApproval shows the approval screen for a.
 func (m *Model) askApproval(a approvalAsk) tea.Cmd {
-	if m.deps.Approver == nil && a.purpose != approveOffline || a.purpose == approveOffline && m.deps.OfflineApprover == nil {
+	if m.approverFor(a.purpose) == nil {
 		return m.badInput("manager approval is not set up on this till: " + a.action + " cannot be approved")
 	}
 	return m.show(screenApproval, a)
+}
+
+// approverFor is who checks a manager for purpose: going offline is
+// approved while the database does not answer, so against the till's
+// snapshot (its audit spooled until the database is back); the rest
+// through the database. nil: not set up.
+func (m *Model) approverFor(p approvalPurpose) *pos.Approver {
+	if p == approveOffline {
+		return m.deps.OfflineApprover
+	}
+	return m.deps.Approver
 }
 
 func (a *approvalScreen) update(m *Model, msg tea.Msg) tea.Cmd {
@@ -172,12 +183,7 @@ func (a *approvalScreen) submit(m *Model) tea.Cmd {
 	if m.cashier != nil {
 		cashier = m.cashier.ID
 	}
-	ctx, ap, ask, req, number, pin := m.ctx, m.deps.Approver, a.ask, a.req, a.number.String(), a.pin.take()
-	if ask.purpose == approveOffline {
-		// The database does not answer: the manager is checked against
-		// the till's snapshot, and the approval audited once it is back.
-		ap = m.deps.OfflineApprover
-	}
+	ctx, ap, ask, req, number, pin := m.ctx, m.approverFor(a.ask.purpose), a.ask, a.req, a.number.String(), a.pin.take()
 	if ask.purpose == approveUnlock {
 		return m.unlockCmd(req, ask.cashier, number, pin)
 	}

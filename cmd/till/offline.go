@@ -110,15 +110,15 @@ func offlineStoreRow(env *environment, storeID, tillID string) (map[string]strin
 // offlineTill is the till's offline side: its journal, its snapshot and
 // the forwarder that sends the journal's sales to the database.
 type offlineTill struct {
-	paths           offlinePaths
-	storeID, tillID string
-	db              *store.DB
-	journal         *journal.Journal
-	cashiers        func() (*snapshot.Cashiers, error)
-	status          chan ui.OfflineStatus
-	mu              sync.Mutex
-	takenAt         time.Time   // the snapshot's time: when the prices were read
-	metrics         pos.Metrics // nil: none kept
+	paths    offlinePaths
+	storeID  string
+	db       *store.DB
+	journal  *journal.Journal
+	cashiers func() (*snapshot.Cashiers, error)
+	status   chan ui.OfflineStatus
+	mu       sync.Mutex
+	takenAt  time.Time   // the snapshot's time: when the prices were read
+	metrics  pos.Metrics // nil: none kept
 	// register holds the till's id (holdTill) for a till that started
 	// while the database did not answer; release gives it back at the end.
 	register   func() (release func(), err error)
@@ -171,10 +171,10 @@ func openOffline(env *environment, db *store.DB, set pos.Settings) (*offlineTill
 	case err != nil:
 		// The till sells online as ever; it only cannot sell offline.
 		slog.Error("no offline journal: this till cannot sell offline", "err", err)
-		return &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db,
+		return &offlineTill{paths: paths, storeID: set.StoreID, db: db,
 			status: make(chan ui.OfflineStatus, 1)}, nil
 	}
-	o := &offlineTill{paths: paths, storeID: set.StoreID, tillID: set.TillID, db: db, journal: j,
+	o := &offlineTill{paths: paths, storeID: set.StoreID, db: db, journal: j,
 		cashiers: snapshot.Loader(paths.snapshot(), set.StoreID, time.Now),
 		status:   make(chan ui.OfflineStatus, 1)}
 	if snap, err := snapshot.Load(paths.snapshot(), set.StoreID); err == nil {
