@@ -79,18 +79,20 @@ func openScreen(ctx context.Context, env *environment, s screenSetup) error {
 		return err
 	}
 	defer db.Close()
-	releaseTill, err := holdTill(ctx, db, s.settings) // one running till per id (chain.go)
-	registered := err == nil
-	switch {
-	case err != nil && startOffline && pos.ErrorCode(err) == pos.EUnavailable:
-		// Nobody can check the till's id now; the journal's lock keeps a
-		// second till of this id on this machine out, and the forwarder
-		// registers the till once the database answers.
-		slog.Warn("till not registered: the database does not answer", "err", err)
-	case err != nil:
-		return err
-	default:
+	// One running till per id (chain.go). Started while the database does
+	// not answer, the till does not wait for it (holdTill would retry for
+	// seconds before the screen is up, and keys typed meanwhile go to a
+	// terminal not yet in raw mode): the forwarder registers it once the
+	// database answers, and the journal's lock keeps a second till of this
+	// id on this machine out meanwhile.
+	registered := false
+	if !startOffline {
+		releaseTill, err := holdTill(ctx, db, s.settings)
+		if err != nil {
+			return err
+		}
 		defer releaseTill()
+		registered = true
 	}
 	off, err := openOffline(env, db, s.settings)
 	if err != nil {
